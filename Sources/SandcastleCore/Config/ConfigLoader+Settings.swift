@@ -1,0 +1,113 @@
+/// Reading the per-repository preview settings (`defaults` and each entry of `repositories`).
+extension ConfigLoader {
+    static func readSettings(_ node: ConfigNode, reader: inout ConfigReader) -> PreviewSettings? {
+        guard let fields = reader.mapping(node, allowed: settingsKeys) else { return nil }
+        var s = PreviewSettings.builtin
+        let before = reader.issues.count
+
+        if let n = fields["trigger"], let t = reader.mapping(n, allowed: ["labels", "allowDrafts", "allowForks", "labelPermission"]) {
+            if let v = t["labels"], let labels = reader.strings(v) {
+                if labels.contains(where: { $0.isEmpty || $0.count > 50 }) { reader.fail(v, "labels must be 1 to 50 characters") }
+                s.trigger.labels = labels
+            }
+            if let v = t["allowDrafts"], let b = reader.bool(v) { s.trigger.allowDrafts = b }
+            if let v = t["allowForks"], let b = reader.bool(v) { s.trigger.allowForks = b }
+            if let v = t["labelPermission"], let p = reader.choice(v, as: Permission.self) {
+                if p == .none { reader.fail(v, "'none' would let anyone trigger a preview; expected read or higher") } else { s.trigger.labelPermission = p }
+            }
+        }
+        if let v = fields["namespaceTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .namespace, reader: &reader) { s.namespaceTemplate = t }
+        if let v = fields["hostTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .host, reader: &reader) { s.hostTemplate = t }
+        if let v = fields["domain"], let d = reader.string(v) {
+            if ConfigValidation.isDNSSubdomain(d) { s.domain = d } else { reader.fail(v, "'\(d)' is not a lowercase DNS domain like preview.example.com") }
+        }
+        if let v = fields["ttl"], let d = reader.duration(v) {
+            if d.seconds < 600 { reader.fail(v, "expected at least 10m") } else { s.ttl = d }
+        }
+        if let v = fields["expiryWarning"], let d = reader.duration(v) { s.expiryWarning = d }
+        if let n = fields["preserve"], let p = reader.mapping(n, allowed: ["label", "max"]) {
+            if let v = p["label"], let l = reader.string(v) { s.preserve.label = l }
+            if let v = p["max"], let d = reader.duration(v) { s.preserve.max = d }
+        }
+        if let v = fields["maxConcurrent"], let i = reader.int(v, in: 1...10_000) { s.maxConcurrent = i }
+        if let v = fields["quota"], let q = ConfigValidation.quantities(v, reader: &reader) { s.quota = q }
+        if let n = fields["limitRange"], let l = reader.mapping(n, allowed: ["defaultRequest", "default", "max"]) {
+            if let v = l["defaultRequest"], let q = ConfigValidation.quantities(v, reader: &reader) { s.limitRange.defaultRequest = q }
+            if let v = l["default"], let q = ConfigValidation.quantities(v, reader: &reader) { s.limitRange.defaultLimit = q }
+            if let v = l["max"], let q = ConfigValidation.quantities(v, reader: &reader) { s.limitRange.max = q }
+        }
+        if let n = fields["networkPolicy"], let p = reader.mapping(n, allowed: ["mode", "ingressNamespace"]) {
+            if let v = p["mode"], let m = reader.choice(v, as: NetworkPolicyMode.self) { s.networkPolicy.mode = m }
+            if let v = p["ingressNamespace"], let ns = reader.string(v) {
+                if NameScheme.dnsLabel.isValid(ns) { s.networkPolicy.ingressNamespace = ns } else { reader.fail(v, "'\(ns)' is not a namespace name") }
+            }
+        }
+        if let v = fields["podSecurity"], let p = reader.choice(v, as: PodSecurityLevel.self) { s.podSecurity = p }
+        if let n = fields["bundle"] { readBundle(n, into: &s.bundle, reader: &reader) }
+        if let v = fields["images"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
+        if let n = fields["database"], let d = reader.mapping(n, allowed: ["enabled"]), let v = d["enabled"], let b = reader.bool(v) {
+            if b { reader.fail(v, "per-preview databases are not supported by this version yet; expected false") }
+            s.database.enabled = false
+        }
+        if let n = fields["hooks"], let h = reader.mapping(n, allowed: ["seed", "verify"]) {
+            if let v = h["seed"] { s.hooks.seed = readHook(v, reader: &reader) }
+            if let v = h["verify"] { s.hooks.verify = readHook(v, reader: &reader) }
+        }
+        if let v = fields["values"], let values = reader.stringMap(v) {
+            for key in values.keys where !Template.isValidVariableName(key) || key.contains(".") {
+                reader.fail(path: "\(v.path).\(key)", line: v.line, "value names are letters, digits, '_' and '-'")
+            }
+            s.values = values
+        }
+        ConfigValidation.checkLifetimes(s, fields: fields, reader: &reader)
+        return reader.issues.count == before ? s : nil
+    }
+
+    private static func readBundle(_ node: ConfigNode, into bundle: inout BundleSettings, reader: inout ConfigReader) {
+        guard let b = reader.mapping(node, allowed: ["path", "kind", "allowedKinds", "maxObjects", "maxObjectBytes"]) else { return }
+        if let v = b["path"], let p = reader.string(v) {
+            if ConfigValidation.isRelativeInnerPath(p) { bundle.path = p } else { reader.fail(v, "'\(p)' must be a relative path inside the repository") }
+        }
+        if let v = b["kind"], let k = reader.choice(v, as: BundleKind.self) { bundle.kind = k }
+        if let v = b["allowedKinds"], let kinds = reader.strings(v) {
+            let clusterScoped = kinds.filter { BundleContract.clusterScopedKinds.contains($0) }
+            if !clusterScoped.isEmpty { reader.fail(v, "cluster-scoped kinds cannot be allowed: \(clusterScoped.joined(separator: ", "))") }
+            bundle.allowedKinds = kinds
+        }
+        if let v = b["maxObjects"], let i = reader.int(v, in: 1...5000) { bundle.maxObjects = i }
+        if let v = b["maxObjectBytes"], let i = reader.int(v, in: 1024...1_048_576) { bundle.maxObjectBytes = i }
+    }
+
+    private static func readImage(_ node: ConfigNode, reader: inout ConfigReader) -> ImagePin? {
+        guard let f = reader.mapping(node, allowed: ["name", "digest"]) else { return nil }
+        guard let nameNode = f["name"], let name = reader.string(nameNode) else {
+            if f["name"] == nil { reader.fail(node, "missing 'name'; expected an image like ghcr.io/acme/shop") }
+            return nil
+        }
+        guard ImageReference(parsing: name)?.isBare == true else {
+            reader.fail(nameNode, "'\(name)' is not an image name without tag or digest, like ghcr.io/acme/shop")
+            return nil
+        }
+        var digest: String?
+        if let v = f["digest"], let d = reader.string(v) {
+            guard ImageReference.isDigest(d) else {
+                reader.fail(v, "'\(d)' is not a digest; expected sha256: and 64 lowercase hex digits")
+                return nil
+            }
+            digest = d
+        }
+        return ImagePin(name: name, digest: digest)
+    }
+
+    private static func readHook(_ node: ConfigNode, reader: inout ConfigReader) -> JobHook? {
+        guard let f = reader.mapping(node, allowed: ["image", "command", "timeout"]) else { return nil }
+        guard let imageNode = f["image"], let image = reader.string(imageNode) else {
+            if f["image"] == nil { reader.fail(node, "missing 'image'") }
+            return nil
+        }
+        if ImageReference(parsing: image) == nil { reader.fail(imageNode, "'\(image)' is not an image reference") }
+        let command = f["command"].flatMap { reader.strings($0) } ?? []
+        let timeout = f["timeout"].flatMap { reader.duration($0) } ?? JobHook.defaultTimeout
+        return JobHook(image: image, command: command, timeout: timeout)
+    }
+}

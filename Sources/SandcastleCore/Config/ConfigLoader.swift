@@ -1,0 +1,175 @@
+import Foundation
+import Yams
+
+/// Turns `sandcastle.yaml` text into a ``SandcastleConfig``, or a ``ConfigError`` listing every problem.
+public enum ConfigLoader {
+    /// Reads and parses the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> SandcastleConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(issues: [ConfigIssue(file: path, path: "", line: nil, message: "cannot read the file (does it exist?)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(issues: [ConfigIssue(file: path, path: "", line: nil, message: "the file is not UTF-8 text")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses configuration text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> SandcastleConfig {
+        var reader = ConfigReader(file: file)
+        let root: ConfigNode
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(issues: [ConfigIssue(file: file, path: "", line: nil, message: "the file is empty")])
+            }
+            var issues: [ConfigIssue] = []
+            root = ConfigNode(yaml: node, path: "", file: file, issues: &issues)
+            reader.append(issues)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(issues: [ConfigIssue(file: file, path: "", line: yamlLine(error), message: "not valid YAML: \(error)")])
+        }
+        let config = read(root, reader: &reader)
+        var seen = Set<ConfigIssue>()
+        let issues = reader.issues.filter { seen.insert($0).inserted }
+        guard issues.isEmpty, let config else {
+            throw ConfigError(issues: issues.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        }
+        return config
+    }
+
+    private static func read(_ root: ConfigNode, reader: inout ConfigReader) -> SandcastleConfig? {
+        guard let top = reader.mapping(root, allowed: ["apiVersion", "kind", "forge", "sink", "defaults", "repositories"]) else {
+            return nil
+        }
+        for (key, expected) in [("apiVersion", SandcastleConfig.apiVersion), ("kind", SandcastleConfig.kind)] {
+            if let node = top[key] {
+                if let value = reader.string(node), value != expected { reader.fail(node, "expected '\(expected)', found '\(value)'") }
+            } else {
+                reader.fail(path: key, line: nil, "missing; expected '\(expected)'")
+            }
+        }
+        let forge = top["forge"].flatMap { readForge($0, reader: &reader) } ?? .builtin
+        let sink = top["sink"].flatMap { readSink($0, reader: &reader) } ?? SinkConfig(kind: .cluster, path: nil)
+
+        let emptyDefaults = ConfigNode(value: .mapping([]), path: "defaults", line: nil)
+        let defaultsNode = top["defaults"] ?? emptyDefaults
+        let defaults = readSettings(defaultsNode, reader: &reader)
+
+        var repositories: [RepositoryConfig] = []
+        guard let repoNodes = top["repositories"].flatMap({ reader.sequence($0) }) else {
+            if top["repositories"] == nil { reader.fail(path: "repositories", line: nil, "missing; expected a list of repositories") }
+            return nil
+        }
+        if repoNodes.isEmpty { reader.fail(path: "repositories", line: top["repositories"]?.line, "expected at least one repository") }
+        for node in repoNodes {
+            guard let fields = reader.mapping(node, allowed: ["name"] + settingsKeys) else { continue }
+            guard let nameNode = fields["name"] else {
+                reader.fail(node, "missing 'name'; expected OWNER/NAME")
+                continue
+            }
+            guard let text = reader.string(nameNode) else { continue }
+            guard let name = RepositoryName(parsing: text) else {
+                reader.fail(nameNode, "'\(text)' is not a repository; expected OWNER/NAME as on GitHub")
+                continue
+            }
+            if repositories.contains(where: { $0.name == name }) {
+                reader.fail(nameNode, "repository '\(name)' is listed twice")
+                continue
+            }
+            let own = ConfigNode(value: .mapping(fields.pairs.filter { $0.key != "name" }), path: node.path, line: node.line)
+            if let settings = readSettings(defaultsNode.merged(with: own), reader: &reader) {
+                repositories.append(RepositoryConfig(name: name, settings: settings))
+            }
+        }
+        ConfigValidation.checkNamespaceCollisions(repositories, file: reader.file, nodes: repoNodes, reader: &reader)
+        guard let defaults else { return nil }
+        return SandcastleConfig(forge: forge, sink: sink, defaults: defaults, repositories: repositories)
+    }
+
+    static let settingsKeys = [
+        "trigger", "namespaceTemplate", "hostTemplate", "domain", "ttl", "expiryWarning", "preserve", "maxConcurrent",
+        "quota", "limitRange", "networkPolicy", "podSecurity", "bundle", "images", "database", "hooks", "values",
+    ]
+
+    // MARK: forge and sink
+
+    private static func readForge(_ node: ConfigNode, reader: inout ConfigReader) -> ForgeConfig? {
+        guard let forge = reader.mapping(node, allowed: ["github"]), let githubNode = forge["github"] else {
+            if reader.mapping(node, allowed: ["github"]) != nil { reader.fail(node, "missing 'github'") }
+            return nil
+        }
+        guard let github = reader.mapping(githubNode, allowed: ["apiURL", "token", "app", "webhookSecret"]) else { return nil }
+        var config = ForgeConfig.builtin
+        if let url = github["apiURL"], let text = reader.string(url) {
+            if ConfigValidation.isHTTPURL(text) { config.apiURL = text } else { reader.fail(url, "'\(text)' is not an http(s) URL") }
+        }
+        switch (github["token"], github["app"]) {
+        case (let token?, nil):
+            if let ref = readSecret(token, reader: &reader) { config.auth = .token(ref) }
+        case (nil, let app?):
+            if let fields = reader.mapping(app, allowed: ["id", "installationId", "privateKey"]) {
+                let id = fields["id"].flatMap { reader.int($0, in: 1...Int.max) }
+                let installation = fields["installationId"].flatMap { reader.int($0, in: 1...Int.max) }
+                let key = fields["privateKey"].flatMap { readSecret($0, reader: &reader) }
+                if fields["id"] == nil { reader.fail(path: fields.path("id"), line: app.line, "missing; expected the GitHub App id") }
+                if fields["privateKey"] == nil {
+                    reader.fail(path: fields.path("privateKey"), line: app.line, "missing; expected {env: NAME} or {file: PATH}")
+                }
+                if let id, let key { config.auth = .app(id: id, installationID: installation, privateKey: key) }
+            }
+        case (_?, _?):
+            reader.fail(githubNode, "set either 'token' or 'app', not both")
+        case (nil, nil):
+            break
+        }
+        if let secret = github["webhookSecret"] { config.webhookSecret = readSecret(secret, reader: &reader) }
+        return config
+    }
+
+    /// `{env: NAME}` or `{file: PATH}`; an inline string is refused without echoing it.
+    static func readSecret(_ node: ConfigNode, reader: inout ConfigReader) -> SecretReference? {
+        if case .scalar = node.value {
+            reader.fail(node, "secrets are never written inline; expected {env: NAME} or {file: PATH}")
+            return nil
+        }
+        guard let fields = reader.mapping(node, allowed: ["env", "file"]) else { return nil }
+        switch (fields["env"], fields["file"]) {
+        case (let env?, nil):
+            guard let name = reader.string(env) else { return nil }
+            guard ConfigValidation.isEnvironmentName(name) else {
+                reader.fail(env, "'\(name)' is not an environment variable name (letters, digits, '_')")
+                return nil
+            }
+            return .environment(name)
+        case (nil, let file?):
+            guard let path = reader.string(file), !path.isEmpty else {
+                reader.fail(file, "expected a file path")
+                return nil
+            }
+            return .file(path)
+        default:
+            reader.fail(node, "expected exactly one of 'env' or 'file'")
+            return nil
+        }
+    }
+
+    private static func readSink(_ node: ConfigNode, reader: inout ConfigReader) -> SinkConfig? {
+        guard let fields = reader.mapping(node, allowed: ["kind", "path"]) else { return nil }
+        let kind = fields["kind"].flatMap { reader.choice($0, as: SinkConfig.Kind.self) } ?? .cluster
+        let path = fields["path"].flatMap { reader.string($0) }
+        if kind == .directory, path?.isEmpty ?? true {
+            reader.fail(path: fields.path("path"), line: node.line, "missing; the directory sink needs an output path")
+        }
+        if kind == .cluster, let pathNode = fields["path"] { reader.fail(pathNode, "only the directory sink takes a path") }
+        return SinkConfig(kind: kind, path: path)
+    }
+}
+
+/// Best-effort line of a YAML syntax error.
+func yamlLine(_ error: any Error) -> Int? {
+    if case YamlError.scanner(_, _, let mark, _) = error { return mark.line }
+    if case YamlError.parser(_, _, let mark, _) = error { return mark.line }
+    return nil
+}

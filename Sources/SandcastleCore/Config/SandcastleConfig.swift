@@ -1,0 +1,183 @@
+/// A parsed and validated `sandcastle.yaml` (`apiVersion: sandcastle.dev/v1alpha1`, `kind: SandcastleConfig`).
+public struct SandcastleConfig: Sendable {
+    public static let apiVersion = "sandcastle.dev/v1alpha1"
+    public static let kind = "SandcastleConfig"
+
+    public var forge: ForgeConfig
+    public var sink: SinkConfig
+    /// The settings every repository starts from.
+    public var defaults: PreviewSettings
+    /// Configured repositories, each with `defaults` deep-merged under its own keys.
+    public var repositories: [RepositoryConfig]
+
+    public init(forge: ForgeConfig, sink: SinkConfig, defaults: PreviewSettings, repositories: [RepositoryConfig]) {
+        self.forge = forge
+        self.sink = sink
+        self.defaults = defaults
+        self.repositories = repositories
+    }
+
+    /// The configuration of `name`, compared case-insensitively; `nil` when it is not configured.
+    public func repository(_ name: RepositoryName) -> RepositoryConfig? {
+        repositories.first { $0.name == name }
+    }
+}
+
+/// One repository and its resolved settings.
+public struct RepositoryConfig: Sendable {
+    public var name: RepositoryName
+    public var settings: PreviewSettings
+}
+
+/// Where a secret comes from. The value itself never appears in configuration.
+public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
+    case environment(String)
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case .environment(let name): "environment variable \(name)"
+        case .file(let path): "file \(path)"
+        }
+    }
+}
+
+/// The forge (GitHub) connection.
+public struct ForgeConfig: Sendable, Hashable {
+    /// How Sandcastle authenticates to GitHub.
+    public enum Auth: Sendable, Hashable {
+        case none
+        case token(SecretReference)
+        case app(id: Int, installationID: Int?, privateKey: SecretReference)
+    }
+
+    /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
+    public var apiURL: String
+    public var auth: Auth
+    public var webhookSecret: SecretReference?
+}
+
+/// Where rendered previews go.
+public struct SinkConfig: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable { case cluster, directory }
+    public var kind: Kind
+    /// Output directory of the `directory` sink.
+    public var path: String?
+}
+
+/// Everything that decides how one repository's previews look and live.
+public struct PreviewSettings: Sendable, Hashable {
+    public var trigger: TriggerSettings
+    /// Namespace name template over `owner`, `repo`, `number`; must start with a fixed prefix.
+    public var namespaceTemplate: Template
+    /// First host label template over `owner`, `repo`, `number`.
+    public var hostTemplate: Template
+    /// DNS domain under which hosts live; empty means the host is the bare label.
+    public var domain: String
+    /// How long a preview lives after its last activity.
+    public var ttl: ConfigDuration
+    /// How long before expiry the PR is warned.
+    public var expiryWarning: ConfigDuration
+    public var preserve: PreserveSettings
+    /// Previews of this repository that may run at once; more wait in a queue.
+    public var maxConcurrent: Int
+    /// ResourceQuota `hard` entries (resource name → quantity).
+    public var quota: [String: String]
+    public var limitRange: LimitRangeSettings
+    public var networkPolicy: NetworkPolicySettings
+    public var podSecurity: PodSecurityLevel
+    public var bundle: BundleSettings
+    public var images: [ImagePin]
+    public var database: DatabaseSettings
+    public var hooks: HookSettings
+    /// Extra template values, available in bundles as `{{ values.NAME }}`.
+    public var values: [String: String]
+}
+
+/// Which pull requests get a preview.
+public struct TriggerSettings: Sendable, Hashable {
+    /// Any one of these labels triggers a preview; empty means every open PR does.
+    public var labels: [String]
+    public var allowDrafts: Bool
+    public var allowForks: Bool
+    /// The least permission the person who added the label must hold.
+    public var labelPermission: Permission
+}
+
+/// The preserve pin: a labelled preview outlives its TTL, up to `max` after its last activity.
+public struct PreserveSettings: Sendable, Hashable {
+    public var label: String
+    public var max: ConfigDuration
+}
+
+/// LimitRange defaults for containers (resource name → quantity).
+public struct LimitRangeSettings: Sendable, Hashable {
+    public var defaultRequest: [String: String]
+    public var defaultLimit: [String: String]
+    public var max: [String: String]
+}
+
+/// How the preview's namespace is isolated on the network.
+public enum NetworkPolicyMode: String, Sendable, Hashable, CaseIterable {
+    /// Deny all ingress and egress except same-namespace traffic, the ingress controller and DNS.
+    case isolated
+    /// Deny ingress except from the same namespace and the ingress controller; egress is open.
+    case ingressOnly = "ingress-only"
+    /// No NetworkPolicy is rendered.
+    case off
+}
+
+public struct NetworkPolicySettings: Sendable, Hashable {
+    public var mode: NetworkPolicyMode
+    /// Namespace of the ingress controller whose traffic is allowed in.
+    public var ingressNamespace: String
+}
+
+/// Pod Security Standard enforced on the namespace.
+public enum PodSecurityLevel: String, Sendable, Hashable, CaseIterable { case restricted, baseline, privileged }
+
+/// How a repository's deploy bundle is built.
+public enum BundleKind: String, Sendable, Hashable, CaseIterable { case manifests, kustomize }
+
+public struct BundleSettings: Sendable, Hashable {
+    /// Path of the bundle inside the repository.
+    public var path: String
+    public var kind: BundleKind
+    /// Kinds a bundle may contain.
+    public var allowedKinds: [String]
+    public var maxObjects: Int
+    /// Largest single object, in bytes of canonical JSON.
+    public var maxObjectBytes: Int
+}
+
+/// An image to pin: every container image with this repository is rewritten to `name@digest`.
+public struct ImagePin: Sendable, Hashable {
+    /// Image reference without tag or digest, e.g. `ghcr.io/acme/shop`.
+    public var name: String
+    /// `sha256:` and 64 hex digits; `nil` leaves the image as written.
+    public var digest: String?
+
+    public init(name: String, digest: String?) {
+        self.name = name
+        self.digest = digest
+    }
+}
+
+/// A preview's own database. Provisioning is not implemented yet, so `enabled` must stay false.
+public struct DatabaseSettings: Sendable, Hashable {
+    public var enabled: Bool
+}
+
+/// Jobs run in the preview after each deploy.
+public struct HookSettings: Sendable, Hashable {
+    public var seed: JobHook?
+    public var verify: JobHook?
+}
+
+/// One hook Job.
+public struct JobHook: Sendable, Hashable {
+    public var image: String
+    public var command: [String]
+    /// `activeDeadlineSeconds` of the Job.
+    public var timeout: ConfigDuration
+}

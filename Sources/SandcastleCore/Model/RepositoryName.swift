@@ -1,0 +1,45 @@
+/// A GitHub repository, `owner/name`, compared case-insensitively as GitHub does.
+public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    /// The owner (user or organisation) as written.
+    public let owner: String
+    /// The repository name as written.
+    public let name: String
+
+    /// Creates a name without validation; use ``init(parsing:)`` for untrusted text.
+    public init(owner: String, name: String) {
+        self.owner = owner
+        self.name = name
+    }
+
+    /// Parses `owner/name`, accepting only the characters GitHub allows.
+    ///
+    /// Owners are letters, digits and single hyphens (at most 39 characters); names are letters,
+    /// digits, `.`, `_` and `-` (at most 100 characters, not `.` or `..`).
+    public init?(parsing text: String) {
+        let pieces = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard pieces.count == 2 else { return nil }
+        let owner = String(pieces[0]), name = String(pieces[1])
+        guard RepositoryName.isValidOwner(owner), RepositoryName.isValidName(name) else { return nil }
+        self.init(owner: owner, name: name)
+    }
+
+    /// `owner/name` as written.
+    public var description: String { "\(owner)/\(name)" }
+
+    /// The lowercased `owner/name`, the identity GitHub uses.
+    public var canonical: String { description.lowercased() }
+
+    public static func == (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.canonical == rhs.canonical }
+    public func hash(into hasher: inout Hasher) { hasher.combine(canonical) }
+    public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.canonical < rhs.canonical }
+
+    static func isValidOwner(_ owner: String) -> Bool {
+        guard (1...39).contains(owner.count), !owner.hasPrefix("-"), !owner.hasSuffix("-") else { return false }
+        return owner.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard (1...100).contains(name.count), name != ".", name != ".." else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || "._-".unicodeScalars.contains($0) }
+    }
+}

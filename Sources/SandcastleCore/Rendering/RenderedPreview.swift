@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+
+/// A preview's complete, ordered object set and its content hash.
+public struct RenderedPreview: Sendable {
+    public var key: PreviewKey
+    public var sha: String
+    public var names: PreviewNames
+    /// Objects in apply order: Namespace first, workloads and Jobs last.
+    public var objects: [Manifest]
+    /// SHA-256 (hex) over the canonical JSON of every object in order; equal sets have equal hashes.
+    public var contentHash: String
+    /// Container images that no digest pinned.
+    public var unpinnedImages: [String]
+
+    init(key: PreviewKey, sha: String, names: PreviewNames, objects: [Manifest], unpinnedImages: [String]) {
+        self.key = key
+        self.sha = sha
+        self.names = names
+        self.objects = RenderedPreview.ordered(objects)
+        self.contentHash = RenderedPreview.hash(self.objects)
+        self.unpinnedImages = Array(Set(unpinnedImages)).sorted()
+    }
+
+    /// The objects as one YAML stream.
+    public var yamlStream: String { ManifestYAML.emitStream(objects.map { .object($0.object) }) }
+
+    /// Apply tier of a kind: dependencies before the things that use them.
+    public static func tier(of kind: String) -> Int {
+        switch kind {
+        case "Namespace": 0
+        case "ServiceAccount": 1
+        case "ResourceQuota", "LimitRange": 2
+        case "NetworkPolicy": 3
+        case "Role", "RoleBinding": 4
+        case "Secret", "ConfigMap": 5
+        case "PersistentVolumeClaim": 6
+        case "Service": 7
+        case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod": 9
+        case "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress": 10
+        case "CronJob": 11
+        case "Job": 12
+        default: 8
+        }
+    }
+
+    static func ordered(_ objects: [Manifest]) -> [Manifest] {
+        objects.sorted { a, b in
+            (tier(of: a.kind), a.kind, a.group, a.name) < (tier(of: b.kind), b.kind, b.group, b.name)
+        }
+    }
+
+    static func hash(_ objects: [Manifest]) -> String {
+        var hasher = SHA256()
+        for object in objects {
+            hasher.update(data: Array(object.canonicalJSON.utf8))
+            hasher.update(data: [0x0A])
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

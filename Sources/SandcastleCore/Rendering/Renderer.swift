@@ -1,0 +1,41 @@
+/// Renders a preview: bundle, contract, namespace and labels, image pins, hooks and baselines.
+public struct Renderer: Sendable {
+    public var kustomize: any KustomizeBuilding
+
+    public init(kustomize: any KustomizeBuilding = KubectlKustomize()) { self.kustomize = kustomize }
+
+    /// Renders the bundle in `bundleDirectory` for `context`. Nothing is written anywhere.
+    public func render(_ context: RenderContext, bundleDirectory: String) throws(RenderError) -> RenderedPreview {
+        guard RenderContext.isCommitSHA(context.sha) else {
+            throw RenderError("'\(context.sha)' is not a commit SHA; expected 40 lowercase hex digits")
+        }
+        let files = try BundleFiles.read(directory: bundleDirectory, variables: context.variables)
+        let bundle: [Manifest]
+        switch context.settings.bundle.kind {
+        case .manifests: bundle = try files.manifests()
+        case .kustomize: bundle = try KustomizeBundle.build(files, context: context, builder: kustomize)
+        }
+        return try assemble(bundle, context: context)
+    }
+
+    /// Checks bundle objects against the contract and adds everything Sandcastle owns.
+    public func assemble(_ bundle: [Manifest], context: RenderContext) throws(RenderError) -> RenderedPreview {
+        let violations = BundleContract.violations(of: bundle, namespace: context.names.namespace, settings: context.settings.bundle)
+        guard violations.isEmpty else {
+            throw RenderError("the bundle breaks the preview contract (\(violations.count) problem(s)); nothing was rendered", issues: violations)
+        }
+        let labels = Ownership.labels(for: context.key)
+        let pins = context.pins
+        var unpinned: [String] = []
+        var objects = Baselines.objects(for: context)
+        for var object in bundle + HookJobs.objects(for: context) {
+            var metadata = object.metadata
+            metadata["namespace"] = .string(context.names.namespace)
+            object.metadata = metadata
+            object.merge(labels, into: "labels")
+            unpinned += ImagePinning.pin(&object, pins: pins)
+            objects.append(object)
+        }
+        return RenderedPreview(key: context.key, sha: context.sha, names: context.names, objects: objects, unpinnedImages: unpinned)
+    }
+}
