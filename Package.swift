@@ -29,6 +29,7 @@ let package = Package(
         .target(
             name: "SandcastleTestSupport",
             dependencies: ["SandcastleCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -42,7 +43,6 @@ let package = Package(
         .testTarget(
             name: "SandcastleCoreTests",
             dependencies: ["SandcastleCore", "SandcastleTestSupport"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

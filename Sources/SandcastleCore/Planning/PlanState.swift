@@ -1,0 +1,71 @@
+import Foundation
+
+/// What the forge says about one pull request in this pass, and how much that proves.
+public enum PullRequestObservation: Sendable, Hashable {
+    /// A per-PR read: authoritative, enough to justify a teardown.
+    case read(PullRequestSnapshot)
+    /// An entry of a complete listing of open PRs: enough to create or update, not to tear down.
+    case listed(PullRequestSnapshot)
+    /// Missing from a complete listing of open PRs: not proof of closure.
+    case notListed
+    /// A per-PR read answered 404: not proof of closure either.
+    case notFound
+    /// The read or listing failed; nothing can be concluded.
+    case unavailable(String)
+}
+
+/// The rendered content a preview should have, at which head commit.
+public struct RenderSummary: Sendable, Hashable {
+    public var sha: String
+    public var contentHash: String
+
+    public init(sha: String, contentHash: String) {
+        self.sha = sha
+        self.contentHash = contentHash
+    }
+}
+
+/// What one pull request should have.
+public struct DesiredPreview: Sendable {
+    public var key: PreviewKey
+    public var observation: PullRequestObservation
+    public var settings: PreviewSettings
+    /// The bundle rendered at the PR's head; `nil` when it was not rendered (yet).
+    public var render: RenderSummary?
+
+    public init(key: PreviewKey, observation: PullRequestObservation, settings: PreviewSettings, render: RenderSummary? = nil) {
+        self.key = key
+        self.observation = observation
+        self.settings = settings
+        self.render = render
+    }
+}
+
+/// Everything desired in this pass.
+public struct DesiredState: Sendable {
+    public var previews: [DesiredPreview]
+    public init(previews: [DesiredPreview]) { self.previews = previews }
+}
+
+/// A preview environment that exists in the sink.
+public struct ObservedEnvironment: Sendable, Hashable {
+    public var key: PreviewKey
+    public var namespace: String
+    public var sha: String
+    public var contentHash: String
+    public var createdAt: Date
+
+    public init(key: PreviewKey, namespace: String, sha: String, contentHash: String, createdAt: Date) {
+        self.key = key
+        self.namespace = namespace
+        self.sha = sha
+        self.contentHash = contentHash
+        self.createdAt = createdAt
+    }
+}
+
+/// What the sink holds: the complete set of live environments, or nothing known.
+public enum ObservedState: Sendable, Hashable {
+    case environments([ObservedEnvironment])
+    case unavailable(String)
+}

@@ -1,0 +1,64 @@
+/// The ports through which the controller reaches the outside world. Each has an in-memory fake
+/// with error injection in `SandcastleTestSupport`; adapters live in their own targets.
+
+/// Reads pull requests from the forge.
+public protocol PullRequestSource: Sendable {
+    /// Every open PR of `repository`. Throws unless every page was read and decoded: a partial or
+    /// failed listing is an error, never a shorter list (safety rule 1).
+    func openPullRequests(in repository: RepositoryName) async throws -> [PullRequestSnapshot]
+    /// One PR by number; `nil` when the forge answers 404.
+    func pullRequest(_ key: PreviewKey) async throws -> PullRequestSnapshot?
+}
+
+/// Feedback on the forge: commit statuses on the head SHA.
+public protocol StatusReporter: Sendable {
+    /// Sets `status` on `sha`; repeating the same status is harmless.
+    func setStatus(_ status: CommitStatus, on sha: String, of key: PreviewKey) async throws
+}
+
+/// Where rendered previews are written.
+public protocol Sink: Sendable {
+    /// Every preview environment the sink holds. Throws rather than return a partial set.
+    func environments() async throws -> [ObservedEnvironment]
+    /// Writes `preview`, replacing what the sink held for its key.
+    func apply(_ preview: RenderedPreview) async throws
+    /// Removes everything of `key`.
+    func teardown(_ key: PreviewKey) async throws
+}
+
+/// One commit status Sandcastle sets.
+public struct CommitStatus: Sendable, Hashable {
+    /// The status context: `sandcastle/deploy`, `sandcastle/seed`, `sandcastle/verify`.
+    public enum Context: String, Sendable, Hashable, CaseIterable {
+        case deploy = "sandcastle/deploy"
+        case seed = "sandcastle/seed"
+        case verify = "sandcastle/verify"
+    }
+
+    public enum State: String, Sendable, Hashable { case pending, success, failure, error }
+
+    public var context: Context
+    public var state: State
+    /// Short, at most 140 characters (GitHub's limit); never contains secrets.
+    public var description: String
+    public var targetURL: String?
+
+    public init(context: Context, state: State, description: String, targetURL: String? = nil) {
+        self.context = context
+        self.state = state
+        self.description = String(description.prefix(140))
+        self.targetURL = targetURL
+    }
+}
+
+extension PullRequestObservation {
+    /// Turns a per-PR read into an observation: a snapshot, a 404, or a failure (never proof).
+    public static func reading(_ read: () async throws -> PullRequestSnapshot?) async -> PullRequestObservation {
+        do {
+            guard let snapshot = try await read() else { return .notFound }
+            return .read(snapshot)
+        } catch {
+            return .unavailable(String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// A GitHub webhook delivery decoded into what Sandcastle acts on.
+public enum WebhookEvent: Sendable, Hashable {
+    /// `pull_request` with any action; carries the PR as the payload shows it.
+    case pullRequest(action: String, snapshot: PullRequestSnapshot, sender: String, label: String?)
+    /// `issue_comment` on a pull request.
+    case pullRequestComment(action: String, key: PreviewKey, author: String, body: String)
+    /// `issue_comment` on an issue that is not a PR: ignored.
+    case issueComment(key: PreviewKey)
+    case ping(zen: String, hookID: Int?)
+    /// Any other event, accepted and ignored.
+    case ignored(event: String)
+
+    /// The preview to reconcile, for events that concern one.
+    public var previewKey: PreviewKey? {
+        switch self {
+        case .pullRequest(_, let snapshot, _, _): snapshot.key
+        case .pullRequestComment(_, let key, _, _): key
+        case .issueComment, .ping, .ignored: nil
+        }
+    }
+}
+
+/// A payload that cannot be decoded; names the event and what was wrong.
+public struct WebhookDecodingError: Error, Sendable, CustomStringConvertible {
+    public var event: String
+    public var message: String
+    public var description: String { "cannot decode '\(event)' payload: \(message)" }
+}
+
+/// Decodes webhook payloads (the body, after its signature was verified).
+public enum WebhookDecoder {
+    /// Decodes `body` of the event named by the `X-GitHub-Event` header.
+    public static func decode(event: String, body: Data) throws(WebhookDecodingError) -> WebhookEvent {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            switch event {
+            case "pull_request":
+                let payload = try decoder.decode(PullRequestPayload.self, from: body)
+                let snapshot = try payload.snapshot()
+                return .pullRequest(action: payload.action, snapshot: snapshot, sender: payload.sender.login, label: payload.label?.name)
+            case "issue_comment":
+                let payload = try decoder.decode(IssueCommentPayload.self, from: body)
+                guard let repository = RepositoryName(parsing: payload.repository.full_name) else {
+                    throw WebhookDecodingError(event: event, message: "repository.full_name '\(payload.repository.full_name)' is not OWNER/NAME")
+                }
+                let key = PreviewKey(repository: repository, number: payload.issue.number)
+                guard payload.issue.pull_request != nil else { return .issueComment(key: key) }
+                return .pullRequestComment(action: payload.action, key: key, author: payload.comment.user.login, body: payload.comment.body ?? "")
+            case "ping":
+                let payload = try decoder.decode(PingPayload.self, from: body)
+                return .ping(zen: payload.zen, hookID: payload.hook_id)
+            default:
+                return .ignored(event: event)
+            }
+        } catch let error as WebhookDecodingError {
+            throw error
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw WebhookDecodingError(event: event, message: "missing field \(path(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw WebhookDecodingError(event: event, message: "unexpected value at \(path(context.codingPath)): \(context.debugDescription)")
+        } catch {
+            throw WebhookDecodingError(event: event, message: "not valid JSON")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+}
+
+// MARK: payload shapes (only the fields Sandcastle reads)
+
+struct UserPayload: Decodable { var login: String }
+struct LabelPayload: Decodable { var name: String }
+struct RepositoryPayload: Decodable {
+    var id: Int
+    var full_name: String
+}
+
+struct PullRequestPayload: Decodable {
+    struct Branch: Decodable {
+        var sha: String
+        var ref: String
+        var repo: RepositoryPayload?
+    }
+    struct PullRequest: Decodable {
+        var number: Int
+        var state: String
+        var draft: Bool?
+        var merged: Bool?
+        var labels: [LabelPayload]
+        var head: Branch
+        var base: Branch
+        var user: UserPayload
+        var created_at: Date
+        var updated_at: Date
+    }
+    var action: String
+    var number: Int
+    var pull_request: PullRequest
+    var label: LabelPayload?
+    var sender: UserPayload
+    var repository: RepositoryPayload
+
+    func snapshot() throws(WebhookDecodingError) -> PullRequestSnapshot {
+        guard let repository = RepositoryName(parsing: repository.full_name) else {
+            throw WebhookDecodingError(event: "pull_request", message: "repository.full_name '\(self.repository.full_name)' is not OWNER/NAME")
+        }
+        guard let state = PullRequestSnapshot.State(rawValue: pull_request.state) else {
+            throw WebhookDecodingError(event: "pull_request", message: "pull_request.state '\(pull_request.state)' is neither open nor closed")
+        }
+        let sha = pull_request.head.sha
+        guard RenderContext.isCommitSHA(sha) else {
+            throw WebhookDecodingError(event: "pull_request", message: "pull_request.head.sha is not a 40-hex commit id")
+        }
+        return PullRequestSnapshot(
+            key: PreviewKey(repository: repository, number: pull_request.number), state: state,
+            merged: pull_request.merged ?? false, draft: pull_request.draft ?? false,
+            labels: pull_request.labels.map(\.name), headSHA: sha, headRef: pull_request.head.ref,
+            headRepositoryID: pull_request.head.repo?.id, baseRepositoryID: pull_request.base.repo?.id ?? self.repository.id,
+            author: pull_request.user.login, createdAt: pull_request.created_at, lastActivityAt: pull_request.updated_at)
+    }
+}
+
+struct IssueCommentPayload: Decodable {
+    struct Issue: Decodable {
+        struct PullRequestLink: Decodable { var url: String? }
+        var number: Int
+        var pull_request: PullRequestLink?
+    }
+    struct Comment: Decodable {
+        var body: String?
+        var user: UserPayload
+    }
+    var action: String
+    var issue: Issue
+    var comment: Comment
+    var repository: RepositoryPayload
+}
+
+struct PingPayload: Decodable {
+    var zen: String
+    var hook_id: Int?
+}

@@ -1,0 +1,107 @@
+import Foundation
+import SandcastleCore
+
+/// An error the fakes throw on request.
+public struct InjectedFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "injected failure: \(message)" }
+}
+
+/// An in-memory forge holding pull requests, with failures injectable per operation.
+public actor FakePullRequestSource: PullRequestSource {
+    public var pullRequests: [PreviewKey: PullRequestSnapshot] = [:]
+    /// When set, listings throw this.
+    public var listingFailure: InjectedFailure?
+    /// Per-PR reads that throw.
+    public var readFailures: [PreviewKey: InjectedFailure] = [:]
+    public private(set) var listCalls = 0
+    public private(set) var readCalls: [PreviewKey] = []
+
+    public init(_ pullRequests: [PullRequestSnapshot] = []) {
+        for pr in pullRequests { self.pullRequests[pr.key] = pr }
+    }
+
+    public func put(_ pr: PullRequestSnapshot) { pullRequests[pr.key] = pr }
+    public func remove(_ key: PreviewKey) { pullRequests[key] = nil }
+    public func failListing(_ failure: InjectedFailure?) { listingFailure = failure }
+    public func failRead(_ key: PreviewKey, _ failure: InjectedFailure?) { readFailures[key] = failure }
+
+    public func openPullRequests(in repository: RepositoryName) async throws -> [PullRequestSnapshot] {
+        listCalls += 1
+        if let listingFailure { throw listingFailure }
+        return pullRequests.values.filter { $0.key.repository == repository && $0.state == .open }.sorted { $0.key < $1.key }
+    }
+
+    public func pullRequest(_ key: PreviewKey) async throws -> PullRequestSnapshot? {
+        readCalls.append(key)
+        if let failure = readFailures[key] { throw failure }
+        return pullRequests[key]
+    }
+}
+
+/// Records every status set, keeping only the latest per (sha, context) as GitHub does.
+public actor FakeStatusReporter: StatusReporter {
+    public private(set) var statuses: [String: [CommitStatus.Context: CommitStatus]] = [:]
+    public private(set) var calls = 0
+    public var failure: InjectedFailure?
+
+    public init() {}
+
+    public func fail(_ failure: InjectedFailure?) { self.failure = failure }
+
+    public func setStatus(_ status: CommitStatus, on sha: String, of key: PreviewKey) async throws {
+        calls += 1
+        if let failure { throw failure }
+        statuses[sha, default: [:]][status.context] = status
+    }
+}
+
+/// An in-memory sink holding rendered previews.
+public actor FakeSink: Sink {
+    public private(set) var previews: [PreviewKey: RenderedPreview] = [:]
+    public private(set) var createdAt: [PreviewKey: Date] = [:]
+    public private(set) var applyCalls = 0
+    public private(set) var teardownCalls: [PreviewKey] = []
+    public var observeFailure: InjectedFailure?
+    public var writeFailure: InjectedFailure?
+    private let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 0) }) { self.now = now }
+
+    public func failObserve(_ failure: InjectedFailure?) { observeFailure = failure }
+    public func failWrites(_ failure: InjectedFailure?) { writeFailure = failure }
+
+    public func environments() async throws -> [ObservedEnvironment] {
+        if let observeFailure { throw observeFailure }
+        return previews.values.sorted { $0.key < $1.key }.map {
+            ObservedEnvironment(key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now())
+        }
+    }
+
+    public func apply(_ preview: RenderedPreview) async throws {
+        applyCalls += 1
+        if let writeFailure { throw writeFailure }
+        if previews[preview.key] == nil { createdAt[preview.key] = now() }
+        previews[preview.key] = preview
+    }
+
+    public func teardown(_ key: PreviewKey) async throws {
+        teardownCalls.append(key)
+        if let writeFailure { throw writeFailure }
+        previews[key] = nil
+        createdAt[key] = nil
+    }
+}
+
+/// A clock that moves only when told to, for time-dependent policy in tests.
+public final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = start }
+
+    public var now: Date { lock.withLock { current } }
+
+    public func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SandcastleCore
+
+/// `sandcastle plan`: replays webhook payload files and prints the actions Sandcastle would take.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Replay webhook payloads (files named EVENT.ACTION....json, in name order) and print the planned actions.",
+        discussion: """
+            Each pull_request payload counts as a fresh read of the PR. Whoever added the trigger label is \
+            assumed to hold --assume-permission. Without --bundle the head SHA stands for the rendered content.
+            """
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Directory of webhook payload files; the event is the file name up to the first dot.")
+    var events: String
+
+    @Option(help: "Render this bundle directory for each PR to compute real content hashes.")
+    var bundle: String?
+
+    @Option(help: "Permission assumed for whoever added the trigger label (read, triage, write, maintain, admin).")
+    var assumePermission: String = "write"
+
+    func validate() throws {
+        guard Permission(rawValue: assumePermission) != nil else {
+            throw ValidationError("--assume-permission must be one of: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let config = try options.load()
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: events) else {
+            throw InvalidInput("cannot read the events directory '\(events)'")
+        }
+        let files = names.filter { $0.hasSuffix(".json") }.sorted()
+        guard !files.isEmpty else { throw InvalidInput("no .json payload files in '\(events)'") }
+
+        var decoded: [(String, WebhookEvent)] = []
+        for file in files {
+            let event = String(file.prefix { $0 != "." })
+            guard let data = fm.contents(atPath: events + "/" + file) else { throw InvalidInput("\(events)/\(file): cannot read the file") }
+            do {
+                decoded.append((file, try WebhookDecoder.decode(event: event, body: data)))
+            } catch {
+                throw InvalidInput("\(events)/\(file): \(error.description)")
+            }
+        }
+
+        var replay = EventReplay(config: config, assumedPermission: Permission(rawValue: assumePermission)!)
+        if let bundle {
+            replay.render = { key, sha, settings in
+                let rendered = try Renderer().render(RenderContext(key: key, sha: sha, settings: settings), bundleDirectory: bundle)
+                return RenderSummary(sha: sha, contentHash: rendered.contentHash)
+            }
+        }
+        for (file, event) in decoded {
+            let step = replay.replay(name: file, event: event)
+            print("\(file): \(step.summary)")
+            if let note = step.note { print("  \(note)") }
+            for action in step.actions { print("  \(action)") }
+            if step.actions.isEmpty, step.note == nil { print("  no action") }
+        }
+    }
+}
