@@ -1,7 +1,7 @@
 /// Reading the per-repository preview settings (`defaults` and each entry of `repositories`).
 extension ConfigLoader {
-    static func readSettings(_ node: ConfigNode, reader: inout ConfigReader) -> PreviewSettings? {
-        guard let fields = reader.mapping(node, allowed: settingsKeys) else { return nil }
+    static func readSettings(_ node: ConfigNode, extraKeys: [String] = [], reader: inout ConfigReader) -> PreviewSettings? {
+        guard let fields = reader.mapping(node, allowed: extraKeys + settingsKeys) else { return nil }
         var s = PreviewSettings.builtin
         let before = reader.issues.count
 

@@ -64,8 +64,11 @@ public enum ConfigLoader {
         }
         if repoNodes.isEmpty { reader.fail(path: "repositories", line: top["repositories"]?.line, "expected at least one repository") }
         for node in repoNodes {
-            guard let fields = reader.mapping(node, allowed: ["name"] + settingsKeys) else { continue }
-            guard let nameNode = fields["name"] else {
+            guard case .mapping(let pairs) = node.value else {
+                reader.fail(node, "expected a mapping with 'name' and settings, found \(node.kindName)")
+                continue
+            }
+            guard let nameNode = pairs.first(where: { $0.key == "name" })?.value else {
                 reader.fail(node, "missing 'name'; expected OWNER/NAME")
                 continue
             }
@@ -78,8 +81,7 @@ public enum ConfigLoader {
                 reader.fail(nameNode, "repository '\(name)' is listed twice")
                 continue
             }
-            let own = ConfigNode(value: .mapping(fields.pairs.filter { $0.key != "name" }), path: node.path, line: node.line)
-            if let settings = readSettings(defaultsNode.merged(with: own), reader: &reader) {
+            if let settings = readSettings(defaultsNode.merged(with: node), extraKeys: ["name"], reader: &reader) {
                 repositories.append(RepositoryConfig(name: name, settings: settings))
             }
         }
@@ -96,8 +98,9 @@ public enum ConfigLoader {
     // MARK: forge and sink
 
     private static func readForge(_ node: ConfigNode, reader: inout ConfigReader) -> ForgeConfig? {
-        guard let forge = reader.mapping(node, allowed: ["github"]), let githubNode = forge["github"] else {
-            if reader.mapping(node, allowed: ["github"]) != nil { reader.fail(node, "missing 'github'") }
+        guard let forge = reader.mapping(node, allowed: ["github"]) else { return nil }
+        guard let githubNode = forge["github"] else {
+            reader.fail(node, "missing 'github'")
             return nil
         }
         guard let github = reader.mapping(githubNode, allowed: ["apiURL", "token", "app", "webhookSecret"]) else { return nil }

@@ -92,6 +92,11 @@ public struct TemplateError: Error, Sendable, Equatable {
     /// 1-based line within the template text.
     public var line: Int
     public var message: String
+
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
 }
 
 extension Unicode.Scalar {

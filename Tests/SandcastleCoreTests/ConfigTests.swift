@@ -1,0 +1,143 @@
+import Foundation
+import SandcastleCore
+import Testing
+
+@Suite struct ConfigTests {
+    static let minimal = """
+        apiVersion: sandcastle.dev/v1alpha1
+        kind: SandcastleConfig
+        repositories:
+          - name: acme/shop
+        """
+
+    static func parse(_ text: String) throws -> SandcastleConfig { try ConfigLoader.parse(text, file: "sandcastle.yaml") }
+
+    /// The issues a broken config produces, as printed.
+    static func issues(_ text: String) -> [String] {
+        do {
+            _ = try ConfigLoader.parse(text, file: "sandcastle.yaml")
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+
+    @Test func minimalConfigGetsBuiltInDefaults() throws {
+        let config = try Self.parse(Self.minimal)
+        let shop = try #require(config.repository(RepositoryName(owner: "ACME", name: "Shop")))
+        #expect(shop.settings == PreviewSettings.builtin)
+        #expect(config.sink.kind == .cluster)
+        #expect(config.forge.apiURL == "https://api.github.com")
+    }
+
+    @Test func exampleConfigParses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/sandcastle.yaml").path
+        let config = try ConfigLoader.load(path: path)
+        #expect(config.repositories.map(\.name.description) == ["acme/shop", "acme/blog"])
+        let blog = try #require(config.repository(RepositoryName(owner: "acme", name: "blog")))
+        #expect(blog.settings.ttl == ConfigDuration(seconds: 48 * 3600))
+        #expect(blog.settings.domain == "preview.acme.dev", "inherited from defaults")
+        #expect(blog.settings.trigger.labels == ["preview", "blog-preview"])
+        #expect(blog.settings.bundle.kind == .manifests)
+        #expect(config.forge.auth == .token(.environment("GITHUB_TOKEN")))
+    }
+
+    @Test func repositoriesDeepMergeOverDefaults() throws {
+        let config = try Self.parse("""
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            defaults:
+              trigger: { labels: [deploy-me], allowDrafts: true }
+              networkPolicy: { ingressNamespace: traefik }
+            repositories:
+              - name: acme/shop
+                trigger: { allowForks: true }
+                networkPolicy: { mode: ingress-only }
+            """)
+        let settings = config.repositories[0].settings
+        #expect(settings.trigger.labels == ["deploy-me"])
+        #expect(settings.trigger.allowDrafts && settings.trigger.allowForks)
+        #expect(settings.networkPolicy.mode == .ingressOnly)
+        #expect(settings.networkPolicy.ingressNamespace == "traefik")
+    }
+
+    @Test(arguments: [
+        // (snippet under the repository, expected fragments of the message)
+        ("    ttl: 3 days", ["sandcastle.yaml:5", "repositories[0].ttl", "'3 days' is not a duration"]),
+        ("    tll: 72h", ["sandcastle.yaml:5", "repositories[0].tll", "unknown key 'tll'", "did you mean 'ttl'"]),
+        ("    namespaceTemplate: \"pr-{{number}}-{{branch}}\"", ["repositories[0].namespaceTemplate", "unknown variable 'branch'"]),
+        ("    namespaceTemplate: \"{{repo}}-{{number}}\"", ["namespaceTemplate", "fixed prefix"]),
+        ("    namespaceTemplate: \"kube-{{number}}\"", ["reserved"]),
+        ("    hostTemplate: \"{{repo}}\"", ["hostTemplate", "must contain {{number}}"]),
+        ("    maxConcurrent: 0", ["maxConcurrent", "from 1 to 10000"]),
+        ("    quota: { requests.cpu: lots }", ["repositories[0].quota.requests.cpu", "'lots' is not a quantity"]),
+        ("    networkPolicy: { mode: open }", ["networkPolicy.mode", "isolated, ingress-only, off"]),
+        ("    bundle: { kind: helm }", ["bundle.kind", "manifests, kustomize"]),
+        ("    bundle: { path: ../../etc }", ["bundle.path", "relative path inside"]),
+        ("    bundle: { allowedKinds: [Deployment, ClusterRole] }", ["allowedKinds", "cluster-scoped kinds cannot be allowed: ClusterRole"]),
+        ("    images: [{ name: ghcr.io/acme/shop, digest: sha256:abc }]", ["images[0].digest", "64 lowercase hex"]),
+        ("    images: [{ name: \"ghcr.io/acme/shop:v1\" }]", ["images[0].name", "without tag or digest"]),
+        ("    database: { enabled: true }", ["database.enabled", "not supported"]),
+        ("    expiryWarning: 100h", ["expiryWarning", "must be shorter than ttl"]),
+        ("    trigger: { labelPermission: none }", ["labelPermission", "anyone"]),
+        ("    domain: Preview.Example.COM", ["domain", "lowercase DNS domain"]),
+        ("    hooks: { seed: { command: [x] } }", ["hooks.seed", "missing 'image'"]),
+        ("    values: { \"bad key\": x }", ["values.bad key"]),
+    ])
+    func invalidRepositorySettingsNameFieldAndLine(snippet: String, fragments: [String]) {
+        let issues = Self.issues(Self.minimal + "\n" + snippet)
+        #expect(issues.count >= 1)
+        let text = issues.joined(separator: "\n")
+        for fragment in fragments { #expect(text.contains(fragment), "\(fragment) not in: \(text)") }
+    }
+
+    @Test(arguments: [
+        ("apiVersion: v1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]", "apiVersion: expected 'sandcastle.dev/v1alpha1'"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig", "repositories: missing"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: not-a-repo}]", "is not a repository"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}, {name: A/B}]", "listed twice"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/shop}, {name: b/shop}]", "add {{owner}} to namespaceTemplate"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]", "never written inline"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: {env: T}, app: {id: 1, privateKey: {file: k}}}}\nrepositories: [{name: a/b}]", "either 'token' or 'app'"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nsink: {kind: directory}\nrepositories: [{name: a/b}]", "sink.path: missing"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nextra: 1", "unknown key 'extra'"),
+        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nrepositories: []", "duplicated key"),
+        ("apiVersion: [unclosed", "not valid YAML"),
+        ("", "the file is empty"),
+    ])
+    func invalidDocuments(text: String, fragment: String) {
+        let issues = Self.issues(text).joined(separator: "\n")
+        #expect(issues.contains(fragment), "\(fragment) not in: \(issues)")
+        #expect(issues.hasPrefix("sandcastle.yaml"))
+    }
+
+    @Test func inlineSecretsAreNeverEchoed() {
+        let text = Self.issues("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]").joined()
+        #expect(!text.contains("ghp_abc123secret"))
+    }
+
+    @Test func everyProblemIsListedAtOnce() {
+        let issues = Self.issues(Self.minimal + "\n    ttl: soon\n    maxConcurrent: -1\n    colour: blue")
+        #expect(issues.count == 3, "\(issues)")
+    }
+
+    @Test func errorsInDefaultsAreReportedOnceAtTheirOwnPath() {
+        let issues = Self.issues("""
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            defaults: { ttl: forever }
+            repositories: [{name: a/b}, {name: a/c}]
+            """)
+        #expect(issues == ["sandcastle.yaml:3: defaults.ttl: 'forever' is not a duration; expected a number and a unit (s, m, h, d, w), like 72h, 30m or 7d"])
+    }
+
+    @Test(arguments: [("72h", 259_200), ("1h30m", 5400), ("7d", 604_800), ("90s", 90), ("2w", 1_209_600)])
+    func durations(text: String, seconds: Int) {
+        #expect(ConfigDuration(parsing: text)?.seconds == seconds)
+    }
+
+    @Test(arguments: ["", "72", "h", "3 days", "1.5h", "-1h", "99999999999999999999d"])
+    func malformedDurations(text: String) {
+        #expect(ConfigDuration(parsing: text) == nil)
+    }
+}
