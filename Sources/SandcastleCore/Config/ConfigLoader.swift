@@ -174,5 +174,6 @@ public enum ConfigLoader {
 func yamlLine(_ error: any Error) -> Int? {
     if case YamlError.scanner(_, _, let mark, _) = error { return mark.line }
     if case YamlError.parser(_, _, let mark, _) = error { return mark.line }
+    if case YamlError.composer(_, _, let mark, _) = error { return mark.line }
     return nil
 }

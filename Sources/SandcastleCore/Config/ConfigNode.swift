@@ -28,6 +28,9 @@ public struct ConfigNode: Sendable {
         let line = node.mark.map { $0.line }
         self.path = path
         self.line = line
+        if node.anchor != nil {
+            issues.append(ConfigIssue(file: file, path: path, line: line, message: "YAML anchors and aliases are not supported"))
+        }
         switch node {
         case .scalar(let scalar):
             if scalar.style == .plain, node.tag.rawValue == Tag.Name.null.rawValue {

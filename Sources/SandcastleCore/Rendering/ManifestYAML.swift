@@ -6,10 +6,13 @@ public enum ManifestYAML {
     public static func parseDocuments(_ text: String) throws(ManifestYAMLError) -> [ManifestValue] {
         do {
             var out: [ManifestValue] = []
-            for node in try Yams.compose_all(yaml: text) {
+            var documents = try Yams.compose_all(yaml: text)
+            while let node = documents.next() {
                 let value = try convert(node)
                 if value != .null { out.append(value) }
             }
+            // The sequence stops quietly at a syntax error; a partial stream must not pass.
+            if let error = documents.error { throw error }
             return out
         } catch let error as ManifestYAMLError {
             throw error
@@ -19,6 +22,11 @@ public enum ManifestYAML {
     }
 
     private static func convert(_ node: Node) throws(ManifestYAMLError) -> ManifestValue {
+        // Anchors make aliases possible, and aliases make exponential expansion possible
+        // ("billion laughs") from untrusted bundles.
+        if node.anchor != nil {
+            throw ManifestYAMLError(line: node.mark?.line, message: "YAML anchors and aliases are not supported")
+        }
         switch node {
         case .scalar(let scalar):
             switch Tag.Name(rawValue: node.tag.rawValue) {
