@@ -6,7 +6,7 @@ import SandcastleCore
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Replay webhook payloads (files named EVENT.ACTION....json, in name order) and print the planned actions.",
+        abstract: "Replay webhook payloads (files named [NN-]EVENT.….json, in name order) and print the planned actions.",
         discussion: """
             Each pull_request payload counts as a fresh read of the PR. Whoever added the trigger label is \
             assumed to hold --assume-permission. Without --bundle the head SHA stands for the rendered content.
@@ -15,7 +15,7 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "Directory of webhook payload files; the event is the file name up to the first dot.")
+    @Option(help: "Directory of webhook payload files; the event is the file name up to the first dot, after an optional ordering prefix like 01-.")
     var events: String
 
     @Option(help: "Render this bundle directory for each PR to compute real content hashes.")
@@ -30,6 +30,15 @@ struct PlanCommand: ParsableCommand {
         }
     }
 
+    /// `pull_request` for `pull_request.opened.json` and `03-pull_request.closed.json`.
+    static func eventName(of file: String) -> String {
+        let stem = file.prefix { $0 != "." }
+        if let dash = stem.firstIndex(where: { $0 == "-" || $0 == "_" }), dash > stem.startIndex, stem[..<dash].allSatisfy(\.isNumber) {
+            return String(stem[stem.index(after: dash)...])
+        }
+        return String(stem)
+    }
+
     func run() throws {
         let config = try options.load()
         let fm = FileManager.default
@@ -41,7 +50,7 @@ struct PlanCommand: ParsableCommand {
 
         var decoded: [(String, WebhookEvent)] = []
         for file in files {
-            let event = String(file.prefix { $0 != "." })
+            let event = Self.eventName(of: file)
             guard let data = fm.contents(atPath: events + "/" + file) else { throw InvalidInput("\(events)/\(file): cannot read the file") }
             do {
                 decoded.append((file, try WebhookDecoder.decode(event: event, body: data)))

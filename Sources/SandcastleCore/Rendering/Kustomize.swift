@@ -61,6 +61,9 @@ public struct KubectlKustomize: KustomizeBuilding {
 /// the namespace itself.
 enum KustomizeBundle {
     static func build(_ files: BundleFiles, context: RenderContext, builder: any KustomizeBuilding) throws(RenderError) -> [Manifest] {
+        guard files.files.contains(where: { ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains($0.path) }) else {
+            throw RenderError("bundle.kind is kustomize but the bundle has no kustomization.yaml at its root; add one or set bundle.kind: manifests")
+        }
         try checkNoRemoteResources(files)
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("sandcastle-kustomize-\(UUID().uuidString)").path
