@@ -1,0 +1,52 @@
+import Foundation
+import SandcastleTestSupport
+import Testing
+
+/// The rendered examples validate strictly against the official Kubernetes OpenAPI schemas
+/// (`kubernetes-validate`, installed by `.ci/run`), for the oldest and a current supported version.
+@Suite struct SchemaTests {
+    static let root = repositoryRoot(from: #filePath)
+    static let sha = "0123456789abcdef0123456789abcdef01234567"
+
+    @Test(arguments: [("acme/shop", "shop"), ("acme/blog", "blog")])
+    func renderedExamplesMatchTheKubernetesSchemas(repo: String, app: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let render = try SandcastleExecutable.run([
+            "render", "-c", Self.root + "/examples/sandcastle.yaml", "--repo", repo, "--pr", "42", "--sha", Self.sha,
+            "--bundle", Self.root + "/examples/\(app)/deploy/preview", "-o", dir.path + "/out",
+        ])
+        #expect(render.status == 0, "\(render.stderr)")
+        let files = dir.files().map { dir.path + "/" + $0 }
+        #expect(files.count > 8)
+        for version in ["1.27.0", "1.32.0"] {
+            let result = try runValidator(["--strict", "--quiet", "-k", version] + files)
+            #expect(result.status == 0, "kubernetes-validate \(version): \(result.stdout) \(result.stderr)")
+        }
+    }
+
+    @Test func theValidatorRejectsAnInvalidObject() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: 1}\n"])
+        #expect(try runValidator(["--strict", "--quiet", dir.path + "/bad.yaml"]).status != 0)
+    }
+
+    private func runValidator(_ arguments: [String]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "kubernetes_validate"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let result = CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        if result.stderr.contains("No module named kubernetes_validate") {
+            Issue.record("kubernetes-validate is not installed: pip install kubernetes-validate (.ci/run does this)")
+        }
+        return result
+    }
+}
