@@ -10,7 +10,7 @@ import Testing
     static let shopBundle = root + "/examples/shop/deploy/preview"
     static let sha = "0123456789abcdef0123456789abcdef01234567"
 
-    static func run(_ arguments: String...) throws -> CommandResult { try SandcastleExecutable.run(arguments, in: root) }
+    static func run(_ arguments: String...) throws -> Subprocess.Result { try SandcastleExecutable.run(arguments, in: root) }
 
     @Test(arguments: [[], ["validate"], ["render"], ["plan"]])
     func helpOnEveryCommand(command: [String]) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SandcastleCore
 import SandcastleTestSupport
 import Testing
 
@@ -32,18 +33,8 @@ import Testing
         #expect(try runValidator(["--strict", "--quiet", dir.path + "/bad.yaml"]).status != 0)
     }
 
-    private func runValidator(_ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "kubernetes_validate"] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let result = CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    private func runValidator(_ arguments: [String]) throws -> Subprocess.Result {
+        let result = try Subprocess.run("/usr/bin/env", ["python3", "-m", "kubernetes_validate"] + arguments)
         if result.stderr.contains("No module named kubernetes_validate") {
             Issue.record("kubernetes-validate is not installed: pip install kubernetes-validate (.ci/run does this)")
         }

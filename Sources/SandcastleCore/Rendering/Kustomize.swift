@@ -13,43 +13,21 @@ public struct KubectlKustomize: KustomizeBuilding {
     public init(executable: String = "kubectl") { self.executable = executable }
 
     public func build(directory: String) throws(RenderError) -> String {
-        guard let path = KubectlKustomize.locate(executable) else {
+        guard let path = Subprocess.locate(executable) else {
             throw RenderError(
                 "'\(executable)' is not installed or not on PATH; it is needed to build Kustomize bundles (bundle.kind: kustomize). Install kubectl, or use bundle.kind: manifests"
             )
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["kustomize", directory]
-        let outURL = URL(fileURLWithPath: directory + "/../kustomize.out")
-        let errURL = URL(fileURLWithPath: directory + "/../kustomize.err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let result: Subprocess.Result
         do {
-            let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-            defer { try? out.close(); try? err.close() }
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
+            result = try Subprocess.run(path, ["kustomize", directory])
         } catch {
             throw RenderError("cannot run '\(path) kustomize': \(error.localizedDescription)")
         }
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw RenderError("kubectl kustomize failed (exit \(process.terminationStatus)): \(stderr.trimmingWhitespace())")
+        guard result.status == 0 else {
+            throw RenderError("kubectl kustomize failed (exit \(result.status)): \(result.stderr.trimmingWhitespace())")
         }
-        return stdout
-    }
-
-    /// The absolute path of `name`, searching `PATH` when it has no slash.
-    static func locate(_ name: String) -> String? {
-        let fm = FileManager.default
-        if name.contains("/") { return fm.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { fm.isExecutableFile(atPath: $0) }
+        return result.stdout
     }
 }
 
