@@ -40,6 +40,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "sandcastle-bench",
+            dependencies: ["SandcastleCore"],
+            path: "benchmarks/Sources/sandcastle-bench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SandcastleCoreTests",
             dependencies: ["SandcastleCore", "SandcastleTestSupport"],

@@ -180,6 +180,31 @@ import Testing
         }
     }
 
+    @Test func oversizedFilesAreRefusedBeforeReading() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n"])
+        let handle = try #require(FileHandle(forWritingAtPath: dir.path + "/app.yaml"))
+        try handle.truncate(atOffset: UInt64(BundleFiles.maxFileBytes + 1))
+        try handle.close()
+        #expect {
+            try Renderer().render(Self.context("acme/shop", pr: 1, settings: Self.manifestsSettings()), bundleDirectory: dir.path)
+        } throws: { error in
+            String(describing: error).contains("app.yaml: 4194305 bytes; bundle files may be at most 4194304 bytes")
+        }
+    }
+
+    @Test func kustomizeKindNeedsAKustomization() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n"])
+        #expect {
+            try Renderer().render(Self.context("acme/shop", pr: 1), bundleDirectory: dir.path)
+        } throws: { error in
+            String(describing: error).contains("bundle.kind is kustomize but the bundle has no kustomization.yaml")
+        }
+    }
+
     @Test func remoteKustomizeBasesAreRefused() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -13,6 +13,8 @@ public struct Template: Sendable, Hashable {
     public let source: String
     /// Literal and variable parts in order; adjacent literals are merged.
     public let parts: [Part]
+    /// See ``isUnambiguousName``; computed once at parse time.
+    let unambiguousName: Bool
 
     /// Parses `source`, reporting the 1-based line of a malformed placeholder.
     public init(parsing source: String) throws(TemplateError) {
@@ -44,6 +46,7 @@ public struct Template: Sendable, Hashable {
         literal += rest
         if !literal.isEmpty { parts.append(.literal(literal)) }
         self.parts = parts
+        self.unambiguousName = Template.isUnambiguousName(parts)
     }
 
     /// Variable names in order of first appearance.

@@ -4,11 +4,28 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
     public let owner: String
     /// The repository name as written.
     public let name: String
+    /// The lowercased `owner/name`, the identity GitHub uses; computed once, since keys are
+    /// compared and hashed on every queue and planner operation.
+    public let canonical: String
 
     /// Creates a name without validation; use ``init(parsing:)`` for untrusted text.
     public init(owner: String, name: String) {
         self.owner = owner
         self.name = name
+        self.canonical = "\(owner)/\(name)".lowercased()
+    }
+
+    private enum CodingKeys: String, CodingKey { case owner, name }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(owner: try container.decode(String.self, forKey: .owner), name: try container.decode(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(owner, forKey: .owner)
+        try container.encode(name, forKey: .name)
     }
 
     /// Parses `owner/name`, accepting only the characters GitHub allows.
@@ -25,9 +42,6 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
 
     /// `owner/name` as written.
     public var description: String { "\(owner)/\(name)" }
-
-    /// The lowercased `owner/name`, the identity GitHub uses.
-    public var canonical: String { description.lowercased() }
 
     public static func == (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.canonical == rhs.canonical }
     public func hash(into hasher: inout Hasher) { hasher.combine(canonical) }

@@ -110,7 +110,9 @@ extension Template {
     /// True when `{{number}}` appears exactly once, at most one of `{{owner}}` / `{{repo}}` appears
     /// (once), no two variables touch, and each side of `{{number}}` is a template edge or a literal
     /// whose neighbouring character is not a digit, so the number can be read back unambiguously.
-    public var isUnambiguousName: Bool {
+    public var isUnambiguousName: Bool { unambiguousName }
+
+    static func isUnambiguousName(_ parts: [Part]) -> Bool {
         let names = parts.compactMap { part -> String? in
             if case .variable(let name, _) = part { return name }
             return nil

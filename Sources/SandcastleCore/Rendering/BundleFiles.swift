@@ -14,6 +14,11 @@ public struct BundleFiles: Sendable {
 
     public var files: [File]
 
+    /// Largest single file read from a bundle; bundle content is untrusted.
+    public static let maxFileBytes = 4 * 1024 * 1024
+    /// Largest bundle, all files together.
+    public static let maxTotalBytes = 16 * 1024 * 1024
+
     /// Reads every regular file under `directory` (sorted by path) and substitutes variables in YAML files.
     public static func read(directory: String, variables: [String: String]) throws(RenderError) -> BundleFiles {
         let fm = FileManager.default
@@ -27,6 +32,7 @@ public struct BundleFiles: Sendable {
         }
         var files: [File] = []
         var issues: [RenderError.Issue] = []
+        var total = 0
         let known = Set(variables.keys)
         for relative in paths.sorted() {
             let full = root + "/" + relative
@@ -37,6 +43,16 @@ public struct BundleFiles: Sendable {
             }
             var dir: ObjCBool = false
             guard fm.fileExists(atPath: resolved, isDirectory: &dir), !dir.boolValue else { continue }
+            let size = (try? fm.attributesOfItem(atPath: resolved)[.size] as? Int) ?? 0
+            guard size <= maxFileBytes else {
+                issues.append(.init(location: relative, message: "\(size) bytes; bundle files may be at most \(maxFileBytes) bytes"))
+                continue
+            }
+            total += size
+            guard total <= maxTotalBytes else {
+                issues.append(.init(location: relative, message: "the bundle exceeds \(maxTotalBytes) bytes in all"))
+                break
+            }
             guard let data = fm.contents(atPath: resolved) else {
                 issues.append(.init(location: relative, message: "cannot read the file"))
                 continue
