@@ -32,10 +32,16 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SandcastleDirectorySink",
+            dependencies: ["SandcastleCore"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "sandcastle",
             dependencies: [
                 "SandcastleCore",
+                "SandcastleDirectorySink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -49,6 +55,11 @@ let package = Package(
         .testTarget(
             name: "SandcastleCoreTests",
             dependencies: ["SandcastleCore", "SandcastleTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleDirectorySinkTests",
+            dependencies: ["SandcastleDirectorySink", "SandcastleCore", "SandcastleTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SandcastleCore
+import SandcastleDirectorySink
 
 /// `sandcastle render`: renders one preview offline, to stdout or one file per object.
 struct RenderCommand: ParsableCommand {
@@ -63,38 +64,15 @@ struct RenderCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: image \(image) is not pinned to a digest\n".utf8))
         }
         if let output {
-            try OutputDirectory(path: output).write(rendered)
+            do {
+                try ManifestDirectory(path: output).write(rendered)
+            } catch {
+                throw InvalidInput("cannot write to \(output): \(error)")
+            }
             FileHandle.standardError.write(Data("wrote \(rendered.objects.count) objects to \(output) (content \(rendered.contentHash.prefix(12)))\n".utf8))
         } else {
             print("# sandcastle: \(rendered.key) at \(rendered.sha), namespace \(rendered.names.namespace), content sha256:\(rendered.contentHash)")
             print(rendered.yamlStream, terminator: "")
-        }
-    }
-}
-
-/// A directory of rendered objects, `NNN-kind-name.yaml`, replaced as a whole.
-struct OutputDirectory {
-    var path: String
-
-    func write(_ rendered: RenderedPreview) throws {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw InvalidInput("-o \(path) exists and is not a directory")
-        }
-        do {
-            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
-            for old in try fm.contentsOfDirectory(atPath: path) where old.wholeMatch(of: /[0-9]{3}-.+\.yaml/) != nil {
-                try fm.removeItem(atPath: path + "/" + old)
-            }
-            for (index, object) in rendered.objects.enumerated() {
-                let name = String(format: "%03d-%@-%@.yaml", index + 1, object.kind.lowercased(), object.name)
-                try Data(ManifestYAML.emit(.object(object.object)).utf8).write(to: URL(fileURLWithPath: path + "/" + name))
-            }
-        } catch let error as InvalidInput {
-            throw error
-        } catch {
-            throw InvalidInput("cannot write to \(path): \(error.localizedDescription)")
         }
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+import SandcastleCore
+
+/// A ``Sink`` that writes each preview as a folder of manifests, for GitOps tools or inspection.
+///
+/// Layout: `<root>/<namespace>/NNN-kind-name.yaml` plus `<root>/<namespace>/.sandcastle/state.json`
+/// recording the key, head SHA, content hash, creation time and object list. The state file is
+/// the ownership mark: a folder without it is never modified or deleted (safety rule 4), and a
+/// state file that cannot be read makes the whole listing fail rather than shrink (safety rule 1).
+public actor DirectorySink: Sink {
+    /// What Sandcastle records next to a preview's manifests.
+    struct State: Codable, Equatable {
+        var key: PreviewKey
+        var namespace: String
+        var sha: String
+        var contentHash: String
+        var createdAt: Date
+        var updatedAt: Date
+        var objects: [String]
+    }
+
+    public let root: String
+    private let now: @Sendable () -> Date
+
+    /// `now` is the clock for creation and update times.
+    public init(root: String, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.root = root
+        self.now = now
+    }
+
+    public func environments() async throws -> [ObservedEnvironment] {
+        try states().map { ObservedEnvironment(key: $0.key, namespace: $0.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: $0.createdAt) }
+    }
+
+    /// Writes the preview into a fresh folder and swaps it in, so readers never see a half-written preview.
+    public func apply(_ preview: RenderedPreview) async throws {
+        let fm = FileManager.default
+        let target = root + "/" + preview.names.namespace
+        let previous = try state(in: target)
+        if fm.fileExists(atPath: target), previous == nil {
+            throw DirectorySinkError("\(target) exists but was not written by Sandcastle (no .sandcastle/state.json); refusing to adopt it")
+        }
+        if let previous, previous.key != preview.key {
+            throw DirectorySinkError("\(target) belongs to \(previous.key), not \(preview.key); refusing to overwrite it")
+        }
+        let staging = root + "/.staging-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: staging) }
+        try ManifestDirectory(path: staging).write(preview)
+        let time = now()
+        let state = State(
+            key: preview.key, namespace: preview.names.namespace, sha: preview.sha, contentHash: preview.contentHash,
+            createdAt: previous?.createdAt ?? time, updatedAt: time,
+            objects: preview.objects.map { "\($0.group.isEmpty ? "" : $0.group + "/")\($0.kind)/\($0.name)" })
+        try fm.createDirectory(atPath: staging + "/.sandcastle", withIntermediateDirectories: true)
+        try DirectorySink.encoder.encode(state).write(to: URL(fileURLWithPath: staging + "/.sandcastle/state.json"))
+        if previous != nil { try fm.removeItem(atPath: target) }
+        try fm.moveItem(atPath: staging, toPath: target)
+    }
+
+    /// Removes the preview's folder; a folder that is not this preview's is left alone.
+    public func teardown(_ key: PreviewKey) async throws {
+        for (path, state) in try ownedFolders() where state.key == key {
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    // MARK: reading state
+
+    private func states() throws -> [State] { try ownedFolders().map(\.1).sorted { $0.key < $1.key } }
+
+    private func ownedFolders() throws -> [(String, State)] {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: root) else { return [] }
+        let entries: [String]
+        do {
+            entries = try fm.contentsOfDirectory(atPath: root)
+        } catch {
+            throw DirectorySinkError("cannot list \(root): \(error.localizedDescription)")
+        }
+        return try entries.sorted().filter { !$0.hasPrefix(".") }.compactMap { entry in
+            let path = root + "/" + entry
+            return try state(in: path).map { (path, $0) }
+        }
+    }
+
+    /// The state of the folder at `path`; `nil` when the folder has none (it is not Sandcastle's).
+    private func state(in path: String) throws -> State? {
+        let file = path + "/.sandcastle/state.json"
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else { throw DirectorySinkError("cannot read \(file)") }
+        do {
+            return try DirectorySink.decoder.decode(State.self, from: data)
+        } catch {
+            throw DirectorySinkError("\(file) is not a readable Sandcastle state file; nothing is listed until it is fixed or removed")
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
