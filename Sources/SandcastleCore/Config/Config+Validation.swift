@@ -73,12 +73,11 @@ enum ConfigValidation {
     }
 
     /// Two repositories must never be able to render the same namespace or host.
-    static func checkNamespaceCollisions(_ repos: [RepositoryConfig], file: String, nodes: [ConfigNode], reader: inout ConfigReader) {
+    static func checkNamespaceCollisions(_ repos: [(RepositoryConfig, ConfigNode)], reader: inout ConfigReader) {
         var namespaces: [String: RepositoryName] = [:]
         var hosts: [String: RepositoryName] = [:]
-        for (index, repo) in repos.enumerated() {
+        for (repo, node) in repos {
             let names = PreviewNames(key: PreviewKey(repository: repo.name, number: 1), settings: repo.settings)
-            let node = nodes.first { $0.path == "repositories[\(index)]" } ?? nodes[min(index, nodes.count - 1)]
             if let other = namespaces[names.namespace] {
                 reader.fail(node, "'\(repo.name)' and '\(other)' would share namespaces like '\(names.namespace)'; add {{owner}} to namespaceTemplate")
             }

@@ -58,6 +58,7 @@ public enum ConfigLoader {
         let defaults = readSettings(defaultsNode, reader: &reader)
 
         var repositories: [RepositoryConfig] = []
+        var repositoryNodes: [ConfigNode] = []
         guard let repoNodes = top["repositories"].flatMap({ reader.sequence($0) }) else {
             if top["repositories"] == nil { reader.fail(path: "repositories", line: nil, "missing; expected a list of repositories") }
             return nil
@@ -83,9 +84,10 @@ public enum ConfigLoader {
             }
             if let settings = readSettings(defaultsNode.merged(with: node), extraKeys: ["name"], reader: &reader) {
                 repositories.append(RepositoryConfig(name: name, settings: settings))
+                repositoryNodes.append(node)
             }
         }
-        ConfigValidation.checkNamespaceCollisions(repositories, file: reader.file, nodes: repoNodes, reader: &reader)
+        ConfigValidation.checkNamespaceCollisions(Array(zip(repositories, repositoryNodes)), reader: &reader)
         guard let defaults else { return nil }
         return SandcastleConfig(forge: forge, sink: sink, defaults: defaults, repositories: repositories)
     }

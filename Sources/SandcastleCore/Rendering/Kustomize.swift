@@ -85,7 +85,8 @@ enum KustomizeBundle {
             for field in ["resources", "bases", "components"] {
                 for entry in object[field]?.array ?? [] {
                     guard let text = entry.string else { continue }
-                    if text.contains("://") || text.hasPrefix("github.com/") || text.hasPrefix("git@") || text.hasPrefix("/") || text.split(separator: "/").contains("..") && escapes(text, from: file.path) {
+                    let remote = text.contains("://") || text.hasPrefix("github.com/") || text.hasPrefix("git@")
+                    if remote || text.hasPrefix("/") || escapes(text, from: file.path) {
                         issues.append(.init(location: file.path, message: "\(field) entry '\(text)' is outside the bundle; only paths inside it are allowed"))
                     }
                 }
