@@ -50,6 +50,8 @@ import Testing
         for object in rendered.objects {
             for image in ImagePinning.images(of: object) { #expect(image.contains("@sha256:"), "\(image) in \(object.reference)") }
         }
+        #expect(rendered.objects.first { $0.kind == "Deployment" }?.source == "deployment.yaml", "sources come from Kustomize's origin")
+        #expect(!rendered.yamlStream.contains("config.kubernetes.io/origin"))
         let ingress = try #require(rendered.objects.first { $0.kind == "Ingress" })
         #expect(ingress.canonicalJSON.contains("\"host\":\"shop-pr-42.preview.acme.dev\""))
     }
@@ -247,7 +249,7 @@ import Testing
         #expect {
             try Renderer().render(Self.context("acme/shop", pr: 1), bundleDirectory: dir.path)
         } throws: { error in
-            String(describing: error).contains("hard-coded namespace 'production'")
+            String(describing: error).contains("ConfigMap/c (app.yaml): hard-coded namespace 'production'")
         }
     }
 

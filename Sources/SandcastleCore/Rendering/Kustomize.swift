@@ -55,10 +55,28 @@ enum KustomizeBundle {
         }
         let output = try builder.build(directory: work + "/overlay")
         do {
-            return try ManifestYAML.parseDocuments(output).compactMap { $0.object.map { Manifest(object: $0, source: "kustomize") } }
+            return try ManifestYAML.parseDocuments(output).compactMap { $0.object.map(fromBuild) }
         } catch {
             throw RenderError("kubectl kustomize printed YAML that cannot be read: \(error.message)")
         }
+    }
+
+    static let originAnnotation = "config.kubernetes.io/origin"
+
+    /// A built object with its source file taken from Kustomize's origin annotation, which is removed.
+    static func fromBuild(_ object: ManifestObject) -> Manifest {
+        var manifest = Manifest(object: object, source: "kustomize")
+        var metadata = manifest.metadata
+        guard var annotations = metadata["annotations"]?.object, let origin = annotations[originAnnotation]?.string else { return manifest }
+        for line in origin.split(separator: "\n") where line.hasPrefix("path: ") {
+            var path = line.dropFirst("path: ".count)
+            if path.hasPrefix("../base/") { path = path.dropFirst("../base/".count) }
+            manifest.source = String(path)
+        }
+        annotations[originAnnotation] = nil
+        metadata["annotations"] = annotations.pairs.isEmpty ? nil : .object(annotations)
+        manifest.metadata = metadata
+        return manifest
     }
 
     /// The overlay's `kustomization.yaml`.
@@ -66,6 +84,7 @@ enum KustomizeBundle {
         var kustomization: ManifestObject = ManifestObject([
             ("apiVersion", "kustomize.config.k8s.io/v1beta1"), ("kind", "Kustomization"), ("resources", ["../base"]),
             ("labels", [["pairs": .strings(Ownership.labels(for: context.key)), "includeSelectors": false]]),
+            ("buildMetadata", ["originAnnotations"]),
         ])
         let images = context.pins.compactMap { pin in pin.digest.map { ManifestValue.object(ManifestObject([("name", .string(pin.name)), ("digest", .string($0))])) } }
         if !images.isEmpty { kustomization["images"] = .array(images) }
