@@ -29,7 +29,9 @@ public actor DirectorySink: Sink {
     }
 
     public func environments() async throws -> [ObservedEnvironment] {
-        try states().map { ObservedEnvironment(key: $0.key, namespace: $0.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: $0.createdAt) }
+        try states().map {
+            ObservedEnvironment(key: $0.key, namespace: $0.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: $0.createdAt)
+        }
     }
 
     /// Writes the preview into a fresh folder and swaps it in, so readers never see a half-written preview.

@@ -75,7 +75,8 @@ public actor FakeSink: Sink {
     public func environments() async throws -> [ObservedEnvironment] {
         if let observeFailure { throw observeFailure }
         return previews.values.sorted { $0.key < $1.key }.map {
-            ObservedEnvironment(key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now())
+            ObservedEnvironment(
+                key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now())
         }
     }
 

@@ -53,7 +53,8 @@ struct RenderCommand: ParsableCommand {
             let known = config.repositories.map(\.name.description).joined(separator: ", ")
             throw InvalidInput("repository '\(repo)' is not configured in \(options.config) (configured: \(known))")
         }
-        let context = RenderContext(key: PreviewKey(repository: repository.name, number: pr), sha: sha, settings: repository.settings, imageOverrides: try parsedPins())
+        let context = RenderContext(
+            key: PreviewKey(repository: repository.name, number: pr), sha: sha, settings: repository.settings, imageOverrides: try parsedPins())
         let rendered: RenderedPreview
         do {
             rendered = try Renderer().render(context, bundleDirectory: bundle)
@@ -69,7 +70,8 @@ struct RenderCommand: ParsableCommand {
             } catch {
                 throw InvalidInput("cannot write to \(output): \(error)")
             }
-            FileHandle.standardError.write(Data("wrote \(rendered.objects.count) objects to \(output) (content \(rendered.contentHash.prefix(12)))\n".utf8))
+            FileHandle.standardError.write(
+                Data("wrote \(rendered.objects.count) objects to \(output) (content \(rendered.contentHash.prefix(12)))\n".utf8))
         } else {
             print("# sandcastle: \(rendered.key) at \(rendered.sha), namespace \(rendered.names.namespace), content sha256:\(rendered.contentHash)")
             print(rendered.yamlStream, terminator: "")

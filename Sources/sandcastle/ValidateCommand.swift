@@ -15,7 +15,9 @@ struct ValidateCommand: ParsableCommand {
         print("\(options.config): valid (\(config.repositories.count) repositories)")
         for repo in config.repositories {
             let names = PreviewNames(key: PreviewKey(repository: repo.name, number: 1), settings: repo.settings)
-            print("  \(repo.name): namespace \(names.namespace), host \(names.host), bundle \(repo.settings.bundle.path) (\(repo.settings.bundle.kind.rawValue)), ttl \(repo.settings.ttl)")
+            print(
+                "  \(repo.name): namespace \(names.namespace), host \(names.host), bundle \(repo.settings.bundle.path) (\(repo.settings.bundle.kind.rawValue)), ttl \(repo.settings.ttl)"
+            )
         }
     }
 }

@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func repositoriesDeepMergeOverDefaults() throws {
-        let config = try Self.parse("""
+        let config = try Self.parse(
+            """
             apiVersion: sandcastle.dev/v1alpha1
             kind: SandcastleConfig
             defaults:
@@ -96,9 +97,18 @@ import Testing
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig", "repositories: missing"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: not-a-repo}]", "is not a repository"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}, {name: A/B}]", "listed twice"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/shop}, {name: b/shop}]", "add {{owner}} to namespaceTemplate"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]", "never written inline"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: {env: T}, app: {id: 1, privateKey: {file: k}}}}\nrepositories: [{name: a/b}]", "either 'token' or 'app'"),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/shop}, {name: b/shop}]",
+            "add {{owner}} to namespaceTemplate"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]",
+            "never written inline"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: {env: T}, app: {id: 1, privateKey: {file: k}}}}\nrepositories: [{name: a/b}]",
+            "either 'token' or 'app'"
+        ),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nsink: {kind: directory}\nrepositories: [{name: a/b}]", "sink.path: missing"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nextra: 1", "unknown key 'extra'"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nrepositories: []", "duplicated key"),
@@ -112,7 +122,9 @@ import Testing
     }
 
     @Test func inlineSecretsAreNeverEchoed() {
-        let text = Self.issues("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]").joined()
+        let text = Self.issues(
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {token: ghp_abc123secret}}\nrepositories: [{name: a/b}]"
+        ).joined()
         #expect(!text.contains("ghp_abc123secret"))
     }
 
@@ -122,13 +134,17 @@ import Testing
     }
 
     @Test func errorsInDefaultsAreReportedOnceAtTheirOwnPath() {
-        let issues = Self.issues("""
+        let issues = Self.issues(
+            """
             apiVersion: sandcastle.dev/v1alpha1
             kind: SandcastleConfig
             defaults: { ttl: forever }
             repositories: [{name: a/b}, {name: a/c}]
             """)
-        #expect(issues == ["sandcastle.yaml:3: defaults.ttl: 'forever' is not a duration; expected a number and a unit (s, m, h, d, w), like 72h, 30m or 7d"])
+        #expect(
+            issues == [
+                "sandcastle.yaml:3: defaults.ttl: 'forever' is not a duration; expected a number and a unit (s, m, h, d, w), like 72h, 30m or 7d"
+            ])
     }
 
     @Test(arguments: [("72h", 259_200), ("1h30m", 5400), ("7d", 604_800), ("90s", 90), ("2w", 1_209_600)])

@@ -90,10 +90,18 @@ import Testing
             #expect(ns.hasPrefix("pr-") && withOwner.hasPrefix("pr-") && db.hasPrefix("sc_"))
             #expect(ns != "kube-system" && ns != "default")
 
-            if let other = namespaces.updateValue(repoIdentity, forKey: ns), other != repoIdentity { collisions.append("ns \(ns): \(other) vs \(repoIdentity)") }
-            if let other = hosts.updateValue(repoIdentity, forKey: host), other != repoIdentity { collisions.append("host \(host): \(other) vs \(repoIdentity)") }
-            if let other = owned.updateValue(identity, forKey: withOwner), other != identity { collisions.append("owned \(withOwner): \(other) vs \(identity)") }
-            if let other = databases.updateValue(repoIdentity, forKey: db), other != repoIdentity { collisions.append("db \(db): \(other) vs \(repoIdentity)") }
+            if let other = namespaces.updateValue(repoIdentity, forKey: ns), other != repoIdentity {
+                collisions.append("ns \(ns): \(other) vs \(repoIdentity)")
+            }
+            if let other = hosts.updateValue(repoIdentity, forKey: host), other != repoIdentity {
+                collisions.append("host \(host): \(other) vs \(repoIdentity)")
+            }
+            if let other = owned.updateValue(identity, forKey: withOwner), other != identity {
+                collisions.append("owned \(withOwner): \(other) vs \(identity)")
+            }
+            if let other = databases.updateValue(repoIdentity, forKey: db), other != repoIdentity {
+                collisions.append("db \(db): \(other) vs \(repoIdentity)")
+            }
         }
         #expect(collisions.isEmpty, "\(collisions.prefix(5))")
         #expect(namespaces.count > 90_000, "the generator produced enough distinct inputs")

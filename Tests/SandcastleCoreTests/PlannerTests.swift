@@ -12,7 +12,10 @@ import Testing
         ObservedEnvironment(key: Make.key(number), namespace: "pr-\(number)-shop", sha: Make.sha, contentHash: hash, createdAt: Make.epoch)
     }
 
-    static func want(_ number: Int, _ observation: PullRequestObservation, render: RenderSummary? = PlannerTests.render, settings: PreviewSettings = PlannerTests.settings) -> DesiredPreview {
+    static func want(
+        _ number: Int, _ observation: PullRequestObservation, render: RenderSummary? = PlannerTests.render,
+        settings: PreviewSettings = PlannerTests.settings
+    ) -> DesiredPreview {
         DesiredPreview(key: Make.key(number), observation: observation, settings: settings, render: render)
     }
 
@@ -39,9 +42,11 @@ import Testing
         Case(
             name: "changed content is updated", desired: [want(1, .read(Make.pr(1)))], environments: [env(1)],
             expected: [.update(k1, render, previousHash: "old-hash")]),
-        Case(name: "not rendered yet", desired: [want(1, .read(Make.pr(1)), render: nil)], environments: [env(1)], expected: [.hold(k1, .notRendered)]),
         Case(
-            name: "render of an older head is stale", desired: [want(1, .read(Make.pr(1, sha: String(repeating: "b", count: 40))))], environments: [env(1)],
+            name: "not rendered yet", desired: [want(1, .read(Make.pr(1)), render: nil)], environments: [env(1)], expected: [.hold(k1, .notRendered)]),
+        Case(
+            name: "render of an older head is stale", desired: [want(1, .read(Make.pr(1, sha: String(repeating: "b", count: 40))))],
+            environments: [env(1)],
             expected: [.hold(k1, .notRendered)]),
         Case(
             name: "confirmed closed is torn down", desired: [want(1, .read(Make.pr(1, state: .closed)))], environments: [env(1)],
@@ -55,9 +60,13 @@ import Testing
         Case(
             name: "closed in a listing only asks for confirmation", desired: [want(1, .listed(Make.pr(1, state: .closed)))], environments: [env(1)],
             expected: [.hold(k1, .awaitingConfirmation)]),
-        Case(name: "absent from a listing is not proof", desired: [want(1, .notListed)], environments: [env(1)], expected: [.hold(k1, .awaitingConfirmation)]),
+        Case(
+            name: "absent from a listing is not proof", desired: [want(1, .notListed)], environments: [env(1)],
+            expected: [.hold(k1, .awaitingConfirmation)]),
         Case(name: "a 404 is not proof", desired: [want(1, .notFound)], environments: [env(1)], expected: [.hold(k1, .awaitingConfirmation)]),
-        Case(name: "an environment nobody asked about needs confirmation", desired: [], environments: [env(1)], expected: [.hold(k1, .awaitingConfirmation)]),
+        Case(
+            name: "an environment nobody asked about needs confirmation", desired: [], environments: [env(1)],
+            expected: [.hold(k1, .awaitingConfirmation)]),
         Case(
             name: "a failed read never tears down", desired: [want(1, .unavailable("HTTP 502"))], environments: [env(1)],
             expected: [.hold(k1, .inconclusive("HTTP 502"))]),
@@ -87,10 +96,11 @@ import Testing
     @Test func unreadableSinkHoldsEverything() {
         let desired = DesiredState(previews: [Self.want(1, .read(Make.pr(1))), Self.want(2, .read(Make.pr(2, state: .closed)))])
         let actions = Planner.plan(desired: desired, observed: .unavailable("connection refused"), now: Self.now)
-        #expect(actions == [
-            .hold(Make.key(1), .inconclusive("the sink could not be read: connection refused")),
-            .hold(Make.key(2), .inconclusive("the sink could not be read: connection refused")),
-        ])
+        #expect(
+            actions == [
+                .hold(Make.key(1), .inconclusive("the sink could not be read: connection refused")),
+                .hold(Make.key(2), .inconclusive("the sink could not be read: connection refused")),
+            ])
     }
 
     @Test func breakerTripsOnMassUnconfirmedDeletion() {

@@ -28,8 +28,12 @@ import Testing
         Case(
             name: "label added by a triager", pr: Make.pr(1, labelGrant: LabelGrant(label: "preview", addedBy: "t", permission: .triage)),
             expected: .ineligible(.labelAddedWithoutPermission(by: "t", has: .triage, needs: .write))),
-        Case(name: "label added by an admin", pr: Make.pr(1, labelGrant: LabelGrant(label: "preview", addedBy: "boss", permission: .admin)), expected: .eligible),
-        Case(name: "who added the label is unknown", pr: Make.pr(1, labelGrant: nil), expected: .undetermined("who added the label preview is not known")),
+        Case(
+            name: "label added by an admin", pr: Make.pr(1, labelGrant: LabelGrant(label: "preview", addedBy: "boss", permission: .admin)),
+            expected: .eligible),
+        Case(
+            name: "who added the label is unknown", pr: Make.pr(1, labelGrant: nil),
+            expected: .undetermined("who added the label preview is not known")),
         Case(
             name: "permission could not be read", pr: Make.pr(1, labelGrant: LabelGrant(label: "preview", addedBy: "x", permission: nil)),
             expected: .undetermined("the permission of x, who added the label, could not be read")),

@@ -20,7 +20,8 @@ import Testing
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         }
         let golden = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking the change", sourceLocation: sourceLocation)
+        #expect(
+            text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking the change", sourceLocation: sourceLocation)
     }
 
     @Test func kustomizeExampleMatchesGolden() throws {
@@ -85,7 +86,8 @@ import Testing
     @Test func unpinnedImagesAreReported() throws {
         var settings = Self.config.repository(RepositoryName(owner: "acme", name: "blog"))!.settings
         settings.images = []
-        let rendered = try Renderer().render(Self.context("acme/blog", pr: 7, settings: settings), bundleDirectory: Self.root + "/examples/blog/deploy/preview")
+        let rendered = try Renderer().render(
+            Self.context("acme/blog", pr: 7, settings: settings), bundleDirectory: Self.root + "/examples/blog/deploy/preview")
         #expect(rendered.unpinnedImages == ["ghcr.io/acme/blog:main"])
     }
 
@@ -102,22 +104,22 @@ import Testing
         defer { dir.remove() }
         try dir.write([
             "a.yaml": """
-                apiVersion: rbac.authorization.k8s.io/v1
-                kind: ClusterRole
-                metadata: { name: escalate }
-                ---
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: { name: elsewhere, namespace: kube-system }
-                ---
-                apiVersion: rbac.authorization.k8s.io/v1
-                kind: Role
-                metadata: { name: not-allowed }
-                ---
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: { name: fine }
-                """,
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: { name: escalate }
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: { name: elsewhere, namespace: kube-system }
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: { name: not-allowed }
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: { name: fine }
+            """,
             "b.yaml": "apiVersion: v1\nkind: Secret\nmetadata: { generateName: x- }\n",
         ])
         #expect {
@@ -136,7 +138,10 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let big = String(repeating: "x", count: 4000)
-        try dir.write(["many.yaml": (1...3).map { "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cm\($0) }\ndata: { blob: \(big) }\n" }.joined(separator: "---\n")])
+        try dir.write([
+            "many.yaml": (1...3).map { "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cm\($0) }\ndata: { blob: \(big) }\n" }.joined(
+                separator: "---\n")
+        ])
         var settings = Self.manifestsSettings()
         settings.bundle.maxObjects = 2
         settings.bundle.maxObjectBytes = 2048
@@ -210,8 +215,10 @@ import Testing
     @Test func remoteKustomizeBasesAreRefused() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try dir.write(["kustomization.yaml": "resources:\n  - https://github.com/evil/repo//deploy?ref=main\n  - ../../outside\n  - app.yaml\n",
-                       "app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n"])
+        try dir.write([
+            "kustomization.yaml": "resources:\n  - https://github.com/evil/repo//deploy?ref=main\n  - ../../outside\n  - app.yaml\n",
+            "app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
+        ])
         #expect {
             try Renderer().render(Self.context("acme/shop", pr: 1), bundleDirectory: dir.path)
         } throws: { error in
@@ -244,8 +251,10 @@ import Testing
     @Test func foreignNamespaceInAKustomizeBundleIsCaught() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try dir.write(["kustomization.yaml": "namespace: production\nresources:\n  - app.yaml\n",
-                       "app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n"])
+        try dir.write([
+            "kustomization.yaml": "namespace: production\nresources:\n  - app.yaml\n",
+            "app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
+        ])
         #expect {
             try Renderer().render(Self.context("acme/shop", pr: 1), bundleDirectory: dir.path)
         } throws: { error in

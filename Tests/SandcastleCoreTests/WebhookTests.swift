@@ -15,16 +15,17 @@ import Testing
         #expect(verifier.isValid(header: Self.signature, body: Array(Self.payload.utf8)))
     }
 
-    @Test(arguments: [
-        nil,
-        "",
-        "sha256=",
-        "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18",
-        "sha256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E1",
-        "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17aa",
-    ] as [String?])
+    @Test(
+        arguments: [
+            nil,
+            "",
+            "sha256=",
+            "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18",
+            "sha256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E1",
+            "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17aa",
+        ] as [String?])
     func forgedOrMalformedSignaturesAreRejected(header: String?) {
         #expect(!WebhookSignature(secret: Array(Self.secret.utf8)).isValid(header: header, body: Array(Self.payload.utf8)))
     }

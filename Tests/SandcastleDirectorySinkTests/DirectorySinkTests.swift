@@ -10,7 +10,9 @@ import Testing
     static let settings = try! ConfigLoader.load(path: root + "/examples/sandcastle.yaml").repository(blog)!.settings
     static let bundle = root + "/examples/blog/deploy/preview"
 
-    static func render(_ number: Int, sha: String = String(repeating: "a", count: 40), settings: PreviewSettings = DirectorySinkTests.settings) throws -> RenderedPreview {
+    static func render(_ number: Int, sha: String = String(repeating: "a", count: 40), settings: PreviewSettings = DirectorySinkTests.settings) throws
+        -> RenderedPreview
+    {
         try Renderer().render(RenderContext(key: PreviewKey(repository: blog, number: number), sha: sha, settings: settings), bundleDirectory: bundle)
     }
 
@@ -23,7 +25,11 @@ import Testing
         try await sink.apply(preview)
 
         let listed = try await sink.environments()
-        #expect(listed == [ObservedEnvironment(key: preview.key, namespace: "pr-7-blog", sha: preview.sha, contentHash: preview.contentHash, createdAt: clock.now)])
+        #expect(
+            listed == [
+                ObservedEnvironment(
+                    key: preview.key, namespace: "pr-7-blog", sha: preview.sha, contentHash: preview.contentHash, createdAt: clock.now)
+            ])
         #expect(dir.files().first == "pr-7-blog/.sandcastle/state.json")
         #expect(dir.files().contains("pr-7-blog/001-namespace-pr-7-blog.yaml"))
 
@@ -106,7 +112,10 @@ import Testing
                 let key = PreviewKey(repository: Self.blog, number: number)
                 let observation = await PullRequestObservation.reading { try await source.pullRequest(key) }
                 let render = try Self.render(number, sha: Make.sha)
-                desired.append(DesiredPreview(key: key, observation: observation, settings: Self.settings, render: RenderSummary(sha: render.sha, contentHash: render.contentHash)))
+                desired.append(
+                    DesiredPreview(
+                        key: key, observation: observation, settings: Self.settings,
+                        render: RenderSummary(sha: render.sha, contentHash: render.contentHash)))
             }
             let actions = Planner.plan(desired: DesiredState(previews: desired), observed: .environments(try await sink.environments()), now: now)
             for action in actions {

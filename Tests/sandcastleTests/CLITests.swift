@@ -33,8 +33,12 @@ import Testing
     func invalidConfigExitsOne(snippet: String, message: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try dir.write(["sandcastle.yaml": "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories:\n  - name: acme/shop\n" + snippet])
-        for command in [["validate"], ["render", "--repo", "acme/shop", "--pr", "1", "--sha", Self.sha, "--bundle", Self.shopBundle, "-o", dir.path + "/out"]] {
+        try dir.write([
+            "sandcastle.yaml": "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories:\n  - name: acme/shop\n" + snippet
+        ])
+        for command in [
+            ["validate"], ["render", "--repo", "acme/shop", "--pr", "1", "--sha", Self.sha, "--bundle", Self.shopBundle, "-o", dir.path + "/out"],
+        ] {
             let result = try SandcastleExecutable.run(command + ["-c", dir.path + "/sandcastle.yaml"])
             #expect(result.status == 1)
             #expect(result.stderr.contains(message), "\(result.stderr)")
@@ -60,7 +64,9 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["out/001-stale-file.yaml": "old", "out/notes.txt": "kept"])
-        let result = try Self.run("render", "-c", Self.example, "--repo", "acme/shop", "--pr", "42", "--sha", Self.sha, "--bundle", Self.shopBundle, "-o", dir.path + "/out")
+        let result = try Self.run(
+            "render", "-c", Self.example, "--repo", "acme/shop", "--pr", "42", "--sha", Self.sha, "--bundle", Self.shopBundle, "-o", dir.path + "/out"
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out").sorted()
         #expect(files.first == "001-namespace-pr-42-shop.yaml")
@@ -69,14 +75,22 @@ import Testing
     }
 
     @Test(arguments: [
-        ("ClusterRole", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: admin-ish }\n", "cluster-scoped kind ClusterRole"),
-        ("foreign namespace", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, namespace: kube-system }\n", "hard-coded namespace 'kube-system'"),
+        (
+            "ClusterRole", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: admin-ish }\n",
+            "cluster-scoped kind ClusterRole"
+        ),
+        (
+            "foreign namespace", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, namespace: kube-system }\n",
+            "hard-coded namespace 'kube-system'"
+        ),
     ])
     func contractViolationsExitOneAndWriteNothing(_ name: String, manifest: String, message: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["bundle/kustomization.yaml": "resources: [bad.yaml]\n", "bundle/bad.yaml": manifest])
-        let result = try Self.run("render", "-c", Self.example, "--repo", "acme/shop", "--pr", "42", "--sha", Self.sha, "--bundle", dir.path + "/bundle", "-o", dir.path + "/out")
+        let result = try Self.run(
+            "render", "-c", Self.example, "--repo", "acme/shop", "--pr", "42", "--sha", Self.sha, "--bundle", dir.path + "/bundle", "-o",
+            dir.path + "/out")
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
@@ -86,9 +100,18 @@ import Testing
     @Test(arguments: [
         ["render", "-c", "x.yaml"],
         ["render", "-c", "examples/sandcastle.yaml", "--repo", "acme/shop", "--pr", "1", "--sha", "main", "--bundle", "."],
-        ["render", "-c", "examples/sandcastle.yaml", "--repo", "acme", "--pr", "1", "--sha", "0123456789abcdef0123456789abcdef01234567", "--bundle", "."],
-        ["render", "-c", "examples/sandcastle.yaml", "--repo", "acme/shop", "--pr", "0", "--sha", "0123456789abcdef0123456789abcdef01234567", "--bundle", "."],
-        ["render", "-c", "examples/sandcastle.yaml", "--repo", "acme/shop", "--pr", "1", "--sha", "0123456789abcdef0123456789abcdef01234567", "--bundle", ".", "--image", "nginx:1.0=sha256:x"],
+        [
+            "render", "-c", "examples/sandcastle.yaml", "--repo", "acme", "--pr", "1", "--sha", "0123456789abcdef0123456789abcdef01234567",
+            "--bundle", ".",
+        ],
+        [
+            "render", "-c", "examples/sandcastle.yaml", "--repo", "acme/shop", "--pr", "0", "--sha", "0123456789abcdef0123456789abcdef01234567",
+            "--bundle", ".",
+        ],
+        [
+            "render", "-c", "examples/sandcastle.yaml", "--repo", "acme/shop", "--pr", "1", "--sha", "0123456789abcdef0123456789abcdef01234567",
+            "--bundle", ".", "--image", "nginx:1.0=sha256:x",
+        ],
         ["frobnicate"],
         ["plan", "-c", "examples/sandcastle.yaml", "--events", ".", "--assume-permission", "god"],
     ])
@@ -135,7 +158,8 @@ import Testing
             "push.payload.json", "pull_request.closed.payload.json",
         ]
         for (index, name) in order.enumerated() {
-            try Fixtures.data("github-webhooks/" + name).write(to: URL(fileURLWithPath: events + "/" + name.replacingOccurrences(of: ".payload", with: ".\(index)")))
+            try Fixtures.data("github-webhooks/" + name).write(
+                to: URL(fileURLWithPath: events + "/" + name.replacingOccurrences(of: ".payload", with: ".\(index)")))
         }
         let result = try SandcastleExecutable.run(["plan", "-c", dir.path + "/sandcastle.yaml", "--events", events])
         #expect(result.status == 0, "\(result.stderr)")
@@ -144,15 +168,16 @@ import Testing
         #expect(lines.contains("push.5.json: push event"))
         // Name order: ping, closed, converted_to_draft, opened, ready_for_review, synchronize, push.
         let actions = lines.filter { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(actions == [
-            "nothing to do",
-            "no action",
-            "no action",
-            "create Codertocat/Hello-World#2 at ec26c3e (content ec26c3e57ca3)",
-            "report Codertocat/Hello-World#2: up to date at ec26c3e",
-            "report Codertocat/Hello-World#2: up to date at ec26c3e",
-            "nothing to do",
-        ], "\(result.stdout)")
+        #expect(
+            actions == [
+                "nothing to do",
+                "no action",
+                "no action",
+                "create Codertocat/Hello-World#2 at ec26c3e (content ec26c3e57ca3)",
+                "report Codertocat/Hello-World#2: up to date at ec26c3e",
+                "report Codertocat/Hello-World#2: up to date at ec26c3e",
+                "nothing to do",
+            ], "\(result.stdout)")
     }
 
     @Test func planShowsCreateThenTeardownInDeliveryOrder() throws {
@@ -161,10 +186,15 @@ import Testing
         try dir.write(["sandcastle.yaml": Self.replayConfig])
         let events = dir.path + "/events"
         try FileManager.default.createDirectory(atPath: events, withIntermediateDirectories: true)
-        for (index, name) in ["pull_request.opened.payload.json", "pull_request.converted_to_draft.payload.json", "pull_request.ready_for_review.payload.json", "pull_request.closed.payload.json"].enumerated() {
+        for (index, name) in [
+            "pull_request.opened.payload.json", "pull_request.converted_to_draft.payload.json", "pull_request.ready_for_review.payload.json",
+            "pull_request.closed.payload.json",
+        ].enumerated() {
             try Fixtures.data("github-webhooks/" + name).write(to: URL(fileURLWithPath: events + "/0\(index)-" + name))
         }
-        let result = try SandcastleExecutable.run(["plan", "-c", dir.path + "/sandcastle.yaml", "--events", events, "--bundle", Self.root + "/examples/blog/deploy/preview"])
+        let result = try SandcastleExecutable.run([
+            "plan", "-c", dir.path + "/sandcastle.yaml", "--events", events, "--bundle", Self.root + "/examples/blog/deploy/preview",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let actions = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(actions.count == 4, "\(result.stdout)")

@@ -54,7 +54,9 @@ enum ConfigValidation {
         guard let map = reader.stringMap(node) else { return nil }
         var ok = true
         for (key, value) in map.sorted(by: { $0.key < $1.key }) where !isQuantity(value) {
-            reader.fail(path: "\(node.path).\(key)", line: node.line, "'\(value)' is not a quantity; expected a number with an optional unit like 500m, 2 or 4Gi")
+            reader.fail(
+                path: "\(node.path).\(key)", line: node.line,
+                "'\(value)' is not a quantity; expected a number with an optional unit like 500m, 2 or 4Gi")
             ok = false
         }
         return ok ? map : nil
@@ -79,10 +81,12 @@ enum ConfigValidation {
         for (repo, node) in repos {
             let names = PreviewNames(key: PreviewKey(repository: repo.name, number: 1), settings: repo.settings)
             if let other = namespaces[names.namespace] {
-                reader.fail(node, "'\(repo.name)' and '\(other)' would share namespaces like '\(names.namespace)'; add {{owner}} to namespaceTemplate")
+                reader.fail(
+                    node, "'\(repo.name)' and '\(other)' would share namespaces like '\(names.namespace)'; add {{owner}} to namespaceTemplate")
             }
             if let other = hosts[names.host] {
-                reader.fail(node, "'\(repo.name)' and '\(other)' would share hosts like '\(names.host)'; add {{owner}} to hostTemplate or use another domain")
+                reader.fail(
+                    node, "'\(repo.name)' and '\(other)' would share hosts like '\(names.host)'; add {{owner}} to hostTemplate or use another domain")
             }
             namespaces[names.namespace] = repo.name
             hosts[names.host] = repo.name

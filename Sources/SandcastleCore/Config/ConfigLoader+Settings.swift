@@ -13,13 +13,23 @@ extension ConfigLoader {
             if let v = t["allowDrafts"], let b = reader.bool(v) { s.trigger.allowDrafts = b }
             if let v = t["allowForks"], let b = reader.bool(v) { s.trigger.allowForks = b }
             if let v = t["labelPermission"], let p = reader.choice(v, as: Permission.self) {
-                if p == .none { reader.fail(v, "'none' would let anyone trigger a preview; expected read or higher") } else { s.trigger.labelPermission = p }
+                if p == .none {
+                    reader.fail(v, "'none' would let anyone trigger a preview; expected read or higher")
+                } else {
+                    s.trigger.labelPermission = p
+                }
             }
         }
-        if let v = fields["namespaceTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .namespace, reader: &reader) { s.namespaceTemplate = t }
+        if let v = fields["namespaceTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .namespace, reader: &reader) {
+            s.namespaceTemplate = t
+        }
         if let v = fields["hostTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .host, reader: &reader) { s.hostTemplate = t }
         if let v = fields["domain"], let d = reader.string(v) {
-            if ConfigValidation.isDNSSubdomain(d) { s.domain = d } else { reader.fail(v, "'\(d)' is not a lowercase DNS domain like preview.example.com") }
+            if ConfigValidation.isDNSSubdomain(d) {
+                s.domain = d
+            } else {
+                reader.fail(v, "'\(d)' is not a lowercase DNS domain like preview.example.com")
+            }
         }
         if let v = fields["ttl"], let d = reader.duration(v) {
             if d.seconds < 600 { reader.fail(v, "expected at least 10m") } else { s.ttl = d }
@@ -39,7 +49,11 @@ extension ConfigLoader {
         if let n = fields["networkPolicy"], let p = reader.mapping(n, allowed: ["mode", "ingressNamespace"]) {
             if let v = p["mode"], let m = reader.choice(v, as: NetworkPolicyMode.self) { s.networkPolicy.mode = m }
             if let v = p["ingressNamespace"], let ns = reader.string(v) {
-                if NameScheme.dnsLabel.isValid(ns) { s.networkPolicy.ingressNamespace = ns } else { reader.fail(v, "'\(ns)' is not a namespace name") }
+                if NameScheme.dnsLabel.isValid(ns) {
+                    s.networkPolicy.ingressNamespace = ns
+                } else {
+                    reader.fail(v, "'\(ns)' is not a namespace name")
+                }
             }
         }
         if let v = fields["podSecurity"], let p = reader.choice(v, as: PodSecurityLevel.self) { s.podSecurity = p }
@@ -66,7 +80,11 @@ extension ConfigLoader {
     private static func readBundle(_ node: ConfigNode, into bundle: inout BundleSettings, reader: inout ConfigReader) {
         guard let b = reader.mapping(node, allowed: ["path", "kind", "allowedKinds", "maxObjects", "maxObjectBytes"]) else { return }
         if let v = b["path"], let p = reader.string(v) {
-            if ConfigValidation.isRelativeInnerPath(p) { bundle.path = p } else { reader.fail(v, "'\(p)' must be a relative path inside the repository") }
+            if ConfigValidation.isRelativeInnerPath(p) {
+                bundle.path = p
+            } else {
+                reader.fail(v, "'\(p)' must be a relative path inside the repository")
+            }
         }
         if let v = b["kind"], let k = reader.choice(v, as: BundleKind.self) { bundle.kind = k }
         if let v = b["allowedKinds"], let kinds = reader.strings(v) {

@@ -39,9 +39,10 @@ public struct ConfigNode: Sendable {
                 value = .scalar(scalar.string, isPlain: scalar.style == .plain)
             }
         case .sequence(let sequence):
-            value = .sequence(sequence.enumerated().map { index, child in
-                ConfigNode(yaml: child, path: "\(path)[\(index)]", file: file, issues: &issues)
-            })
+            value = .sequence(
+                sequence.enumerated().map { index, child in
+                    ConfigNode(yaml: child, path: "\(path)[\(index)]", file: file, issues: &issues)
+                })
         case .mapping(let mapping):
             var pairs: [(key: String, value: ConfigNode)] = []
             for (keyNode, child) in mapping {
@@ -50,7 +51,8 @@ public struct ConfigNode: Sendable {
                     continue
                 }
                 if pairs.contains(where: { $0.key == key.string }) {
-                    issues.append(ConfigIssue(file: file, path: ConfigNode.join(path, key.string), line: keyNode.mark?.line, message: "duplicate key"))
+                    issues.append(
+                        ConfigIssue(file: file, path: ConfigNode.join(path, key.string), line: keyNode.mark?.line, message: "duplicate key"))
                     continue
                 }
                 pairs.append((key.string, ConfigNode(yaml: child, path: ConfigNode.join(path, key.string), file: file, issues: &issues)))

@@ -23,7 +23,9 @@ public struct EventReplay {
     private var grants: [PreviewKey: LabelGrant] = [:]
     private var clock = Date(timeIntervalSince1970: 0)
 
-    public init(config: SandcastleConfig, assumedPermission: Permission, render: ((PreviewKey, String, PreviewSettings) throws -> RenderSummary)? = nil) {
+    public init(
+        config: SandcastleConfig, assumedPermission: Permission, render: ((PreviewKey, String, PreviewSettings) throws -> RenderSummary)? = nil
+    ) {
         self.config = config
         self.assumedPermission = assumedPermission
         self.render = render
@@ -32,13 +34,14 @@ public struct EventReplay {
     /// Plans one delivery named `name` (used only for display) and applies the plan to the simulated sink.
     public mutating func replay(name: String, event: WebhookEvent) -> Step {
         guard case .pullRequest(let action, var snapshot, let sender, let label) = event else {
-            let what = switch event {
-            case .ping: "ping"
-            case .pullRequestComment(_, let key, _, _): "comment on \(key)"
-            case .issueComment(let key): "comment on issue \(key)"
-            case .ignored(let event): "\(event) event"
-            case .pullRequest: "pull request"
-            }
+            let what =
+                switch event {
+                case .ping: "ping"
+                case .pullRequestComment(_, let key, _, _): "comment on \(key)"
+                case .issueComment(let key): "comment on issue \(key)"
+                case .ignored(let event): "\(event) event"
+                case .pullRequest: "pull request"
+                }
             return Step(name: name, summary: what, actions: [], note: "nothing to do")
         }
         let summary = "pull_request \(action) \(snapshot.key)"
@@ -67,13 +70,16 @@ public struct EventReplay {
                 note = "render failed: \(error)"
             }
         }
-        let desired = DesiredState(previews: [DesiredPreview(key: snapshot.key, observation: .read(snapshot), settings: settings, render: summaryOfRender)])
+        let desired = DesiredState(previews: [
+            DesiredPreview(key: snapshot.key, observation: .read(snapshot), settings: settings, render: summaryOfRender)
+        ])
         let actions = Planner.plan(desired: desired, observed: .environments(Array(environments.values)), now: clock)
         for step in actions {
             switch step {
             case .create(let key, let r), .update(let key, let r, _):
                 let names = PreviewNames(key: key, settings: settings)
-                environments[key] = ObservedEnvironment(key: key, namespace: names.namespace, sha: r.sha, contentHash: r.contentHash, createdAt: clock)
+                environments[key] = ObservedEnvironment(
+                    key: key, namespace: names.namespace, sha: r.sha, contentHash: r.contentHash, createdAt: clock)
             case .teardown(let key, _):
                 environments[key] = nil
             default:

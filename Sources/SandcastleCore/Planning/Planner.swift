@@ -54,9 +54,10 @@ public enum Planner {
                     }
                     var steps: [Action] = []
                     if let environment {
-                        steps.append(environment.contentHash == render.contentHash
-                            ? .report(key, .upToDate(sha: render.sha))
-                            : .update(key, render, previousHash: environment.contentHash))
+                        steps.append(
+                            environment.contentHash == render.contentHash
+                                ? .report(key, .upToDate(sha: render.sha))
+                                : .update(key, render, previousHash: environment.contentHash))
                     } else {
                         candidates[key.repository, default: []].append((AdmissionQueue.Candidate(key: key, since: pr.createdAt), render))
                     }

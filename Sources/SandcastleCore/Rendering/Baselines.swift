@@ -48,20 +48,41 @@ public enum Baselines {
         var out = [
             policy("sandcastle-default-deny", context, ["podSelector": everyPod, "policyTypes": types]),
             policy("sandcastle-allow-same-namespace", context, sameNamespace(mode)),
-            policy("sandcastle-allow-ingress-controller", context, [
-                "podSelector": everyPod, "policyTypes": ["Ingress"],
-                "ingress": [["from": [["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string(context.settings.networkPolicy.ingressNamespace)]]]]]],
-            ]),
+            policy(
+                "sandcastle-allow-ingress-controller", context,
+                [
+                    "podSelector": everyPod, "policyTypes": ["Ingress"],
+                    "ingress": [
+                        [
+                            "from": [
+                                [
+                                    "namespaceSelector": [
+                                        "matchLabels": ["kubernetes.io/metadata.name": .string(context.settings.networkPolicy.ingressNamespace)]
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ],
+                ]),
         ]
         if mode == .isolated {
-            out.append(policy("sandcastle-allow-dns", context, [
-                "podSelector": everyPod, "policyTypes": ["Egress"],
-                "egress": [[
-                    "to": [["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": "kube-system"]],
-                            "podSelector": ["matchLabels": ["k8s-app": "kube-dns"]]]],
-                    "ports": [["protocol": "UDP", "port": 53], ["protocol": "TCP", "port": 53]],
-                ]],
-            ]))
+            out.append(
+                policy(
+                    "sandcastle-allow-dns", context,
+                    [
+                        "podSelector": everyPod, "policyTypes": ["Egress"],
+                        "egress": [
+                            [
+                                "to": [
+                                    [
+                                        "namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": "kube-system"]],
+                                        "podSelector": ["matchLabels": ["k8s-app": "kube-dns"]],
+                                    ]
+                                ],
+                                "ports": [["protocol": "UDP", "port": 53], ["protocol": "TCP", "port": 53]],
+                            ]
+                        ],
+                    ]))
         }
         return out
     }

@@ -13,7 +13,8 @@ public enum BundleContract {
     public static func violations(of objects: [Manifest], namespace: String, settings: BundleSettings) -> [RenderError.Issue] {
         var issues: [RenderError.Issue] = []
         if objects.count > settings.maxObjects {
-            issues.append(.init(location: "bundle", message: "\(objects.count) objects; at most \(settings.maxObjects) are allowed (bundle.maxObjects)"))
+            issues.append(
+                .init(location: "bundle", message: "\(objects.count) objects; at most \(settings.maxObjects) are allowed (bundle.maxObjects)"))
         }
         var seen = Set<String>()
         let allowed = Set(settings.allowedKinds)
@@ -31,10 +32,16 @@ public enum BundleContract {
             if clusterScopedKinds.contains(object.kind) || object.kind.hasPrefix("Cluster") {
                 issues.append(.init(location: ref, message: "cluster-scoped kind \(object.kind) is not allowed in a preview bundle"))
             } else if !allowed.contains(object.kind) {
-                issues.append(.init(location: ref, message: "kind \(object.kind) is not in bundle.allowedKinds (\(settings.allowedKinds.joined(separator: ", ")))"))
+                issues.append(
+                    .init(
+                        location: ref, message: "kind \(object.kind) is not in bundle.allowedKinds (\(settings.allowedKinds.joined(separator: ", ")))"
+                    ))
             }
             if let foreign = object.namespace, foreign != namespace {
-                issues.append(.init(location: ref, message: "hard-coded namespace '\(foreign)'; objects must not set metadata.namespace (Sandcastle sets it to '\(namespace)')"))
+                issues.append(
+                    .init(
+                        location: ref,
+                        message: "hard-coded namespace '\(foreign)'; objects must not set metadata.namespace (Sandcastle sets it to '\(namespace)')"))
             }
             let size = object.canonicalJSON.utf8.count
             if size > settings.maxObjectBytes {

@@ -67,7 +67,10 @@ public struct BundleFiles: Sendable {
                     let template = try Template(parsing: text)
                     let unknown = template.unknownVariables(known: known)
                     for (name, line) in unknown {
-                        issues.append(.init(location: "\(relative):\(line)", message: "unknown variable '{{ \(name) }}'; known: \(known.sorted().joined(separator: ", "))"))
+                        issues.append(
+                            .init(
+                                location: "\(relative):\(line)",
+                                message: "unknown variable '{{ \(name) }}'; known: \(known.sorted().joined(separator: ", "))"))
                     }
                     if unknown.isEmpty { file.data = Data(try template.render(variables).utf8) }
                 } catch {

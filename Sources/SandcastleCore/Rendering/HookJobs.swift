@@ -13,7 +13,9 @@ public enum HookJobs {
     static func job(_ stage: String, _ hook: JobHook, _ context: RenderContext) -> Manifest {
         var container = ManifestObject([("name", .string(stage)), ("image", .string(hook.image))])
         if !hook.command.isEmpty { container["command"] = .array(hook.command.map(ManifestValue.string)) }
-        container["securityContext"] = ["allowPrivilegeEscalation": false, "runAsNonRoot": true, "capabilities": ["drop": ["ALL"]], "seccompProfile": ["type": "RuntimeDefault"]]
+        container["securityContext"] = [
+            "allowPrivilegeEscalation": false, "runAsNonRoot": true, "capabilities": ["drop": ["ALL"]], "seccompProfile": ["type": "RuntimeDefault"],
+        ]
         let spec: ManifestValue = [
             "backoffLimit": 0,
             "activeDeadlineSeconds": .int(hook.timeout.seconds),
@@ -23,7 +25,10 @@ public enum HookJobs {
                 "spec": ["restartPolicy": "Never", "automountServiceAccountToken": false, "containers": [.object(container)]],
             ],
         ]
-        let metadata: ManifestValue = ["name": .string("sandcastle-\(stage)-\(context.sha.prefix(7))"), "labels": ["sandcastle.dev/hook": .string(stage)]]
-        return Manifest(object: ManifestObject([("apiVersion", "batch/v1"), ("kind", "Job"), ("metadata", metadata), ("spec", spec)]), source: "sandcastle")
+        let metadata: ManifestValue = [
+            "name": .string("sandcastle-\(stage)-\(context.sha.prefix(7))"), "labels": ["sandcastle.dev/hook": .string(stage)],
+        ]
+        return Manifest(
+            object: ManifestObject([("apiVersion", "batch/v1"), ("kind", "Job"), ("metadata", metadata), ("spec", spec)]), source: "sandcastle")
     }
 }

@@ -63,16 +63,17 @@ public enum ImagePinning {
             var spec = spec
             for field in ["initContainers", "containers", "ephemeralContainers"] {
                 guard let containers = spec[field]?.array else { continue }
-                spec[field] = .array(containers.map { item in
-                    guard var container = item.object, let image = container["image"]?.string else { return item }
-                    guard let ref = ImageReference(parsing: image) else { unpinned.append(image); return item }
-                    if let digest = digests[ref.name] {
-                        container["image"] = .string("\(ref.name)@\(digest)")
-                    } else if ref.digest == nil {
-                        unpinned.append(image)
-                    }
-                    return .object(container)
-                })
+                spec[field] = .array(
+                    containers.map { item in
+                        guard var container = item.object, let image = container["image"]?.string else { return item }
+                        guard let ref = ImageReference(parsing: image) else { unpinned.append(image); return item }
+                        if let digest = digests[ref.name] {
+                            container["image"] = .string("\(ref.name)@\(digest)")
+                        } else if ref.digest == nil {
+                            unpinned.append(image)
+                        }
+                        return .object(container)
+                    })
             }
             return spec
         }

@@ -86,7 +86,9 @@ enum KustomizeBundle {
             ("labels", [["pairs": .strings(Ownership.labels(for: context.key)), "includeSelectors": false]]),
             ("buildMetadata", ["originAnnotations"]),
         ])
-        let images = context.pins.compactMap { pin in pin.digest.map { ManifestValue.object(ManifestObject([("name", .string(pin.name)), ("digest", .string($0))])) } }
+        let images = context.pins.compactMap { pin in
+            pin.digest.map { ManifestValue.object(ManifestObject([("name", .string(pin.name)), ("digest", .string($0))])) }
+        }
         if !images.isEmpty { kustomization["images"] = .array(images) }
         return ManifestYAML.emit(.object(kustomization))
     }
@@ -94,7 +96,8 @@ enum KustomizeBundle {
     /// Remote bases would make a build fetch code from the network: refused.
     static func checkNoRemoteResources(_ files: BundleFiles) throws(RenderError) {
         var issues: [RenderError.Issue] = []
-        for file in files.files where ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains((file.path as NSString).lastPathComponent) {
+        for file in files.files
+        where ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains((file.path as NSString).lastPathComponent) {
             guard let documents = try? ManifestYAML.parseDocuments(String(decoding: file.data, as: UTF8.self)),
                 let object = documents.first?.object
             else {
@@ -106,7 +109,8 @@ enum KustomizeBundle {
                     guard let text = entry.string else { continue }
                     let remote = text.contains("://") || text.hasPrefix("github.com/") || text.hasPrefix("git@")
                     if remote || text.hasPrefix("/") || escapes(text, from: file.path) {
-                        issues.append(.init(location: file.path, message: "\(field) entry '\(text)' is outside the bundle; only paths inside it are allowed"))
+                        issues.append(
+                            .init(location: file.path, message: "\(field) entry '\(text)' is outside the bundle; only paths inside it are allowed"))
                     }
                 }
             }

@@ -19,7 +19,8 @@ public enum Ownership {
     /// is one-to-one.
     public static func repositoryLabelValue(_ repository: RepositoryName) -> String {
         let plain = "\(repository.owner).\(repository.name)".lowercased()
-        let valid = plain.count <= 63 && plain.unicodeScalars.first?.isLowerAlphanumeric == true
+        let valid =
+            plain.count <= 63 && plain.unicodeScalars.first?.isLowerAlphanumeric == true
             && plain.unicodeScalars.last?.isLowerAlphanumeric == true
             && plain.unicodeScalars.allSatisfy { $0.isLowerAlphanumeric || "._-".unicodeScalars.contains($0) }
         if valid { return plain }

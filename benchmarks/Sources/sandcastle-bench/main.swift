@@ -54,13 +54,18 @@ func planInput(_ count: Int) -> (DesiredState, ObservedState) {
         let key = PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: n)
         let closed = n % 50 == 0
         let observation: PullRequestObservation = closed ? .read(pullRequest(n, state: .closed)) : .listed(pullRequest(n))
-        desired.append(DesiredPreview(key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")))
+        desired.append(
+            DesiredPreview(
+                key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")))
         if n % 20 != 0 { live.append(ObservedEnvironment(key: key, namespace: "pr-\(n)-shop", sha: sha, contentHash: "same", createdAt: now)) }
     }
     return (DesiredState(previews: desired), .environments(live))
 }
 
-let blogBundle = try BundleFiles.read(directory: root + "/examples/blog/deploy/preview", variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog).variables).manifests()
+let blogBundle = try BundleFiles.read(
+    directory: root + "/examples/blog/deploy/preview",
+    variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog).variables
+).manifests()
 let small = planInput(1_000)
 let large = planInput(10_000)
 var sink = 0
