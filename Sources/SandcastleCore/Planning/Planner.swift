@@ -23,7 +23,8 @@ public enum Planner {
 
         var actions: [PreviewKey: [Action]] = [:]
         var unconfirmed: [PreviewKey] = []
-        var candidates: [RepositoryName: [(AdmissionQueue.Candidate, RenderSummary)]] = [:]
+        var candidates: [RepositoryName: [AdmissionQueue.Candidate]] = [:]
+        var renders: [PreviewKey: RenderSummary] = [:]
         var caps: [RepositoryName: Int] = [:]
 
         for key in Set(live.keys).union(wanted.keys).sorted() {
@@ -59,7 +60,8 @@ public enum Planner {
                                 ? .report(key, .upToDate(sha: render.sha))
                                 : .update(key, render, previousHash: environment.contentHash))
                     } else {
-                        candidates[key.repository, default: []].append((AdmissionQueue.Candidate(key: key, since: pr.createdAt), render))
+                        candidates[key.repository, default: []].append(AdmissionQueue.Candidate(key: key, since: pr.createdAt))
+                        renders[key] = render
                     }
                     if decision.pinned { steps.append(.report(key, .pinned(until: decision.expiresAt))) }
                     if now >= decision.warnFrom { steps.append(.report(key, .expiryWarning(at: decision.expiresAt))) }
@@ -83,11 +85,10 @@ public enum Planner {
         for (repository, waiting) in candidates {
             let leaving = actions.values.joined().filter { if case .teardown(let k, _) = $0 { k.repository == repository } else { false } }.count
             let running = live.keys.filter { $0.repository == repository }.count - leaving
-            let renders = Dictionary(waiting.map { ($0.0.key, $0.1) }, uniquingKeysWith: { first, _ in first })
-            let outcome = AdmissionQueue.admit(waiting.map(\.0), running: running, cap: caps[repository] ?? 1)
+            let outcome = AdmissionQueue.admit(waiting, running: running, cap: caps[repository] ?? 1)
             for key in outcome.admitted { actions[key, default: []].insert(.create(key, renders[key]!), at: 0) }
-            for (key, position) in outcome.waiting {
-                actions[key, default: []].insert(.hold(key, .queued(position: position, of: outcome.waiting.count)), at: 0)
+            for entry in outcome.waiting {
+                actions[entry.key, default: []].insert(.hold(entry.key, .queued(position: entry.position, of: outcome.waiting.count)), at: 0)
             }
         }
         return halt + actions.keys.sorted().flatMap { actions[$0] ?? [] }

@@ -18,14 +18,13 @@ public enum AdmissionQueue {
     /// The outcome: who starts now and who waits at which 1-based position.
     public struct Outcome: Sendable, Hashable {
         public var admitted: [PreviewKey]
-        public var waiting: [(key: PreviewKey, position: Int)]
+        public var waiting: [Waiting]
+    }
 
-        public static func == (lhs: Outcome, rhs: Outcome) -> Bool {
-            lhs.admitted == rhs.admitted && lhs.waiting.map(\.key) == rhs.waiting.map(\.key)
-                && lhs.waiting.map(\.position) == rhs.waiting.map(\.position)
-        }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(admitted) }
+    /// A PR left waiting, at its 1-based position in the queue.
+    public struct Waiting: Sendable, Hashable {
+        public var key: PreviewKey
+        public var position: Int
     }
 
     /// Admits as many `candidates` as `cap - running` allows, in order of `since`, then PR number.
@@ -33,7 +32,7 @@ public enum AdmissionQueue {
         let ordered = candidates.sorted { ($0.since, $0.key) < ($1.since, $1.key) }
         let slots = max(0, cap - running)
         let admitted = Array(ordered.prefix(slots)).map(\.key)
-        let waiting = ordered.dropFirst(slots).enumerated().map { (key: $1.key, position: $0 + 1) }
+        let waiting = ordered.dropFirst(slots).enumerated().map { Waiting(key: $1.key, position: $0 + 1) }
         return Outcome(admitted: admitted, waiting: waiting)
     }
 }

@@ -10,9 +10,14 @@ public struct BundleFiles: Sendable {
         public var path: String
         public var data: Data
         public var isYAML: Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") }
+        /// The file is a Kustomization (at any depth).
+        var isKustomization: Bool { BundleFiles.kustomizationNames.contains((path as NSString).lastPathComponent) }
     }
 
     public var files: [File]
+
+    /// The file names Kustomize reads as a kustomization.
+    static let kustomizationNames: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
 
     /// Largest single file read from a bundle; bundle content is untrusted.
     public static let maxFileBytes = 4 * 1024 * 1024
@@ -27,7 +32,7 @@ public struct BundleFiles: Sendable {
             throw RenderError("bundle directory '\(directory)' does not exist or is not a directory")
         }
         let root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
-        guard let paths = fm.subpathsOfDirectory(atPathOrNil: root) else {
+        guard let paths = try? fm.subpathsOfDirectory(atPath: root) else {
             throw RenderError("cannot list bundle directory '\(directory)'")
         }
         var files: [File] = []
@@ -89,8 +94,7 @@ public struct BundleFiles: Sendable {
         var out: [Manifest] = []
         var issues: [RenderError.Issue] = []
         for file in files where file.isYAML {
-            let name = (file.path as NSString).lastPathComponent
-            if name == "kustomization.yaml" || name == "kustomization.yml" {
+            if file.isKustomization {
                 issues.append(.init(location: file.path, message: "a kustomization file in a 'manifests' bundle; set bundle.kind: kustomize"))
                 continue
             }
@@ -123,8 +127,4 @@ public struct BundleFiles: Sendable {
             }
         }
     }
-}
-
-extension FileManager {
-    func subpathsOfDirectory(atPathOrNil path: String) -> [String]? { try? subpathsOfDirectory(atPath: path) }
 }

@@ -39,7 +39,7 @@ public struct KubectlKustomize: KustomizeBuilding {
 /// the namespace itself.
 enum KustomizeBundle {
     static func build(_ files: BundleFiles, context: RenderContext, builder: any KustomizeBuilding) throws(RenderError) -> [Manifest] {
-        guard files.files.contains(where: { ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains($0.path) }) else {
+        guard files.files.contains(where: { BundleFiles.kustomizationNames.contains($0.path) }) else {
             throw RenderError("bundle.kind is kustomize but the bundle has no kustomization.yaml at its root; add one or set bundle.kind: manifests")
         }
         try checkNoRemoteResources(files)
@@ -96,8 +96,7 @@ enum KustomizeBundle {
     /// Remote bases would make a build fetch code from the network: refused.
     static func checkNoRemoteResources(_ files: BundleFiles) throws(RenderError) {
         var issues: [RenderError.Issue] = []
-        for file in files.files
-        where ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains((file.path as NSString).lastPathComponent) {
+        for file in files.files where file.isKustomization {
             guard let documents = try? ManifestYAML.parseDocuments(String(decoding: file.data, as: UTF8.self)),
                 let object = documents.first?.object
             else {
