@@ -16,6 +16,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -27,8 +33,39 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SandcastleGitHub",
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SandcastleServer",
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SandcastleTestSupport",
-            dependencies: ["SandcastleCore"],
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -42,13 +79,19 @@ let package = Package(
             dependencies: [
                 "SandcastleCore",
                 "SandcastleDirectorySink",
+                "SandcastleGitHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "sandcastle-bench",
-            dependencies: ["SandcastleCore"],
+            dependencies: [
+                "SandcastleCore",
+                "SandcastleServer",
+                "SandcastleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "benchmarks/Sources/sandcastle-bench",
             swiftSettings: strictSettings
         ),
@@ -60,6 +103,19 @@ let package = Package(
         .testTarget(
             name: "SandcastleDirectorySinkTests",
             dependencies: ["SandcastleDirectorySink", "SandcastleCore", "SandcastleTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleGitHubTests",
+            dependencies: ["SandcastleGitHub", "SandcastleCore", "SandcastleTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleServerTests",
+            dependencies: [
+                "SandcastleServer", "SandcastleCore", "SandcastleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

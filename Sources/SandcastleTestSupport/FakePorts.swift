@@ -55,6 +55,21 @@ public actor FakeStatusReporter: StatusReporter {
         if let failure { throw failure }
         statuses[sha, default: [:]][status.context] = status
     }
+
+    public private(set) var deployments: [PreviewKey: [DeploymentUpdate]] = [:]
+    public private(set) var comments: [PreviewKey: PreviewComment] = [:]
+
+    public func reportDeployment(_ update: DeploymentUpdate, of key: PreviewKey) async throws {
+        calls += 1
+        if let failure { throw failure }
+        deployments[key, default: []].append(update)
+    }
+
+    public func upsertComment(_ comment: PreviewComment) async throws {
+        calls += 1
+        if let failure { throw failure }
+        comments[comment.key] = comment
+    }
 }
 
 /// An in-memory sink holding rendered previews.
@@ -95,14 +110,27 @@ public actor FakeSink: Sink {
     }
 }
 
-/// A clock that moves only when told to, for time-dependent policy in tests.
-public final class ManualClock: @unchecked Sendable {
+/// A clock that moves only when told to, for time-dependent policy in tests. Sleeping jumps the
+/// clock to the deadline at once and records how long was slept.
+public final class ManualClock: WallClock, @unchecked Sendable {
     private let lock = NSLock()
     private var current: Date
+    private var slept: [TimeInterval] = []
 
     public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = start }
 
     public var now: Date { lock.withLock { current } }
 
     public func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+
+    /// Every sleep so far, in seconds.
+    public var sleeps: [TimeInterval] { lock.withLock { slept } }
+
+    public func sleep(until deadline: Date) async throws {
+        try Task.checkCancellation()
+        lock.withLock {
+            slept.append(max(0, deadline.timeIntervalSince(current)))
+            if deadline > current { current = deadline }
+        }
+    }
 }

@@ -10,10 +10,17 @@ public protocol PullRequestSource: Sendable {
     func pullRequest(_ key: PreviewKey) async throws -> PullRequestSnapshot?
 }
 
-/// Feedback on the forge: commit statuses on the head SHA.
+/// Feedback on the forge: commit statuses on the head SHA, a Deployment and one sticky comment.
+///
+/// Every call is an upsert: repeating it leaves the forge as one call would.
 public protocol StatusReporter: Sendable {
     /// Sets `status` on `sha`; repeating the same status is harmless.
     func setStatus(_ status: CommitStatus, on sha: String, of key: PreviewKey) async throws
+    /// Moves the preview's Deployment for `update.sha` to `update.state`, creating it when missing;
+    /// `inactive` applies to every deployment of the environment.
+    func reportDeployment(_ update: DeploymentUpdate, of key: PreviewKey) async throws
+    /// Creates the PR's sticky comment, or edits it in place; never posts a second one.
+    func upsertComment(_ comment: PreviewComment) async throws
 }
 
 /// Where rendered previews are written.

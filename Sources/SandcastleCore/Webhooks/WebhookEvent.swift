@@ -33,8 +33,7 @@ public struct WebhookDecodingError: Error, Sendable, CustomStringConvertible {
 public enum WebhookDecoder {
     /// Decodes `body` of the event named by the `X-GitHub-Event` header.
     public static func decode(event: String, body: Data) throws(WebhookDecodingError) -> WebhookEvent {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = GitHubPullRequestObject.decoder
         do {
             switch event {
             case "pull_request":
@@ -81,47 +80,15 @@ struct RepositoryPayload: Decodable {
 }
 
 struct PullRequestPayload: Decodable {
-    struct Branch: Decodable {
-        var sha: String
-        var ref: String
-        var repo: RepositoryPayload?
-    }
-    struct PullRequest: Decodable {
-        var number: Int
-        var state: String
-        var draft: Bool?
-        var merged: Bool?
-        var labels: [LabelPayload]
-        var head: Branch
-        var base: Branch
-        var user: UserPayload
-        var created_at: Date
-        var updated_at: Date
-    }
     var action: String
     var number: Int
-    var pull_request: PullRequest
+    var pull_request: GitHubPullRequestObject
     var label: LabelPayload?
     var sender: UserPayload
     var repository: RepositoryPayload
 
     func snapshot() throws(WebhookDecodingError) -> PullRequestSnapshot {
-        guard let repository = RepositoryName(parsing: repository.full_name) else {
-            throw WebhookDecodingError(event: "pull_request", message: "repository.full_name '\(self.repository.full_name)' is not OWNER/NAME")
-        }
-        guard let state = PullRequestSnapshot.State(rawValue: pull_request.state) else {
-            throw WebhookDecodingError(event: "pull_request", message: "pull_request.state '\(pull_request.state)' is neither open nor closed")
-        }
-        let sha = pull_request.head.sha
-        guard RenderContext.isCommitSHA(sha) else {
-            throw WebhookDecodingError(event: "pull_request", message: "pull_request.head.sha is not a 40-hex commit id")
-        }
-        return PullRequestSnapshot(
-            key: PreviewKey(repository: repository, number: pull_request.number), state: state,
-            merged: pull_request.merged ?? false, draft: pull_request.draft ?? false,
-            labels: pull_request.labels.map(\.name), headSHA: sha, headRef: pull_request.head.ref,
-            headRepositoryID: pull_request.head.repo?.id, baseRepositoryID: pull_request.base.repo?.id ?? self.repository.id,
-            author: pull_request.user.login, createdAt: pull_request.created_at, lastActivityAt: pull_request.updated_at)
+        try pull_request.snapshot(repository: repository.full_name, repositoryID: repository.id)
     }
 }
 

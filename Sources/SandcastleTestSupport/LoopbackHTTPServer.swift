@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An in-process HTTP server on 127.0.0.1 and a free port, for fakes and for the real receiver in
+/// tests. Stopped by ``stop()``.
+public final class LoopbackHTTPServer: Sendable {
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    /// Starts serving `respond` and returns once the port is bound.
+    public static func start(
+        _ respond: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+    ) async throws -> LoopbackHTTPServer {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "loopback")
+        logger.logLevel = .critical
+        let app = Application(
+            responder: CallbackResponder(callback: respond),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger)
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw CancellationError()
+        }
+        return LoopbackHTTPServer(port: port, task: task)
+    }
+
+    /// Stops serving and waits until the server is down.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
