@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -107,7 +108,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SandcastleGitHubTests",
-            dependencies: ["SandcastleGitHub", "SandcastleCore", "SandcastleTestSupport"],
+            dependencies: [
+                "SandcastleGitHub", "SandcastleCore", "SandcastleTestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

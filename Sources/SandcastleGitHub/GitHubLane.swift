@@ -85,7 +85,7 @@ actor GitHubLane {
                 if request.conditional {
                     if response.status == 304, let cached = cache[request.url] {
                         response = GitHubResponse(status: 200, headers: cached.headers, body: cached.body, fromCache: true)
-                    } else if response.status == 200, response.headers["etag"] != nil {
+                    } else if response.status == 200, response.headers["etag"] != nil, Self.isJSON(response) {
                         remember(response, for: request.url)
                     }
                 }
@@ -131,6 +131,11 @@ actor GitHubLane {
         case .connectTimeout: "connect timed out"
         default: String(describing: error)
         }
+    }
+
+    /// Only a complete JSON body may answer later 304s (a truncated page must not be replayed).
+    private static func isJSON(_ response: GitHubResponse) -> Bool {
+        (response.headers["content-type"] ?? "").contains("json") && (try? JSONSerialization.jsonObject(with: response.body)) != nil
     }
 
     private func remember(_ response: GitHubResponse, for url: String) {

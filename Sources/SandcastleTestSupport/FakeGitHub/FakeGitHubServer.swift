@@ -25,6 +25,7 @@ public final class FakeGitHubServer: Sendable {
         let server = try await LoopbackHTTPServer.start { request, _ in
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            headers["host"] = request.head.authority  // HTTP/1.1 `Host` arrives as the authority
             var query: [String: String] = [:]
             for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
             let body = try await request.body.collect(upTo: 1 << 20)
