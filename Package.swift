@@ -111,6 +111,8 @@ let package = Package(
             dependencies: [
                 "SandcastleGitHub", "SandcastleCore", "SandcastleTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

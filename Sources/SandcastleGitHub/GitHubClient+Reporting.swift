@@ -103,7 +103,12 @@ extension GitHubClient: StatusReporter {
         let statusesURL = url(Self.path(key.repository) + "/deployments/\(id)/statuses")
         let (latestRequest, latestResponse) = try await send(.GET, statusesURL + "?per_page=1", about: key.repository)
         let latest = try GitHubJSON.decode([DeploymentStatus].self, latestResponse, request: latestRequest).first
-        if latest?.state == update.state.rawValue, latest?.environment_url == update.environmentURL { return }
+        // GitHub answers an unset environment_url as "".
+        if let latest, latest.state == update.state.rawValue,
+            update.state == .inactive || (latest.environment_url ?? "") == (update.environmentURL ?? "")
+        {
+            return
+        }
         struct Body: Encodable {
             var state: String
             var environment_url: String?
