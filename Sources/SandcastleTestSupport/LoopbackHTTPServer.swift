@@ -41,6 +41,12 @@ public final class LoopbackHTTPServer: Sendable {
         return LoopbackHTTPServer(port: port, task: task)
     }
 
+    /// Starts serving `router`.
+    public static func start(router: Router<BasicRequestContext>) async throws -> LoopbackHTTPServer {
+        let responder = router.buildResponder()
+        return try await start { request, context in try await responder.respond(to: request, context: context) }
+    }
+
     /// Stops serving and waits until the server is down.
     public func stop() async {
         task.cancel()

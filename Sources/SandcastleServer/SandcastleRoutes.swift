@@ -1,0 +1,58 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SandcastleCore
+
+/// The HTTP routes of the Sandcastle server: `POST /webhooks/github`, `GET /healthz`, `GET /readyz`.
+public enum SandcastleRoutes {
+    /// A router serving the webhook receiver and the probes. `ready` answers `/readyz`.
+    public static func router(
+        receiver: WebhookReceiver, ready: @escaping @Sendable () async -> Bool = { true }
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        addWebhook(to: router, receiver: receiver)
+        router.get("/healthz") { _, _ in text(.ok, "ok") }
+        router.get("/readyz") { _, _ in await ready() ? text(.ok, "ready") : text(.serviceUnavailable, "not ready") }
+        return router
+    }
+
+    /// Adds `POST /webhooks/github`.
+    public static func addWebhook<Context: RequestContext>(to router: Router<Context>, receiver: WebhookReceiver) {
+        router.post("/webhooks/github") { request, _ -> Response in
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > receiver.maxBodyBytes {
+                return reply(receiver.refuseTooLarge())
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: receiver.maxBodyBytes)
+            } catch {
+                return reply(receiver.refuseTooLarge())
+            }
+            let headers = request.headers
+            let result = receiver.receive(
+                event: headers[GitHubHeader.event], deliveryID: headers[GitHubHeader.delivery], signatureHeader: headers[GitHubHeader.signature],
+                body: body.readableBytesView)
+            return reply(result)
+        }
+    }
+
+    private static func reply(_ reply: WebhookReply) -> Response {
+        var json = #"{"outcome":""# + reply.outcome.rawValue + #"","message":"#
+        json += String(decoding: (try? JSONEncoder().encode(reply.message)) ?? Data("\"\"".utf8), as: UTF8.self) + "}"
+        return Response(
+            status: .init(code: reply.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}
+
+/// The headers GitHub sends with each delivery.
+enum GitHubHeader {
+    static let event = HTTPField.Name("X-GitHub-Event")!
+    static let delivery = HTTPField.Name("X-GitHub-Delivery")!
+    static let signature = HTTPField.Name("X-Hub-Signature-256")!
+}

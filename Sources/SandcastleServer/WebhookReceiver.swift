@@ -1,0 +1,97 @@
+import Foundation
+import SandcastleCore
+
+/// What became of one webhook delivery; also the label of the deliveries metric.
+public enum WebhookOutcome: String, Sendable, CaseIterable {
+    case enqueued, coalesced, duplicate, pong, ignored, unauthorized, malformed, tooLarge = "too_large", queueFull = "queue_full"
+}
+
+/// The receiver's answer: an HTTP status, a short message and the outcome.
+public struct WebhookReply: Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    public var outcome: WebhookOutcome
+    /// The preview the event concerns, when there is one.
+    public var key: PreviewKey?
+}
+
+/// Handles GitHub webhook deliveries: the signature is checked over the raw body before anything
+/// is parsed, duplicates are dropped, and events become reconcile keys on a bounded queue. Never
+/// waits on anything downstream.
+public final class WebhookReceiver: Sendable {
+    /// Larger bodies are refused (GitHub caps payloads at 25 MB; PR events are far smaller).
+    public let maxBodyBytes: Int
+    private let signature: WebhookSignature
+    private let queue: BoundedKeyQueue
+    private let deliveries: DeliveryLog
+    private let accepts: @Sendable (RepositoryName) -> Bool
+    private let counts = LockedValue([WebhookOutcome: Int]())
+
+    /// - Parameters:
+    ///   - secret: the webhook secret deliveries are signed with.
+    ///   - accepts: whether a repository is configured; events of others are ignored.
+    public init(
+        secret: String, queue: BoundedKeyQueue, deliveries: DeliveryLog = DeliveryLog(), maxBodyBytes: Int = 5 * 1024 * 1024,
+        accepts: @escaping @Sendable (RepositoryName) -> Bool = { _ in true }
+    ) {
+        self.signature = WebhookSignature(secret: Data(secret.utf8))
+        self.queue = queue
+        self.deliveries = deliveries
+        self.maxBodyBytes = maxBodyBytes
+        self.accepts = accepts
+    }
+
+    /// Deliveries so far, by outcome.
+    public var outcomes: [WebhookOutcome: Int] { counts.withLock { $0 } }
+
+    /// Handles one delivery. `headers` are looked up by lowercased name.
+    public func receive(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
+        let reply = decide(event: event, deliveryID: deliveryID, signatureHeader: signatureHeader, body: body)
+        counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        return reply
+    }
+
+    /// Records a body refused for its size before it was read.
+    public func refuseTooLarge() -> WebhookReply {
+        let reply = WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge)
+        counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        return reply
+    }
+
+    private func decide(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
+        guard body.count <= maxBodyBytes else { return WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge) }
+        guard signature.isValid(header: signatureHeader, body: body) else {
+            return WebhookReply(status: 401, message: "missing or invalid X-Hub-Signature-256", outcome: .unauthorized)
+        }
+        guard let event, !event.isEmpty else { return WebhookReply(status: 400, message: "missing X-GitHub-Event", outcome: .malformed) }
+        guard let deliveryID, !deliveryID.isEmpty, deliveryID.count <= 128 else {
+            return WebhookReply(status: 400, message: "missing X-GitHub-Delivery", outcome: .malformed)
+        }
+        guard deliveries.claim(deliveryID) else {
+            return WebhookReply(status: 200, message: "duplicate delivery \(deliveryID) ignored", outcome: .duplicate)
+        }
+        let decoded: WebhookEvent
+        do {
+            decoded = try WebhookDecoder.decode(event: event, body: Data(body))
+        } catch {
+            return WebhookReply(status: 400, message: error.description, outcome: .malformed)
+        }
+        switch decoded {
+        case .ping:
+            return WebhookReply(status: 200, message: "pong", outcome: .pong)
+        case .ignored, .issueComment:
+            return WebhookReply(status: 202, message: "\(event) ignored", outcome: .ignored)
+        case .pullRequest, .pullRequestComment:
+            guard let key = decoded.previewKey, accepts(key.repository) else {
+                return WebhookReply(status: 202, message: "repository not configured; ignored", outcome: .ignored, key: decoded.previewKey)
+            }
+            switch queue.offer(key) {
+            case .enqueued: return WebhookReply(status: 202, message: "queued \(key)", outcome: .enqueued, key: key)
+            case .coalesced: return WebhookReply(status: 202, message: "\(key) already queued", outcome: .coalesced, key: key)
+            case .full:
+                deliveries.release(deliveryID)  // a redelivery must be able to succeed
+                return WebhookReply(status: 503, message: "reconcile queue full; redeliver later", outcome: .queueFull, key: key)
+            }
+        }
+    }
+}
