@@ -17,4 +17,14 @@ public enum SandcastleExecutable {
     public static func run(_ arguments: [String], in directory: String? = nil) throws -> Subprocess.Result {
         try Subprocess.run(path, arguments, in: directory)
     }
+
+    /// Runs `sandcastle arguments…` on a thread outside Swift's cooperative pool, so that in-process
+    /// fake servers keep answering while the test waits for the child.
+    public static func run(_ arguments: [String], in directory: String? = nil) async throws -> Subprocess.Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Subprocess.run(path, arguments, in: directory) })
+            }
+        }
+    }
 }

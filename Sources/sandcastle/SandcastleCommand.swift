@@ -8,7 +8,7 @@ struct SandcastleCommand: ParsableCommand {
         commandName: "sandcastle",
         abstract: "Pull-request preview environments on Kubernetes.",
         discussion: "Exit codes: 0 success, 1 invalid input (configuration, bundle, payloads), 2 usage.",
-        subcommands: [ValidateCommand.self, RenderCommand.self, PlanCommand.self]
+        subcommands: [ValidateCommand.self, RenderCommand.self, PlanCommand.self, GitHubCommand.self]
     )
 }
 
@@ -34,10 +34,14 @@ struct ConfigOption: ParsableArguments {
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try SandcastleCommand.parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as InvalidInput {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             exit(1)
