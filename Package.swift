@@ -94,6 +94,7 @@ let package = Package(
                 "SandcastleServer",
                 "SandcastleTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "benchmarks/Sources/sandcastle-bench",
             swiftSettings: strictSettings

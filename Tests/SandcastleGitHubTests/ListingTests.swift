@@ -9,8 +9,10 @@ import Testing
 struct ListingTests {
     typealias H = GitHubHarness
 
-    static func addPulls(_ github: FakeGitHub, count: Int) async {
-        for n in 1...count { await github.putPullRequest(H.repo, number: n, sha: H.sha(n), labels: n % 2 == 0 ? ["preview"] : []) }
+    static func addPulls(_ github: FakeGitHub, count: Int, labelled: Bool = true) async {
+        for n in 1...count {
+            await github.putPullRequest(H.repo, number: n, sha: H.sha(n), labels: labelled && n % 2 == 0 ? ["preview"] : [])
+        }
     }
 
     @Test func followsEveryPageInOrder() async throws {
@@ -49,7 +51,7 @@ struct ListingTests {
         ("502 on the first page", FakeGitHubFault(.status(502, message: "Server Error"), pathContains: "/pulls")),
         ("HTML with 200", FakeGitHubFault(.htmlOK, pathContains: "/pulls")),
         ("truncated JSON", FakeGitHubFault(.truncatedJSON, pathContains: "/pulls")),
-        ("a timeout", FakeGitHubFault(.delay(seconds: 2), pathContains: "/pulls")),
+        ("a timeout", FakeGitHubFault(.delay(seconds: 6), pathContains: "/pulls")),
         ("500 on page 2", FakeGitHubFault(.status(500, message: "Server Error"), pathContains: "/pulls", page: 2)),
         ("HTML on page 3", FakeGitHubFault(.htmlOK, pathContains: "/pulls", page: 3)),
         ("truncated page 2", FakeGitHubFault(.truncatedJSON, pathContains: "/pulls", page: 2)),
@@ -59,7 +61,7 @@ struct ListingTests {
     @Test(arguments: 0..<faults.count)
     func anyFailedPageFailsTheWholeListing(_ index: Int) async throws {
         let (name, fault) = Self.faults[index]
-        try await H.with(requestTimeout: 0.5, setup: { await Self.addPulls($0, count: 250) }) { h in
+        try await H.with(requestTimeout: 3, setup: { await Self.addPulls($0, count: 250, labelled: false) }) { h in
             await h.github.inject(fault)
             await #expect(throws: GitHubError.self, "\(name)") { _ = try await h.client.openPullRequests(in: H.repo) }
             do {

@@ -1,107 +1,16 @@
 import Foundation
-import SandcastleCore
 
-/// Benchmarks of the offline pipeline. Run from the repository root:
+/// Benchmarks, run as a release build from the repository root:
 ///
-///     swift run -c release sandcastle-bench
+///     swift run -c release sandcastle-bench            # the offline pipeline
+///     swift run -c release sandcastle-bench webhooks   # webhook received → key enqueued
 ///
-/// Each figure is the median of several timed runs after one warm-up run.
-struct Benchmark {
-    let name: String
-    let runs: Int
-    let unit: String
-    let perRun: Double
-    let body: () throws -> Void
-
-    func measure() throws -> Double {
-        try body()
-        var samples: [Double] = []
-        let clock = ContinuousClock()
-        for _ in 0..<runs {
-            let elapsed = try clock.measure { try body() }
-            samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        }
-        return samples.sorted()[samples.count / 2]
-    }
+/// Results and the commands that produced them are in benchmarks/README.md.
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case nil, "pipeline": try runPipelineBenchmarks()
+case "webhooks": try await runWebhookBenchmark(deliveries: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+default:
+    FileHandle.standardError.write(Data("usage: sandcastle-bench [pipeline | webhooks [DELIVERIES]]\n".utf8))
+    exit(2)
 }
-
-let root = FileManager.default.currentDirectoryPath
-let config = try ConfigLoader.load(path: root + "/examples/sandcastle.yaml")
-let configText = try String(contentsOfFile: root + "/examples/sandcastle.yaml", encoding: .utf8)
-let shop = config.repository(RepositoryName(owner: "acme", name: "shop"))!.settings
-let blog = config.repository(RepositoryName(owner: "acme", name: "blog"))!.settings
-let sha = "0123456789abcdef0123456789abcdef01234567"
-let now = Date(timeIntervalSince1970: 1_800_000_000)
-
-let keys = (0..<100_000).map { i in
-    PreviewKey(repository: RepositoryName(owner: "org\(i % 97)", name: i % 3 == 0 ? "Repo.\(i)" : "repo-\(i % 1000)"), number: i + 1)
-}
-
-func pullRequest(_ number: Int, state: PullRequestSnapshot.State = .open) -> PullRequestSnapshot {
-    PullRequestSnapshot(
-        key: PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: number), state: state, labels: ["preview"],
-        headSHA: sha, headRepositoryID: 1, baseRepositoryID: 1, author: "dev",
-        labelGrant: LabelGrant(label: "preview", addedBy: "lead", permission: .write), createdAt: now, lastActivityAt: now)
-}
-
-/// A pass over `count` previews: most up to date, some changed, some new, some closed.
-func planInput(_ count: Int) -> (DesiredState, ObservedState) {
-    var settings = shop
-    settings.maxConcurrent = count
-    var desired: [DesiredPreview] = []
-    var live: [ObservedEnvironment] = []
-    for n in 1...count {
-        let key = PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: n)
-        let closed = n % 50 == 0
-        let observation: PullRequestObservation = closed ? .read(pullRequest(n, state: .closed)) : .listed(pullRequest(n))
-        desired.append(
-            DesiredPreview(
-                key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")))
-        if n % 20 != 0 { live.append(ObservedEnvironment(key: key, namespace: "pr-\(n)-shop", sha: sha, contentHash: "same", createdAt: now)) }
-    }
-    return (DesiredState(previews: desired), .environments(live))
-}
-
-let blogBundle = try BundleFiles.read(
-    directory: root + "/examples/blog/deploy/preview",
-    variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog).variables
-).manifests()
-let small = planInput(1_000)
-let large = planInput(10_000)
-var sink = 0
-
-let benchmarks = [
-    Benchmark(name: "parse and validate examples/sandcastle.yaml", runs: 200, unit: "µs/parse", perRun: 1) {
-        sink &+= try ConfigLoader.parse(configText, file: "sandcastle.yaml").repositories.count
-    },
-    Benchmark(name: "namespace + host + database names, 100,000 keys", runs: 5, unit: "ns/key", perRun: Double(keys.count)) {
-        for key in keys { sink &+= PreviewNames(key: key, settings: shop).namespace.utf8.count }
-    },
-    Benchmark(name: "plan a pass over 1,000 previews", runs: 50, unit: "ms/pass", perRun: 1) {
-        sink &+= Planner.plan(desired: small.0, observed: small.1, now: now).count
-    },
-    Benchmark(name: "plan a pass over 10,000 previews", runs: 10, unit: "ms/pass", perRun: 1) {
-        sink &+= Planner.plan(desired: large.0, observed: large.1, now: now).count
-    },
-    Benchmark(name: "assemble + hash the blog example (manifests, 12 objects)", runs: 200, unit: "µs/render", perRun: 1) {
-        let context = RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog)
-        sink &+= try Renderer().assemble(blogBundle, context: context).objects.count
-    },
-    Benchmark(name: "render the blog example from disk (manifests)", runs: 100, unit: "ms/render", perRun: 1) {
-        let context = RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog)
-        sink &+= try Renderer().render(context, bundleDirectory: root + "/examples/blog/deploy/preview").objects.count
-    },
-    Benchmark(name: "render the shop example from disk (kubectl kustomize)", runs: 10, unit: "ms/render", perRun: 1) {
-        let context = RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: 42), sha: sha, settings: shop)
-        sink &+= try Renderer().render(context, bundleDirectory: root + "/examples/shop/deploy/preview").objects.count
-    },
-]
-
-print("| benchmark | median | runs |")
-print("|---|---|---|")
-for benchmark in benchmarks {
-    let seconds = try benchmark.measure()
-    let scale: Double = benchmark.unit.hasPrefix("ns") ? 1e9 : benchmark.unit.hasPrefix("µs") ? 1e6 : 1e3
-    print("| \(benchmark.name) | \(String(format: "%.2f", seconds * scale / benchmark.perRun)) \(benchmark.unit) | \(benchmark.runs) |")
-}
-if sink == 42 { print("") }
