@@ -75,6 +75,18 @@ func runWebhookBenchmark(deliveries: Int) async throws {
                 format: "| %d | %.3f ms | %.3f ms | %.3f ms | %.0f |", concurrency, percentile(latencies, 0.5) * 1000,
                 percentile(latencies, 0.99) * 1000, latencies.last! * 1000, Double(latencies.count) / seconds))
     }
+    // The receiver alone (verify, de-duplicate, decode, enqueue), without HTTP.
+    let direct = WebhookReceiver(secret: secret, queue: BoundedKeyQueue(capacity: 16))
+    var samples: [Double] = []
+    for index in 0..<deliveries {
+        let start = ContinuousClock.now
+        let reply = direct.receive(event: "pull_request", deliveryID: "direct-\(index)", signatureHeader: signature, body: payload)
+        let elapsed = ContinuousClock.now - start
+        guard reply.status == 202 else { throw BenchmarkFailure("direct delivery answered \(reply.status)") }
+        samples.append(Double(elapsed.components.attoseconds) / 1e18)
+    }
+    samples.sort()
+    print(String(format: "receiver alone (no HTTP): p50 %.1f µs, p99 %.1f µs", percentile(samples, 0.5) * 1e6, percentile(samples, 0.99) * 1e6))
     let outcomes = receiver.outcomes
     print("outcomes: enqueued \(outcomes[.enqueued] ?? 0), coalesced \(outcomes[.coalesced] ?? 0), other \(outcomes.filter { $0.key != .enqueued && $0.key != .coalesced }.values.reduce(0, +))")
     queue.close()
