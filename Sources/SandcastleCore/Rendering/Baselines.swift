@@ -100,10 +100,6 @@ public enum Baselines {
         object("networking.k8s.io/v1", "NetworkPolicy", name, context, ["spec": .object(spec)])
     }
 
-    private static func policy(_ name: String, _ context: RenderContext, _ spec: ManifestValue) -> Manifest {
-        policy(name, context, spec.object ?? ManifestObject())
-    }
-
     static func object(_ apiVersion: String, _ kind: String, _ name: String, _ context: RenderContext, _ body: ManifestValue) -> Manifest {
         let metadata: ManifestValue = [
             "name": .string(name), "namespace": .string(context.names.namespace),

@@ -3,25 +3,6 @@ import Foundation
 import JWTKit
 import SandcastleCore
 
-/// A request as the fake sees it.
-struct FakeHTTPRequest: Sendable {
-    var method: String
-    var path: String
-    var query: [String: String]
-    var rawQuery: String
-    /// Lowercased names.
-    var headers: [String: String]
-    var body: Data
-}
-
-/// The fake's answer, and how long to hold it back (real time, outside the actor).
-struct FakeHTTPResponse: Sendable {
-    var status: Int
-    var headers: [(String, String)] = []
-    var body = Data()
-    var delay: Double = 0
-}
-
 extension FakeGitHub {
     enum Identity {
         case user(String)

@@ -22,24 +22,7 @@ public final class FakeGitHubServer: Sendable {
 
     public static func start(clock: any WallClock = SystemClock()) async throws -> FakeGitHubServer {
         let github = FakeGitHub(clock: clock)
-        let server = try await LoopbackHTTPServer.start { request, _ in
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-            headers["host"] = request.head.authority  // HTTP/1.1 `Host` arrives as the authority
-            var query: [String: String] = [:]
-            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
-            let body = try await request.body.collect(upTo: 1 << 20)
-            let fake = FakeHTTPRequest(
-                method: request.method.rawValue, path: request.uri.path, query: query, rawQuery: request.uri.query ?? "", headers: headers,
-                body: Data(buffer: body))
-            let answer = await github.handle(fake)
-            if answer.delay > 0 { try await Task.sleep(for: .seconds(answer.delay)) }
-            var fields = HTTPFields()
-            for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) } }
-            return Response(
-                status: .init(code: answer.status), headers: fields,
-                body: .init(byteBuffer: ByteBuffer(data: answer.body)))
-        }
+        let server = try await LoopbackHTTPServer.startFake { await github.handle($0) }
         return FakeGitHubServer(github: github, server: server)
     }
 

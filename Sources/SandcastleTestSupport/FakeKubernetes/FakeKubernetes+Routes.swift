@@ -1,0 +1,173 @@
+import Foundation
+import SandcastleCore
+
+extension FakeKubernetes {
+    func handle(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
+        var response = route(request)
+        requests.append(
+            RecordedRequest(method: request.method, path: request.path, query: request.rawQuery, contentType: request.headers["content-type"], status: response.status))
+        response.headers.append(("audit-id", UUID().uuidString.lowercased()))
+        return response
+    }
+
+    private func route(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
+        var delay = 0.0
+        var drop = false
+        if let index = faults.firstIndex(where: { $0.times > 0 && request.path.contains($0.pathContains) && ($0.method == nil || $0.method == request.method) }) {
+            faults[index].times -= 1
+            let fault = faults[index]
+            if faults[index].times <= 0 { faults.remove(at: index) }
+            switch fault.kind {
+            case .status(let code, let reason, let retryAfter):
+                var response = Self.reply(KubeStatus(code: code, reason: reason, message: "injected: \(reason)", retryAfter: retryAfter))
+                if let retryAfter { response.headers.append(("retry-after", String(retryAfter))) }
+                return response
+            case .delay(let seconds): delay = seconds
+            case .dropConnection: drop = true
+            }
+        }
+        if let bearerTokens {
+            let token = request.headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+            guard let token, bearerTokens.contains(token) else {
+                return Self.reply(KubeStatus(code: 401, reason: "Unauthorized", message: "Unauthorized"))
+            }
+        }
+        runControllers()
+        var response: FakeHTTPResponse
+        do {
+            response = try dispatch(request)
+        } catch {
+            response = Self.reply(error)
+        }
+        response.delay = delay
+        response.dropConnection = drop
+        return response
+    }
+
+    private func dispatch(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
+        let parts = request.path.split(separator: "/").map(String.init)
+        switch parts {
+        case ["version"]:
+            return Self.json(200, ["major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"])
+        case ["api"]:
+            return Self.json(200, ["kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"]]])
+        case ["apis"]:
+            var groups: [String: [String]] = [:]
+            for type in types where !type.group.isEmpty && !(groups[type.group]?.contains(type.version) ?? false) {
+                groups[type.group, default: []].append(type.version)
+            }
+            let list: [ManifestValue] = groups.sorted { $0.key < $1.key }.map { group, versions in
+                let entries: [ManifestValue] = versions.map { ["groupVersion": .string("\(group)/\($0)"), "version": .string($0)] }
+                return ["name": .string(group), "versions": .array(entries), "preferredVersion": entries[0]]
+            }
+            return Self.json(200, ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(list)])
+        default:
+            break
+        }
+        let group: String
+        let version: String
+        let rest: [String]
+        if parts.count >= 2, parts[0] == "api" {
+            (group, version, rest) = ("", parts[1], Array(parts.dropFirst(2)))
+        } else if parts.count >= 3, parts[0] == "apis" {
+            (group, version, rest) = (parts[1], parts[2], Array(parts.dropFirst(3)))
+        } else {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let served = types.filter { $0.group == group && $0.version == version }
+        guard !served.isEmpty else { throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource") }
+        if rest.isEmpty, request.method == "GET" { return Self.json(200, Self.discovery(served, groupVersion: served[0].apiVersion)) }
+
+        // [plural] [plural,name] [plural,name,status] | namespaces/NS/[plural…]
+        var namespace: String?
+        var tail = rest
+        if rest.count >= 3, rest[0] == "namespaces", rest[2] != "status", rest[2] != "finalize" {
+            namespace = rest[1]
+            tail = Array(rest.dropFirst(2))
+        }
+        guard let plural = tail.first, let type = served.first(where: { $0.plural == plural }) else {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if type.namespaced != (namespace != nil), tail.count > 1 || request.method != "GET" {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let name = tail.count > 1 ? tail[1] : nil
+        let statusOnly = tail.count > 2 && tail[2] == "status"
+        if tail.count > 3 || (tail.count == 3 && !statusOnly) || (statusOnly && !type.hasStatus) {
+            throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let ns = namespace ?? ""
+
+        switch (request.method, name) {
+        case ("GET", nil):
+            let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in try LabelSelector(parsing: text) }
+            return Self.json(
+                200,
+                .object(try list(type, namespace: namespace, selector: selector, limit: request.query["limit"].flatMap(Int.init), continueToken: request.query["continue"])))
+        case ("GET", let name?):
+            return Self.json(200, .object(try get(type, namespace: ns, name: name)))
+        case ("POST", nil):
+            return Self.json(201, .object(try create(type, namespace: ns, body: try Self.body(request))))
+        case ("PUT", let name?):
+            return Self.json(200, .object(try update(type, namespace: ns, name: name, body: try Self.body(request), statusOnly: statusOnly)))
+        case ("PATCH", let name?):
+            guard request.headers["content-type"]?.hasPrefix("application/apply-patch+yaml") == true else {
+                throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml")
+            }
+            guard let manager = request.query["fieldManager"], !manager.isEmpty else {
+                throw KubeStatus(code: 400, reason: "BadRequest", message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+            }
+            let result = try apply(
+                type, namespace: ns, name: name, body: try Self.body(request), manager: manager, force: request.query["force"] == "true",
+                statusOnly: statusOnly)
+            return Self.json(result.created ? 201 : 200, .object(result.object))
+        case ("DELETE", let name?):
+            var uid: String?
+            if !request.body.isEmpty, let options = try? ManifestValue.parseJSON(request.body).object {
+                uid = options.value(at: "preconditions.uid")?.string
+            }
+            if let remaining = try delete(type, namespace: ns, name: name, preconditionUID: uid) {
+                return Self.json(200, .object(remaining))
+            }
+            return Self.json(
+                200,
+                ["kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Success",
+                 "details": ["name": .string(name), "kind": .string(type.plural)]])
+        default:
+            throw KubeStatus(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        }
+    }
+
+    static func discovery(_ types: [ResourceType], groupVersion: String) -> ManifestValue {
+        var resources: [ManifestValue] = []
+        for type in types {
+            var entry: ManifestObject = [
+                "name": .string(type.plural), "singularName": .string(type.kind.lowercased()), "namespaced": .bool(type.namespaced),
+                "kind": .string(type.kind),
+                "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            ]
+            if !type.shortNames.isEmpty { entry["shortNames"] = .array(type.shortNames.map { .string($0) }) }
+            resources.append(.object(entry))
+            if type.hasStatus {
+                resources.append(
+                    ["name": .string("\(type.plural)/status"), "singularName": "", "namespaced": .bool(type.namespaced), "kind": .string(type.kind),
+                     "verbs": ["get", "patch", "update"]])
+            }
+        }
+        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion), "resources": .array(resources)]
+    }
+
+    static func body(_ request: FakeHTTPRequest) throws(KubeStatus) -> ManifestObject {
+        let text = String(decoding: request.body, as: UTF8.self)
+        guard let documents = try? ManifestYAML.parseDocuments(text), documents.count == 1, let object = documents[0].object else {
+            throw KubeStatus(code: 400, reason: "BadRequest", message: "the request body is not one JSON or YAML object")
+        }
+        return object
+    }
+
+    static func json(_ status: Int, _ value: ManifestValue) -> FakeHTTPResponse {
+        FakeHTTPResponse(status: status, headers: [("content-type", "application/json")], body: Data(value.canonicalJSON.utf8))
+    }
+
+    static func reply(_ status: KubeStatus) -> FakeHTTPResponse { json(status.code, .object(status.json)) }
+}

@@ -1,0 +1,420 @@
+import Foundation
+import SandcastleCore
+
+/// A failed operation: the `Status` the API server answers.
+struct KubeStatus: Error {
+    var code: Int
+    var reason: String
+    var message: String
+    var name: String = ""
+    var group: String = ""
+    var kind: String = ""
+    var causes: [(reason: String, message: String, field: String)] = []
+    var retryAfter: Int?
+
+    var json: ManifestObject {
+        var details: ManifestObject = ["name": .string(name), "kind": .string(kind)]
+        if !group.isEmpty { details["group"] = .string(group) }
+        if !causes.isEmpty {
+            details["causes"] = .array(causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] })
+        }
+        if let retryAfter { details["retryAfterSeconds"] = .int(retryAfter) }
+        return [
+            "kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Failure", "message": .string(message),
+            "reason": .string(reason), "details": .object(details), "code": .int(code),
+        ]
+    }
+
+    static func notFound(_ type: FakeKubernetes.ResourceType, _ name: String) -> KubeStatus {
+        KubeStatus(code: 404, reason: "NotFound", message: "\(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\" not found", name: name, group: type.group, kind: type.plural)
+    }
+}
+
+extension FakeKubernetes {
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    func nextRevision() -> String {
+        revision += 1
+        return String(revision)
+    }
+
+    /// Sets the server-owned fields of a stored object.
+    func stamp(_ object: ManifestObject, type: ResourceType, previous: ManifestObject?) -> ManifestObject {
+        var object = object
+        object["apiVersion"] = .string(type.apiVersion)
+        object["kind"] = .string(type.kind)
+        var metadata = object["metadata"]?.object ?? ManifestObject()
+        let old = previous?["metadata"]?.object
+        metadata["uid"] = old?["uid"] ?? .string(UUID().uuidString.lowercased())
+        metadata["creationTimestamp"] = old?["creationTimestamp"] ?? .string(Self.timestamp())
+        if let deletion = old?["deletionTimestamp"] { metadata["deletionTimestamp"] = deletion }
+        if type.namespaced == false { metadata["namespace"] = nil }
+        metadata["resourceVersion"] = .string(nextRevision())
+        if type.kind == "Namespace" {
+            var labels = metadata["labels"]?.object ?? ManifestObject()
+            labels["kubernetes.io/metadata.name"] = metadata["name"]
+            metadata["labels"] = .object(labels)
+            if previous == nil {
+                object["spec"] = ["finalizers": ["kubernetes"]]
+                object["status"] = ["phase": "Active"]
+            }
+        }
+        object["metadata"] = .object(metadata)
+        return object
+    }
+
+    /// The namespace must exist and not be terminating for new content.
+    func checkNamespace(_ namespace: String, type: ResourceType) throws(KubeStatus) {
+        guard type.namespaced else { return }
+        let nsType = types.first { $0.kind == "Namespace" }!
+        guard let ns = objects[Key(group: "", plural: "namespaces", namespace: "", name: namespace)] else {
+            throw KubeStatus.notFound(nsType, namespace)
+        }
+        if ns.value(at: "metadata.deletionTimestamp") != nil {
+            throw KubeStatus(
+                code: 403, reason: "Forbidden",
+                message: "\(type.plural) is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
+                kind: type.plural)
+        }
+    }
+
+    func get(_ type: ResourceType, namespace: String, name: String) throws(KubeStatus) -> ManifestObject {
+        guard let object = objects[Key(group: type.group, plural: type.plural, namespace: namespace, name: name)] else {
+            throw KubeStatus.notFound(type, name)
+        }
+        return object
+    }
+
+    func create(_ type: ResourceType, namespace: String, body: ManifestObject) throws(KubeStatus) -> ManifestObject {
+        let name = try Self.name(of: body, type: type)
+        let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+        if objects[key] != nil {
+            throw KubeStatus(
+                code: 409, reason: "AlreadyExists", message: "\(type.plural) \"\(name)\" already exists", name: name, group: type.group, kind: type.plural)
+        }
+        try checkNamespace(namespace, type: type)
+        var body = body
+        if type.namespaced { body.set(.string(namespace), at: "metadata.namespace") }
+        let stored = stamp(body, type: type, previous: nil)
+        objects[key] = stored
+        return stored
+    }
+
+    /// `PUT`: replaces the object when `metadata.resourceVersion` is current (409 otherwise).
+    func update(_ type: ResourceType, namespace: String, name: String, body: ManifestObject, statusOnly: Bool) throws(KubeStatus) -> ManifestObject {
+        let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+        guard let current = objects[key] else { throw KubeStatus.notFound(type, name) }
+        let sent = body.value(at: "metadata.resourceVersion")?.string
+        if let sent, sent != current.value(at: "metadata.resourceVersion")?.string {
+            throw KubeStatus(
+                code: 409, reason: "Conflict",
+                message: "Operation cannot be fulfilled on \(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+                name: name, group: type.group, kind: type.plural)
+        }
+        var next: ManifestObject
+        if statusOnly {
+            next = current
+            next["status"] = body["status"]
+        } else {
+            next = body
+            next["status"] = current["status"]
+            var metadata = next["metadata"]?.object ?? ManifestObject()
+            metadata["namespace"] = current.value(at: "metadata.namespace")
+            next["metadata"] = .object(metadata)
+        }
+        if Self.withoutServerFields(next) == Self.withoutServerFields(current) { return current }
+        let stored = stamp(next, type: type, previous: current)
+        objects[key] = stored
+        if stored.value(at: "metadata.deletionTimestamp") != nil, (stored.value(at: "metadata.finalizers")?.array ?? []).isEmpty, type.kind != "Namespace" {
+            remove(key)
+        }
+        return stored
+    }
+
+    /// Server-side apply: creates the object, or merges the applied configuration into it, removing
+    /// what this manager applied before and no longer applies. 409 when another manager applied
+    /// the object and `force` is off.
+    func apply(
+        _ type: ResourceType, namespace: String, name: String, body: ManifestObject, manager: String, force: Bool, statusOnly: Bool
+    ) throws(KubeStatus) -> (created: Bool, object: ManifestObject) {
+        guard body["apiVersion"]?.string == type.apiVersion, body["kind"]?.string == type.kind else {
+            throw KubeStatus(
+                code: 400, reason: "BadRequest",
+                message: "the apiVersion and kind of the body (\(body["apiVersion"]?.string ?? "") \(body["kind"]?.string ?? "")) do not match the URL (\(type.apiVersion) \(type.kind))")
+        }
+        guard body.value(at: "metadata.name")?.string == name else {
+            throw KubeStatus(code: 400, reason: "BadRequest", message: "the name of the object (\(body.value(at: "metadata.name")?.string ?? "")) does not match the name on the URL (\(name))")
+        }
+        if let bodyNamespace = body.value(at: "metadata.namespace")?.string, type.namespaced, bodyNamespace != namespace {
+            throw KubeStatus(code: 400, reason: "BadRequest", message: "the namespace of the provided object does not match the namespace sent on the request")
+        }
+        let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+        let appliedKey = statusOnly ? "\(manager)/status" : manager
+        guard let current = objects[key] else {
+            if statusOnly { throw KubeStatus.notFound(type, name) }
+            try checkNamespace(namespace, type: type)
+            var fresh = body
+            if type.namespaced { fresh.set(.string(namespace), at: "metadata.namespace") }
+            let stored = stamp(fresh, type: type, previous: nil)
+            objects[key] = stored
+            applied[key] = [appliedKey: body]
+            return (true, stored)
+        }
+        let others = (applied[key] ?? [:]).keys.filter { $0 != appliedKey && $0.hasSuffix("/status") == statusOnly }
+        if !force, !others.isEmpty || (applied[key] == nil && !statusOnly) {
+            let owner = others.first ?? "before-first-apply"
+            throw KubeStatus(
+                code: 409, reason: "Conflict", message: "Apply failed with 1 conflict: conflict with \"\(owner)\": .metadata",
+                name: name, group: type.group, kind: type.plural, causes: [("FieldManagerConflict", "conflict with \"\(owner)\"", ".metadata")])
+        }
+        let previous = applied[key]?[appliedKey] ?? ManifestObject()
+        var merged = current
+        if statusOnly {
+            var status = current["status"]?.object ?? ManifestObject()
+            status = Self.merge(Self.prune(status, old: previous["status"]?.object ?? ManifestObject(), new: body["status"]?.object ?? ManifestObject()), body["status"]?.object ?? ManifestObject())
+            merged["status"] = .object(status)
+        } else {
+            var applyBody = body
+            applyBody["status"] = nil
+            var base = current
+            base["status"] = nil
+            merged = Self.merge(Self.prune(base, old: previous, new: applyBody), applyBody)
+            merged["status"] = current["status"]
+            if type.namespaced { merged.set(.string(namespace), at: "metadata.namespace") }
+        }
+        applied[key, default: [:]][appliedKey] = body
+        if Self.withoutServerFields(merged) == Self.withoutServerFields(current) { return (false, current) }
+        let stored = stamp(merged, type: type, previous: current)
+        objects[key] = stored
+        return (false, stored)
+    }
+
+    /// Deletes an object: finalizers delay removal (a `deletionTimestamp` is set), a namespace
+    /// becomes `Terminating`, dependents are garbage-collected.
+    func delete(_ type: ResourceType, namespace: String, name: String, preconditionUID: String?) throws(KubeStatus) -> ManifestObject? {
+        let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+        guard var object = objects[key] else { throw KubeStatus.notFound(type, name) }
+        if let preconditionUID, preconditionUID != object.value(at: "metadata.uid")?.string {
+            throw KubeStatus(
+                code: 409, reason: "Conflict",
+                message: "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(object.value(at: "metadata.uid")?.string ?? "")",
+                name: name, group: type.group, kind: type.plural)
+        }
+        let finalizers = object.value(at: "metadata.finalizers")?.array ?? []
+        if type.kind == "Namespace" || !finalizers.isEmpty {
+            if object.value(at: "metadata.deletionTimestamp") == nil {
+                object.set(.string(Self.timestamp()), at: "metadata.deletionTimestamp")
+                if type.kind == "Namespace" { object.set("Terminating", at: "status.phase") }
+                object.set(.string(nextRevision()), at: "metadata.resourceVersion")
+                objects[key] = object
+                collectGarbage(ownerUID: object.value(at: "metadata.uid")?.string)
+            }
+            return object
+        }
+        remove(key)
+        return nil
+    }
+
+    /// Removes an object and deletes (in the background) every object it owns.
+    func remove(_ key: Key) {
+        guard let object = objects.removeValue(forKey: key) else { return }
+        applied[key] = nil
+        collectGarbage(ownerUID: object.value(at: "metadata.uid")?.string)
+    }
+
+    func collectGarbage(ownerUID: String?) {
+        guard let ownerUID else { return }
+        let dependents = objects.filter { _, object in
+            (object.value(at: "metadata.ownerReferences")?.array ?? []).contains { $0.object?["uid"]?.string == ownerUID }
+        }
+        for (key, _) in dependents {
+            guard let type = types.first(where: { $0.group == key.group && $0.plural == key.plural }) else { continue }
+            _ = try? delete(type, namespace: key.namespace, name: key.name, preconditionUID: nil)
+        }
+    }
+
+    /// The namespace controller: empties each `Terminating` namespace once its delay has passed;
+    /// content with finalizers keeps it `Terminating` with the conditions a real server reports.
+    func runControllers() {
+        let now = Date()
+        for (key, namespace) in objects where key.plural == "namespaces" && key.group.isEmpty {
+            guard let deleted = namespace.value(at: "metadata.deletionTimestamp")?.string,
+                let since = ISO8601DateFormatter().date(from: deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay
+            else { continue }
+            for (contentKey, content) in objects where contentKey.namespace == key.name && !contentKey.namespace.isEmpty {
+                guard let type = types.first(where: { $0.group == contentKey.group && $0.plural == contentKey.plural }) else { continue }
+                if content.value(at: "metadata.deletionTimestamp") == nil {
+                    _ = try? delete(type, namespace: contentKey.namespace, name: contentKey.name, preconditionUID: nil)
+                }
+            }
+            let remaining = objects.filter { $0.key.namespace == key.name }
+            if remaining.isEmpty {
+                objects[key] = nil
+                applied[key] = nil
+                continue
+            }
+            var counts: [String: Int] = [:]
+            var finalizers: [String: Int] = [:]
+            for (contentKey, content) in remaining {
+                counts["\(contentKey.plural)\(contentKey.group.isEmpty ? "" : ".\(contentKey.group)")", default: 0] += 1
+                for finalizer in content.value(at: "metadata.finalizers")?.array ?? [] { finalizers[finalizer.string ?? "", default: 0] += 1 }
+            }
+            let time = Self.timestamp(now)
+            func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> ManifestValue {
+                ["type": .string(type), "status": .string(status), "lastTransitionTime": .string(time), "reason": .string(reason), "message": .string(message)]
+            }
+            var updated = namespace
+            updated.set(
+                .array([
+                    condition("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
+                    condition("NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
+                    condition("NamespaceDeletionContentFailure", "False", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
+                    condition("NamespaceContentRemaining", "True", "SomeResourcesRemain",
+                        "Some resources are remaining: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) has \($0.value) resource instances" }.joined(separator: ", ")),
+                    condition("NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
+                        "Some content in the namespace has finalizers remaining: " + finalizers.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value) resource instances" }.joined(separator: ", ")),
+                ]), at: "status.conditions")
+            if updated != namespace { objects[key] = updated }
+        }
+    }
+
+    /// A list with `limit`/`continue`: items without `apiVersion`/`kind`, as a real server sends.
+    func list(_ type: ResourceType, namespace: String?, selector: LabelSelector?, limit: Int?, continueToken: String?) throws(KubeStatus) -> ManifestObject {
+        var matching = objects.filter { key, object in
+            key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace)
+                && (selector?.matches(object.stringMap(at: "metadata.labels")) ?? true)
+        }.sorted { $0.key < $1.key }
+        if let continueToken {
+            guard let data = Data(base64Encoded: continueToken), let start = String(data: data, encoding: .utf8) else {
+                throw KubeStatus(code: 400, reason: "BadRequest", message: "continue key is not valid: illegal base64 data")
+            }
+            matching = matching.filter { "\($0.key.namespace)/\($0.key.name)" > start }
+        }
+        var metadata: ManifestObject = ["resourceVersion": .string(String(revision))]
+        if let limit, limit > 0, matching.count > limit {
+            let last = matching[limit - 1].key
+            metadata["continue"] = .string(Data("\(last.namespace)/\(last.name)".utf8).base64EncodedString())
+            metadata["remainingItemCount"] = .int(matching.count - limit)
+            matching = Array(matching.prefix(limit))
+        }
+        let items: [ManifestValue] = matching.map { _, object in
+            var item = object
+            item["apiVersion"] = nil
+            item["kind"] = nil
+            return .object(item)
+        }
+        return ["kind": .string("\(type.kind)List"), "apiVersion": .string(type.apiVersion), "metadata": .object(metadata), "items": .array(items)]
+    }
+
+    static func name(of body: ManifestObject, type: ResourceType) throws(KubeStatus) -> String {
+        guard let name = body.value(at: "metadata.name")?.string, !name.isEmpty else {
+            throw KubeStatus(
+                code: 422, reason: "Invalid", message: "\(type.kind) \"\" is invalid: metadata.name: Required value: name or generateName is required",
+                kind: type.kind, causes: [("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")])
+        }
+        return name
+    }
+
+    /// `new` over `base`: objects merge key by key, anything else is replaced.
+    static func merge(_ base: ManifestObject, _ new: ManifestObject) -> ManifestObject {
+        var result = base
+        for pair in new.pairs {
+            if let old = result[pair.key]?.object, let overlay = pair.value.object {
+                result[pair.key] = .object(merge(old, overlay))
+            } else {
+                result[pair.key] = pair.value
+            }
+        }
+        return result
+    }
+
+    /// `current` without the fields `old` had and `new` no longer has.
+    static func prune(_ current: ManifestObject, old: ManifestObject, new: ManifestObject) -> ManifestObject {
+        var result = current
+        for pair in old.pairs {
+            guard let replacement = new[pair.key] else {
+                result[pair.key] = nil
+                continue
+            }
+            if let oldChild = pair.value.object, let newChild = replacement.object, let currentChild = result[pair.key]?.object {
+                result[pair.key] = .object(prune(currentChild, old: oldChild, new: newChild))
+            }
+        }
+        return result
+    }
+
+    static func withoutServerFields(_ object: ManifestObject) -> ManifestObject {
+        var copy = object
+        var metadata = copy["metadata"]?.object ?? ManifestObject()
+        metadata["resourceVersion"] = nil
+        copy["metadata"] = .object(metadata)
+        return copy
+    }
+}
+
+/// A parsed `labelSelector`: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`.
+struct LabelSelector {
+    enum Requirement {
+        case equals(String, String), notEquals(String, String), exists(String), absent(String), isIn(String, Set<String>), notIn(String, Set<String>)
+    }
+
+    var requirements: [Requirement]
+
+    init(parsing text: String) throws(KubeStatus) {
+        var requirements: [Requirement] = []
+        var parts: [String] = []
+        var depth = 0
+        var current = ""
+        for character in text {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if character == ",", depth == 0 {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { parts.append(current) }
+        for raw in parts {
+            let part = raw.trimmingCharacters(in: .whitespaces)
+            if let range = part.range(of: " notin ") {
+                requirements.append(.notIn(String(part[..<range.lowerBound]), Self.set(part[range.upperBound...])))
+            } else if let range = part.range(of: " in ") {
+                requirements.append(.isIn(String(part[..<range.lowerBound]), Self.set(part[range.upperBound...])))
+            } else if let range = part.range(of: "!=") {
+                requirements.append(.notEquals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
+            } else if let range = part.range(of: "==") ?? part.range(of: "=") {
+                requirements.append(.equals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
+            } else if part.hasPrefix("!") {
+                requirements.append(.absent(String(part.dropFirst())))
+            } else if !part.isEmpty, part.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) {
+                requirements.append(.exists(part))
+            } else {
+                throw KubeStatus(code: 400, reason: "BadRequest", message: "unable to parse requirement: \(part)")
+            }
+        }
+        self.requirements = requirements
+    }
+
+    private static func set(_ text: Substring) -> Set<String> {
+        Set(text.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    func matches(_ labels: [String: String]) -> Bool {
+        requirements.allSatisfy { requirement in
+            switch requirement {
+            case .equals(let key, let value): labels[key] == value
+            case .notEquals(let key, let value): labels[key] != value
+            case .exists(let key): labels[key] != nil
+            case .absent(let key): labels[key] == nil
+            case .isIn(let key, let values): labels[key].map(values.contains) ?? false
+            case .notIn(let key, let values): !(labels[key].map(values.contains) ?? false)
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import SandcastleCore
+
+/// The state of a fake Kubernetes API server: typed objects with `resourceVersion`, `uid` and
+/// `creationTimestamp`, discovery for the types it knows, server-side apply, label selectors,
+/// `limit`/`continue`, `Status` error bodies, owner-reference garbage collection, a namespace
+/// controller that empties a `Terminating` namespace and waits for finalizers, and Leases; with
+/// faults injected per request (error statuses with `Retry-After`, delays, dropped connections).
+///
+/// Known differences from a real API server:
+/// - no schema validation beyond `apiVersion`, `kind` and `metadata.name` (a real server also
+///   rejects unknown fields and invalid values with 422);
+/// - server-side apply tracks the whole applied configuration per field manager instead of
+///   `managedFields`; lists are replaced atomically (a real server merges lists by key) and
+///   `managedFields` are not returned;
+/// - no admission (quota, pod security, webhooks), no workload controllers (Deployments never
+///   get Pods), no watch, no `generateName`, no strategic-merge or JSON patches;
+/// - the namespace controller and garbage collector run when a request arrives (after
+///   ``namespaceDeletionDelay``), not in the background;
+/// - continue tokens never expire (a real server answers 410 Gone after compaction).
+public actor FakeKubernetes {
+    /// A resource type the fake serves.
+    public struct ResourceType: Sendable, Hashable {
+        public var group: String
+        public var version: String
+        public var kind: String
+        public var plural: String
+        public var namespaced: Bool
+        public var shortNames: [String] = []
+        public var hasStatus = false
+
+        public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+
+        public init(group: String, version: String, kind: String, plural: String, namespaced: Bool, shortNames: [String] = [], hasStatus: Bool = false) {
+            self.group = group
+            self.version = version
+            self.kind = kind
+            self.plural = plural
+            self.namespaced = namespaced
+            self.shortNames = shortNames
+            self.hasStatus = hasStatus
+        }
+    }
+
+    /// The types a fresh fake serves: what previews use, Leases and the PreviewEnvironment CRD.
+    public static let builtinTypes: [ResourceType] = [
+        .init(group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], hasStatus: true),
+        .init(group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true, shortNames: ["cm"]),
+        .init(group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true),
+        .init(group: "", version: "v1", kind: "Service", plural: "services", namespaced: true, shortNames: ["svc"], hasStatus: true),
+        .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"]),
+        .init(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"], hasStatus: true),
+        .init(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true, shortNames: ["limits"]),
+        .init(group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"], hasStatus: true),
+        .init(group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"], hasStatus: true),
+        .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], hasStatus: true),
+        .init(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], hasStatus: true),
+        .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatus: true),
+        .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], hasStatus: true),
+        .init(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"]),
+        .init(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], hasStatus: true),
+        .init(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"], hasStatus: true),
+        .init(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true, shortNames: ["hpa"], hasStatus: true),
+        .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
+        .init(group: "sandcastle.dev", version: "v1alpha1", kind: "PreviewEnvironment", plural: "previewenvironments", namespaced: false, shortNames: ["preview"], hasStatus: true),
+    ]
+
+    struct Key: Hashable, Comparable {
+        var group: String
+        var plural: String
+        var namespace: String
+        var name: String
+
+        static func < (a: Key, b: Key) -> Bool { (a.group, a.plural, a.namespace, a.name) < (b.group, b.plural, b.namespace, b.name) }
+    }
+
+    /// One request as the fake received it.
+    public struct RecordedRequest: Sendable {
+        public var method: String
+        public var path: String
+        public var query: String
+        public var contentType: String?
+        public var status: Int
+    }
+
+    var types: [ResourceType]
+    var objects: [Key: ManifestObject] = [:]
+    /// Per object and field manager, the configuration it last applied.
+    var applied: [Key: [String: ManifestObject]] = [:]
+    var revision = 1000
+    var faults: [FakeKubernetesFault] = []
+    var bearerTokens: Set<String>?
+    /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
+    public var namespaceDeletionDelay: TimeInterval = 0
+    public internal(set) var requests: [RecordedRequest] = []
+
+    public init(types: [ResourceType] = FakeKubernetes.builtinTypes) { self.types = types }
+
+    // MARK: setup
+
+    /// Requires `Authorization: Bearer <one of tokens>` (401 otherwise).
+    public func requireBearerToken(_ tokens: Set<String>) { bearerTokens = tokens }
+
+    /// Serves another type, as installing a CRD would.
+    public func addType(_ type: ResourceType) { types.append(type) }
+
+    public func inject(_ fault: FakeKubernetesFault) { faults.append(fault) }
+
+    public func setNamespaceDeletionDelay(_ seconds: TimeInterval) { namespaceDeletionDelay = seconds }
+
+    /// Stores `object` as if someone else had created it (no field manager of Sandcastle's).
+    @discardableResult
+    public func seed(_ object: ManifestObject) throws -> ManifestObject {
+        guard let type = type(apiVersion: ResourceRef(object).apiVersion, kind: ResourceRef(object).kind) else {
+            throw FakeKubernetesError("unknown type \(ResourceRef(object))")
+        }
+        let ref = ResourceRef(object)
+        let key = Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)
+        let stored = stamp(object, type: type, previous: nil)
+        objects[key] = stored
+        return stored
+    }
+
+    /// Removes every finalizer of an object, as its controller would once done.
+    public func removeFinalizers(_ ref: ResourceRef) {
+        guard let key = key(for: ref), var object = objects[key] else { return }
+        var metadata = object["metadata"]?.object ?? ManifestObject()
+        metadata["finalizers"] = nil
+        object["metadata"] = .object(metadata)
+        objects[key] = object
+        if metadata["deletionTimestamp"] != nil { remove(key) }
+    }
+
+    // MARK: inspection
+
+    /// The stored object, or `nil`.
+    public func object(_ ref: ResourceRef) -> ManifestObject? {
+        runControllers()
+        return key(for: ref).flatMap { objects[$0] }
+    }
+
+    /// Every stored object, optionally only those in `namespace`.
+    public func allObjects(namespace: String? = nil) -> [ManifestObject] {
+        runControllers()
+        return objects.filter { namespace == nil || $0.key.namespace == namespace }.sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    /// Requests that wrote (POST, PUT, PATCH, DELETE).
+    public var writeRequests: [RecordedRequest] { requests.filter { $0.method != "GET" } }
+
+    public func resetRequests() { requests = [] }
+
+    // MARK: types
+
+    func type(apiVersion: String, kind: String) -> ResourceType? { types.first { $0.apiVersion == apiVersion && $0.kind == kind } }
+
+    func key(for ref: ResourceRef) -> Key? {
+        guard let type = type(apiVersion: ref.apiVersion, kind: ref.kind) else { return nil }
+        return Key(group: type.group, plural: type.plural, namespace: type.namespaced ? ref.namespace ?? "" : "", name: ref.name)
+    }
+}
+
+struct FakeKubernetesError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fault the fake API server injects into matching requests.
+public struct FakeKubernetesFault: Sendable {
+    public enum Kind: Sendable {
+        /// A `Status` error with this code and reason, and `Retry-After` when given.
+        case status(Int, reason: String, retryAfter: Int? = nil)
+        /// The real answer after this long (real time).
+        case delay(seconds: Double)
+        /// Half of the body, then the connection is closed.
+        case dropConnection
+    }
+
+    public var kind: Kind
+    public var method: String?
+    public var pathContains: String
+    public var times: Int
+
+    public init(_ kind: Kind, method: String? = nil, pathContains: String = "/", times: Int = 1) {
+        self.kind = kind
+        self.method = method
+        self.pathContains = pathContains
+        self.times = times
+    }
+}
