@@ -117,17 +117,15 @@ struct WebhookEndpointTests {
         }
     }
 
-    @Test func aFullQueueAnswers503QuicklyAndTheRedeliveryIsAccepted() async throws {
+    @Test func aFullQueueAnswers503AndTheRedeliveryIsAccepted() async throws {
         try await Self.with(capacity: 1) { endpoint in
             _ = endpoint.queue.offer(PreviewKey(repository: RepositoryName(owner: "x", name: "y"), number: 1))
-            var slowest = 0.0
+            // Nothing drains the queue: every delivery is still answered (no waiting downstream).
+            // How fast is measured by the benchmark, not here.
             for index in 0..<50 {
-                let start = Date()
                 let delivery = try await endpoint.deliver("pull_request.opened.payload.json", id: "full-\(index % 2)")
-                slowest = max(slowest, Date().timeIntervalSince(start))
                 #expect(delivery.status == 503)
             }
-            #expect(slowest < 1)
             let drained: PreviewKey? = await endpoint.queue.next()
             #expect(drained != nil)
             let redelivery = try await endpoint.deliver("pull_request.opened.payload.json", id: "full-0")

@@ -1,0 +1,245 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import SandcastleCore
+
+/// Settings of a ``KubernetesClient``.
+public struct KubernetesClientOptions: Sendable {
+    /// The server-side apply field manager.
+    public var fieldManager = "sandcastle"
+    /// Each request's deadline, in seconds.
+    public var requestTimeout: TimeInterval = 30
+    /// Attempts per request when the server throttles (429), fails (5xx) or the connection drops.
+    public var maxAttempts = 5
+    /// Backoff between attempts without `Retry-After`: base × 2ⁿ, capped.
+    public var baseBackoff: TimeInterval = 0.2
+    public var maxBackoff: TimeInterval = 10
+    /// Page size of lists.
+    public var pageSize = 500
+
+    public init() {}
+}
+
+/// A small Kubernetes API client on AsyncHTTPClient: discovery, server-side apply, get, list
+/// (all pages), delete with preconditions, create and replace; typed errors from `Status` bodies;
+/// retries with backoff that honour `Retry-After`.
+public final class KubernetesClient: ClusterClient, Sendable {
+    public let config: KubeConfig
+    public let options: KubernetesClientOptions
+    private let http: HTTPClient
+    private let discovery = ResourceDiscovery()
+    private let credentials: CredentialSource
+    private let counts = LockedValue([String: Int]())
+
+    /// Creates a client for `config`; call ``shutdown()`` when done.
+    public init(config: KubeConfig, options: KubernetesClientOptions = KubernetesClientOptions()) throws {
+        self.config = config
+        self.options = options
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = config.certificateAuthorityPEM {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca)))
+            }
+            if case .clientCertificate(let certificate, let key) = config.credentials {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificate)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key), format: .pem))
+            }
+        } catch {
+            throw KubeConfigError(source: config.source, message: "the CA or client certificate/key is not valid PEM")
+        }
+        if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        self.http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(options.requestTimeout * 1000)))))
+        self.credentials = CredentialSource(config.credentials)
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    /// Requests sent so far, by method (retries included).
+    public var requestCounts: [String: Int] { counts.withLock { $0 } }
+
+    public func resetRequestCounts() { counts.withLock { $0 = [:] } }
+
+    // MARK: ClusterClient
+
+    public func apply(_ object: ManifestObject, force: Bool) async throws -> ManifestObject {
+        try await applyPatch(object, subresource: nil, force: force)
+    }
+
+    public func applyStatus(_ object: ManifestObject) async throws -> ManifestObject {
+        try await applyPatch(object, subresource: "status", force: true)
+    }
+
+    public func get(_ ref: ResourceRef) async throws -> ManifestObject? {
+        let path = try await objectPath(ref)
+        do {
+            return try Self.object(try await send(.GET, path), request: "GET \(path)", ref: ref)
+        } catch KubernetesError.status(let status) where status.reason == .notFound {
+            return nil
+        }
+    }
+
+    public func list(apiVersion: String, kind: String, namespace: String?, labelSelector: String?) async throws -> [ManifestObject] {
+        let info = try await resolve(apiVersion: apiVersion, kind: kind)
+        let base = Self.collectionPath(apiVersion: apiVersion, plural: info.plural, namespace: info.namespaced ? namespace : nil)
+        var items: [ManifestObject] = []
+        var continueToken: String?
+        repeat {
+            var query = ["limit": String(options.pageSize)]
+            if let labelSelector { query["labelSelector"] = labelSelector }
+            if let continueToken { query["continue"] = continueToken }
+            let data = try await send(.GET, base, query: query)
+            guard let list = try? ManifestValue.parseJSON(data).object, let page = list["items"]?.array else {
+                throw KubernetesError.malformedResponse(request: "GET \(base)", reason: "not a list")
+            }
+            for case .object(var item) in page {
+                item["apiVersion"] = .string(apiVersion)
+                item["kind"] = .string(kind)
+                items.append(item)
+            }
+            continueToken = list.value(at: "metadata.continue")?.string.flatMap { $0.isEmpty ? nil : $0 }
+        } while continueToken != nil
+        return items
+    }
+
+    public func delete(_ ref: ResourceRef, propagation: PropagationPolicy, uid: String?) async throws -> Bool {
+        let path = try await objectPath(ref)
+        var options: ManifestObject = ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string(propagation.rawValue)]
+        if let uid { options["preconditions"] = ["uid": .string(uid)] }
+        do {
+            _ = try await send(.DELETE, path, body: Data(ManifestValue.object(options).canonicalJSON.utf8), contentType: "application/json")
+            return true
+        } catch KubernetesError.status(let status) where status.reason == .notFound {
+            return false
+        }
+    }
+
+    // MARK: create and replace (Leases)
+
+    /// `POST`: creates the object; a `Status` with `alreadyExists` when it exists.
+    public func create(_ object: ManifestObject) async throws -> ManifestObject {
+        let ref = ResourceRef(object)
+        let info = try await resolve(apiVersion: ref.apiVersion, kind: ref.kind)
+        let path = Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil)
+        let data = try await send(.POST, path, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/json")
+        return try Self.object(data, request: "POST \(path)", ref: ref)
+    }
+
+    /// `PUT`: replaces the object if its `metadata.resourceVersion` is current; a `Status` with
+    /// `conflict` when someone else changed it first (re-read, then decide again).
+    public func replace(_ object: ManifestObject) async throws -> ManifestObject {
+        let ref = ResourceRef(object)
+        let path = try await objectPath(ref)
+        let data = try await send(.PUT, path, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/json")
+        return try Self.object(data, request: "PUT \(path)", ref: ref)
+    }
+
+    /// The server's version (`GET /version`), to check connectivity and credentials.
+    public func serverVersion() async throws -> String {
+        let data = try await send(.GET, "/version")
+        return (try? ManifestValue.parseJSON(data).object?["gitVersion"]?.string) ?? "unknown"
+    }
+
+    // MARK: plumbing
+
+    private func applyPatch(_ object: ManifestObject, subresource: String?, force: Bool) async throws -> ManifestObject {
+        let ref = ResourceRef(object)
+        let path = try await objectPath(ref) + (subresource.map { "/\($0)" } ?? "")
+        var query = ["fieldManager": options.fieldManager]
+        if force { query["force"] = "true" }
+        let data = try await send(.PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/apply-patch+yaml")
+        return try Self.object(data, request: "PATCH \(path)", ref: ref)
+    }
+
+    func resolve(apiVersion: String, kind: String) async throws -> ResourceInfo {
+        try await discovery.resolve(apiVersion: apiVersion, kind: kind) { path in try await self.send(.GET, path) }
+    }
+
+    private func objectPath(_ ref: ResourceRef) async throws -> String {
+        let info = try await resolve(apiVersion: ref.apiVersion, kind: ref.kind)
+        if info.namespaced, ref.namespace == nil {
+            throw KubernetesError.malformedResponse(request: "\(ref)", reason: "\(ref.kind) is namespaced; the object names no namespace")
+        }
+        return Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil) + "/" + Self.escape(ref.name)
+    }
+
+    static func collectionPath(apiVersion: String, plural: String, namespace: String?) -> String {
+        let root = apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)"
+        return root + (namespace.map { "/namespaces/\(escape($0))" } ?? "") + "/" + plural
+    }
+
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+    }
+
+    private static func object(_ data: Data, request: String, ref: ResourceRef) throws -> ManifestObject {
+        guard var object = try? ManifestValue.parseJSON(data).object else {
+            throw KubernetesError.malformedResponse(request: request, reason: "the body is not a JSON object")
+        }
+        if object["kind"] == nil { object["kind"] = .string(ref.kind) }
+        if object["apiVersion"] == nil { object["apiVersion"] = .string(ref.apiVersion) }
+        return object
+    }
+
+    /// Sends a request, retrying throttling (429), server errors (5xx) and dropped connections
+    /// with bounded backoff that honours `Retry-After`. Returns the body of a 2xx answer.
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil
+    ) async throws -> Data {
+        let label = "\(method.rawValue) \(path)"
+        var url = config.server + path
+        if !query.isEmpty {
+            url += "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "&")
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            request.headers.add(name: "Accept", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "sandcastle")
+            if let authorization = try await credentials.authorization() { request.headers.add(name: "Authorization", value: authorization) }
+            if let body {
+                request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
+                request.body = .bytes(ByteBuffer(data: body))
+            }
+            counts.withLock { $0[method.rawValue, default: 0] += 1 }
+            let status: Int
+            let data: Data
+            var retryAfter: TimeInterval?
+            do {
+                let response = try await http.execute(request, timeout: .milliseconds(Int64(options.requestTimeout * 1000)))
+                data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
+                status = Int(response.status.code)
+                retryAfter = response.headers.first(name: "retry-after").flatMap(TimeInterval.init)
+            } catch {
+                if attempt < options.maxAttempts {
+                    try await Task.sleep(for: .seconds(backoff(attempt)))
+                    continue
+                }
+                throw KubernetesError.transport(request: label, reason: String(describing: error))
+            }
+            if (200..<300).contains(status) { return data }
+            let decoded =
+                KubernetesStatus.decode(data, code: status, request: label)
+                ?? KubernetesStatus(
+                    request: label, code: status, reason: .init("", code: status), message: String(decoding: data.prefix(200), as: UTF8.self), causes: [])
+            if (status == 429 || status >= 500), attempt < options.maxAttempts {
+                let wait = min(retryAfter ?? decoded.retryAfterSeconds.map(TimeInterval.init) ?? backoff(attempt), options.maxBackoff)
+                try await Task.sleep(for: .seconds(wait))
+                continue
+            }
+            throw KubernetesError.status(decoded)
+        }
+    }
+
+    private func backoff(_ attempt: Int) -> TimeInterval {
+        min(options.baseBackoff * pow(2, Double(attempt - 1)), options.maxBackoff)
+    }
+}
