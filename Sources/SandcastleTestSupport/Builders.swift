@@ -24,3 +24,37 @@ public enum Make {
             labelGrant: labelGrant, createdAt: createdAt, lastActivityAt: lastActivityAt ?? createdAt)
     }
 }
+
+extension Make {
+    /// A rendered preview of PR `number` with the built-in baselines, a Deployment, a Service and
+    /// `configMaps` ConfigMaps whose data carries `version` (change it to change the content).
+    public static func preview(
+        _ number: Int, repository: RepositoryName = Make.repository, configMaps: Int = 3, version: String = "1", sha: String = Make.sha
+    ) throws -> RenderedPreview {
+        let context = RenderContext(key: PreviewKey(repository: repository, number: number), sha: sha, settings: .builtin)
+        var bundle: [Manifest] = (0..<configMaps).map { index in
+            Manifest(
+                object: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("config-\(index)")], "data": ["version": .string(version)]],
+                source: "configmap-\(index).yaml")
+        }
+        bundle.append(
+            Manifest(
+                object: [
+                    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+                    "spec": [
+                        "replicas": 1, "selector": ["matchLabels": ["app": "web"]],
+                        "template": [
+                            "metadata": ["labels": ["app": "web"]],
+                            "spec": ["containers": [["name": "web", "image": .string("nginx@sha256:" + String(repeating: "a", count: 64))]]],
+                        ],
+                    ],
+                ], source: "deployment.yaml"))
+        bundle.append(
+            Manifest(
+                object: [
+                    "apiVersion": "v1", "kind": "Service", "metadata": ["name": "web"],
+                    "spec": ["selector": ["app": "web"], "ports": [["port": 80, "targetPort": 8080]]],
+                ], source: "service.yaml"))
+        return try Renderer().assemble(bundle, context: context)
+    }
+}

@@ -138,7 +138,8 @@ extension FakeKubernetes {
         }
     }
 
-    static func discovery(_ types: [ResourceType], groupVersion: String) -> ManifestValue {
+    /// The `APIResourceList` the fake serves for `types` of one group-version.
+    public static func discovery(_ types: [ResourceType], groupVersion: String) -> ManifestValue {
         var resources: [ManifestValue] = []
         for type in types {
             var entry: ManifestObject = [
@@ -170,4 +171,9 @@ extension FakeKubernetes {
     }
 
     static func reply(_ status: KubeStatus) -> FakeHTTPResponse { json(status.code, .object(status.json)) }
+}
+
+extension FakeKubernetes {
+    /// The `Status` body the fake answers for a missing object of `type`.
+    public static func notFoundBody(_ type: ResourceType, name: String) -> ManifestObject { KubeStatus.notFound(type, name).json }
 }

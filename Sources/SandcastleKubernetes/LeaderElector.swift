@@ -1,0 +1,143 @@
+import Foundation
+import SandcastleCore
+
+/// Leader election on a `coordination.k8s.io/v1` Lease, as client-go does it: the holder renews
+/// the lease every `retryPeriod`; others take it over only after `leaseDuration` without renewal.
+/// A leader that cannot renew within `renewDeadline` stops leading. Updates carry the
+/// `resourceVersion` read, so two candidates never both win (the loser gets a 409).
+public actor LeaderElector {
+    public struct Timing: Sendable {
+        public var leaseDuration: TimeInterval = 15
+        public var renewDeadline: TimeInterval = 10
+        public var retryPeriod: TimeInterval = 2
+        public init() {}
+        public init(leaseDuration: TimeInterval, renewDeadline: TimeInterval, retryPeriod: TimeInterval) {
+            self.leaseDuration = leaseDuration
+            self.renewDeadline = renewDeadline
+            self.retryPeriod = retryPeriod
+        }
+    }
+
+    public let identity: String
+    public let namespace: String
+    public let name: String
+    public let timing: Timing
+    private let client: KubernetesClient
+    public private(set) var isLeader = false
+    /// When this candidate last renewed (or acquired) the lease.
+    private var lastRenew: Date?
+
+    public init(client: KubernetesClient, namespace: String, name: String = "sandcastle-controller", identity: String, timing: Timing = Timing()) {
+        self.client = client
+        self.namespace = namespace
+        self.name = name
+        self.identity = identity
+        self.timing = timing
+    }
+
+    private var ref: ResourceRef { ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: namespace, name: name) }
+
+    /// Campaigns until cancelled: `lead` runs while this candidate holds the lease and is cancelled
+    /// when leadership is lost. On cancellation the lease is released so another replica takes over
+    /// at once.
+    public func run(lead: @escaping @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            if await tryAcquireOrRenew() {
+                let leading = Task { await lead() }
+                await holdLeadership()
+                leading.cancel()
+                await leading.value
+            }
+            if Task.isCancelled { break }
+            try? await Task.sleep(for: .seconds(timing.retryPeriod))
+        }
+        await release()
+    }
+
+    /// Renews every `retryPeriod` until a renewal has failed for `renewDeadline`, or cancellation.
+    private func holdLeadership() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(timing.retryPeriod))
+            if Task.isCancelled { return }
+            if await tryAcquireOrRenew() { continue }
+            if let lastRenew, Date().timeIntervalSince(lastRenew) < timing.renewDeadline, isLeader { continue }
+            isLeader = false
+            return
+        }
+    }
+
+    /// One attempt: create the lease, renew it, or take it over when it expired. `true` when this
+    /// candidate holds it afterwards.
+    public func tryAcquireOrRenew() async -> Bool {
+        let now = Date()
+        let time = Self.microTime(now)
+        do {
+            guard let lease = try await client.get(ref) else {
+                _ = try await client.create(leaseObject(holder: identity, acquired: time, renewed: time, transitions: 0, resourceVersion: nil))
+                return won(now)
+            }
+            let holder = lease.value(at: "spec.holderIdentity")?.string ?? ""
+            let renewed = lease.value(at: "spec.renewTime")?.string.flatMap(Self.parse) ?? .distantPast
+            let duration = TimeInterval(lease.value(at: "spec.leaseDurationSeconds").flatMap { if case .int(let v) = $0 { v } else { nil } } ?? 15)
+            if !holder.isEmpty, holder != identity, renewed.addingTimeInterval(duration) > now {
+                isLeader = false
+                return false  // held by someone else and not expired
+            }
+            var transitions = 0
+            if case .int(let value) = lease.value(at: "spec.leaseTransitions") { transitions = value }
+            let acquired = holder == identity ? (lease.value(at: "spec.acquireTime")?.string ?? time) : time
+            _ = try await client.replace(
+                leaseObject(
+                    holder: identity, acquired: acquired, renewed: time, transitions: holder == identity ? transitions : transitions + 1,
+                    resourceVersion: lease.value(at: "metadata.resourceVersion")?.string))
+            return won(now)
+        } catch {
+            return false  // a conflict means someone else won this round; errors are retried next period
+        }
+    }
+
+    private func won(_ now: Date) -> Bool {
+        isLeader = true
+        lastRenew = now
+        return true
+    }
+
+    /// Gives the lease up (holder cleared, duration 1 s) if this candidate holds it.
+    public func release() async {
+        guard isLeader else { return }
+        isLeader = false
+        guard let lease = try? await client.get(ref), lease.value(at: "spec.holderIdentity")?.string == identity else { return }
+        var object = lease
+        object.set(.string(""), at: "spec.holderIdentity")
+        object.set(.int(1), at: "spec.leaseDurationSeconds")
+        object.set(.string(Self.microTime(Date())), at: "spec.renewTime")
+        _ = try? await client.replace(object)
+    }
+
+    private func leaseObject(holder: String, acquired: String, renewed: String, transitions: Int, resourceVersion: String?) -> ManifestObject {
+        var metadata: ManifestObject = ["name": .string(name), "namespace": .string(namespace)]
+        if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
+        return [
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": .object(metadata),
+            "spec": [
+                "holderIdentity": .string(holder), "leaseDurationSeconds": .int(Int(timing.leaseDuration.rounded(.up))),
+                "acquireTime": .string(acquired), "renewTime": .string(renewed), "leaseTransitions": .int(transitions),
+            ],
+        ]
+    }
+
+    /// `MicroTime`: RFC 3339 with microseconds, as Leases carry.
+    static func microTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}
