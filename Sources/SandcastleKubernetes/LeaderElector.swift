@@ -51,7 +51,8 @@ public actor LeaderElector {
             if Task.isCancelled { break }
             try? await Task.sleep(for: .seconds(timing.retryPeriod))
         }
-        await release()
+        // The campaign was cancelled; release from a task that is not, or the requests would be too.
+        await Task { await self.release() }.value
     }
 
     /// Renews every `retryPeriod` until a renewal has failed for `renewDeadline`, or cancellation.

@@ -1,0 +1,185 @@
+import Foundation
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+@testable import SandcastleKubernetes
+
+@Suite("Cluster sink: apply, prune, teardown")
+struct ClusterSinkTests {
+    typealias H = KubeHarness
+
+    static func ns(_ preview: RenderedPreview) -> ResourceRef { ResourceRef(apiVersion: "v1", kind: "Namespace", name: preview.names.namespace) }
+
+    @Test func applyCreatesEverythingOwnedAndRecordsTheInventory() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(42)
+            let report = try await h.sink.applyPreview(preview)
+            #expect(!report.unchanged && report.applied == preview.objects.count)
+            let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
+            let uid = try #require(environment.value(at: "metadata.uid")?.string)
+            #expect(environment.value(at: "status.phase")?.string == "Ready")
+            #expect(environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == preview.contentHash)
+            #expect(PreviewEnvironment.inventory(of: environment).count == preview.objects.count - 1)
+            let conditions = environment.value(at: "status.conditions")?.array ?? []
+            #expect(conditions.compactMap { $0.object?["type"]?.string } == ["Ready", "Reconciling", "Stalled"])
+            let namespace = try #require(await h.fake.object(Self.ns(preview)))
+            #expect(namespace.value(at: "metadata.ownerReferences")?.array?.first?.object?["uid"]?.string == uid)
+            let contents = await h.fake.allObjects(namespace: preview.names.namespace)
+            #expect(contents.count == preview.objects.count - 1)
+            #expect(contents.allSatisfy { ClusterSink.isOwned($0, uid: uid) })
+            // Applied in dependency order: the namespace before anything in it, workloads last.
+            let patches = await h.fake.requests.filter { $0.method == "PATCH" && !$0.path.contains("previewenvironments") }.map(\.path)
+            #expect(patches.first == "/api/v1/namespaces/\(preview.names.namespace)")
+            #expect(patches.firstIndex { $0.contains("/deployments/") }! > patches.firstIndex { $0.contains("/configmaps/") }!)
+            let observed = try await h.sink.environments()
+            #expect(observed.map(\.key) == [preview.key])
+            #expect(observed[0].contentHash == preview.contentHash && observed[0].sha == preview.sha)
+        }
+    }
+
+    @Test func anUnchangedReapplyWritesNothing() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(1)
+            _ = try await h.sink.applyPreview(preview)
+            await h.fake.resetRequests()
+            h.client.resetRequestCounts()
+            let report = try await h.sink.applyPreview(preview)
+            #expect(report.unchanged)
+            #expect(await h.fake.writeRequests.isEmpty)
+            #expect(await h.fake.requests.count <= 2)
+            #expect(h.client.requestCounts == ["GET": 1])
+        }
+    }
+
+    @Test func aChangedSetUpdatesAndPrunes() async throws {
+        try await H.with { h in
+            _ = try await h.sink.applyPreview(try Make.preview(1, configMaps: 4, version: "1"))
+            let changed = try Make.preview(1, configMaps: 2, version: "2")
+            let report = try await h.sink.applyPreview(changed)
+            #expect(report.pruned.sorted() == ["ConfigMap/pr-1-shop/config-2", "ConfigMap/pr-1-shop/config-3"])
+            let maps = await h.fake.allObjects(namespace: changed.names.namespace).filter { $0["kind"]?.string == "ConfigMap" }
+            #expect(maps.compactMap { $0.value(at: "metadata.name")?.string } == ["config-0", "config-1"])
+            #expect(maps.allSatisfy { $0.value(at: "data.version")?.string == "2" })
+            let environment = try #require(await h.fake.object(PreviewEnvironment.ref(changed.names.namespace)))
+            #expect(environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == changed.contentHash)
+        }
+    }
+
+    @Test func pruneLeavesObjectsThatAreNoLongerOurs() async throws {
+        try await H.with { h in
+            let first = try Make.preview(1, configMaps: 2)
+            _ = try await h.sink.applyPreview(first)
+            // Someone took config-1 over (another UID annotation): it must survive the prune.
+            var taken = try #require(await h.fake.object(ResourceRef(apiVersion: "v1", kind: "ConfigMap", namespace: "pr-1-shop", name: "config-1")))
+            taken.set(.string("someone-else"), at: "metadata.annotations.sandcastle\\.dev/preview-uid")
+            var annotations = taken.value(at: "metadata.annotations")?.object ?? ManifestObject()
+            annotations[PreviewEnvironment.uidAnnotation] = "someone-else"
+            taken.set(.object(annotations), at: "metadata.annotations")
+            try await h.fake.seed(taken)
+            let report = try await h.sink.applyPreview(try Make.preview(1, configMaps: 1))
+            #expect(report.skipped == ["ConfigMap/pr-1-shop/config-1"])
+            #expect(report.pruned.isEmpty)
+            #expect(await h.fake.object(ResourceRef(apiVersion: "v1", kind: "ConfigMap", namespace: "pr-1-shop", name: "config-1")) != nil)
+        }
+    }
+
+    @Test func aNamespaceSandcastleDidNotCreateIsNeverAdopted() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(7)
+            try await h.fake.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(preview.names.namespace)]])
+            await #expect(throws: KubernetesError.nameConflict(namespace: preview.names.namespace)) { _ = try await h.sink.applyPreview(preview) }
+            let namespace = try #require(await h.fake.object(Self.ns(preview)))
+            #expect(namespace.value(at: "metadata.ownerReferences") == nil)
+            #expect(await h.fake.allObjects(namespace: preview.names.namespace).isEmpty)
+            #expect(await h.fake.writeRequests.isEmpty)
+        }
+    }
+
+    @Test func teardownWaitsUntilTheNamespaceIsGone() async throws {
+        try await H.with { h in
+            await h.fake.setNamespaceDeletionDelay(0.3)
+            let preview = try Make.preview(3)
+            _ = try await h.sink.applyPreview(preview)
+            let report = try await h.sink.tearDown(preview.key)
+            #expect(report.gone)
+            #expect(await h.fake.object(Self.ns(preview)) == nil)
+            #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)) == nil)
+            #expect(await h.fake.allObjects().isEmpty)
+            #expect(try await h.sink.environments().isEmpty)
+            // Tearing down what is gone is harmless.
+            #expect(try await h.sink.tearDown(preview.key).gone)
+        }
+    }
+
+    @Test func aStuckNamespaceIsReportedAndFinalizersAreNeverStripped() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(5)
+            _ = try await h.sink.applyPreview(preview)
+            await h.fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true))
+            let widget: ManifestObject = [
+                "apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": ["name": "held", "namespace": .string(preview.names.namespace), "finalizers": ["example.com/hold"]],
+            ]
+            try await h.fake.seed(widget)
+            let report = try await h.sink.tearDown(preview.key)
+            #expect(!report.gone)
+            #expect(report.conditions.contains { $0.type == "NamespaceFinalizersRemaining" && $0.status })
+            let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
+            #expect(environment.value(at: "status.phase")?.string == "Terminating")
+            #expect((environment.value(at: "status.namespaceConditions")?.array ?? []).count == 5)
+            let stalled = (environment.value(at: "status.conditions")?.array ?? []).compactMap(\.object).first { $0["type"]?.string == "Stalled" }
+            #expect(stalled?["reason"]?.string == "SomeResourcesRemain" || stalled?["reason"]?.string == "SomeFinalizersRemain")
+            let held = try #require(await h.fake.object(ResourceRef(widget)))
+            #expect(held.value(at: "metadata.finalizers")?.array == ["example.com/hold"])
+            await #expect(throws: ClusterSinkError.self) { try await h.sink.teardown(preview.key) }
+            // Once the widget's controller lets go, the next teardown completes.
+            await h.fake.removeFinalizers(ResourceRef(widget))
+            #expect(try await h.sink.tearDown(preview.key).gone)
+            #expect(await h.fake.allObjects().isEmpty)
+        }
+    }
+
+    @Test func teardownRefusesANamespaceThatIsNotThisPreviews() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(9)
+            _ = try await h.sink.applyPreview(preview)
+            var namespace = try #require(await h.fake.object(Self.ns(preview)))
+            var annotations = namespace.value(at: "metadata.annotations")?.object ?? ManifestObject()
+            annotations[PreviewEnvironment.uidAnnotation] = "another-preview"
+            namespace.set(.object(annotations), at: "metadata.annotations")
+            try await h.fake.seed(namespace)
+            await #expect(throws: KubernetesError.nameConflict(namespace: preview.names.namespace)) { _ = try await h.sink.tearDown(preview.key) }
+            #expect(await h.fake.object(Self.ns(preview))?.value(at: "metadata.deletionTimestamp") == nil)
+        }
+    }
+
+    @Test func deletingThePreviewEnvironmentCascadesToTheNamespace() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(11)
+            _ = try await h.sink.applyPreview(preview)
+            _ = try await h.client.delete(PreviewEnvironment.ref(preview.names.namespace), propagation: .background, uid: nil)
+            #expect(await h.fake.object(Self.ns(preview)) == nil)
+            #expect(await h.fake.allObjects().isEmpty)
+        }
+    }
+
+    @Test func aFailedApplyMarksThePreviewStalled() async throws {
+        try await H.with(options: {
+            var options = KubernetesClientOptions.fast
+            options.maxAttempts = 1
+            return options
+        }()) { h in
+            let preview = try Make.preview(13)
+            await h.fake.inject(FakeKubernetesFault(.status(403, reason: "Forbidden"), method: "PATCH", pathContains: "/deployments/"))
+            await #expect(throws: KubernetesError.self) { _ = try await h.sink.applyPreview(preview) }
+            let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
+            #expect(environment.value(at: "status.phase")?.string == "Failed")
+            #expect(environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == nil)
+            // The next attempt completes it.
+            let report = try await h.sink.applyPreview(preview)
+            #expect(!report.unchanged)
+            #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace))?.value(at: "status.phase")?.string == "Ready")
+        }
+    }
+}
