@@ -48,13 +48,11 @@ public final class GitHubClient: Sendable {
     public init(configuration: GitHubClientConfiguration, clock: any WallClock = SystemClock(), httpClient: HTTPClient? = nil) throws {
         self.configuration = configuration
         self.clock = clock
-        let http =
-            httpClient
-            ?? HTTPClient(
-                eventLoopGroupProvider: .singleton,
-                configuration: HTTPClient.Configuration(
-                    redirectConfiguration: .disallow,
-                    timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.requestTimeout * 1000)))))
+        var httpConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.requestTimeout * 1000))))
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false  // fail fast; callers back off
+        let http = httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.http = http
         self.ownsHTTPClient = httpClient == nil
         let makeLane: @Sendable (String) -> GitHubLane = { name in

@@ -51,11 +51,12 @@ public final class KubernetesClient: ClusterClient, Sendable {
             throw KubeConfigError(source: config.source, message: "the CA or client certificate/key is not valid PEM")
         }
         if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
-        self.http = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(
-                tlsConfiguration: tls, redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(options.requestTimeout * 1000)))))
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(options.requestTimeout * 1000))))
+        // A refused connection fails the attempt at once; this client's own bounded retries decide.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.credentials = CredentialSource(config.credentials)
     }
 

@@ -8,7 +8,9 @@ struct SandcastleCommand: ParsableCommand {
         commandName: "sandcastle",
         abstract: "Pull-request preview environments on Kubernetes.",
         discussion: "Exit codes: 0 success, 1 invalid input (configuration, bundle, payloads), 2 usage.",
-        subcommands: [ValidateCommand.self, RenderCommand.self, PlanCommand.self, GitHubCommand.self]
+        subcommands: [
+            ValidateCommand.self, RenderCommand.self, PlanCommand.self, ApplyCommand.self, TeardownCommand.self, GetCommand.self, GitHubCommand.self,
+        ]
     )
 }
 

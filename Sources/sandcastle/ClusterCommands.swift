@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import SandcastleCore
+import SandcastleKubernetes
+
+/// `sandcastle apply`: renders one preview and applies it to the cluster.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Render one pull request's preview and apply it to the cluster (server-side apply, then prune).",
+        discussion: "Re-applying an unchanged preview writes nothing. Exit codes: 0 applied, 1 invalid input or a cluster error."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @OptionGroup var preview: PreviewOptions
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let rendered = try preview.render(try options.load(), configPath: options.config)
+        let client = try cluster.client()
+        do {
+            let report = try await ClusterSink(client: client).applyPreview(rendered)
+            if report.unchanged {
+                print("\(rendered.key): unchanged in namespace \(rendered.names.namespace) (content \(rendered.contentHash.prefix(12))); nothing written")
+            } else {
+                print("\(rendered.key): applied \(report.applied) objects to namespace \(rendered.names.namespace) at \(rendered.sha.prefix(12))")
+                for object in report.pruned { print("  pruned \(object)") }
+                for object in report.skipped { print("  left alone \(object): no longer managed by this preview") }
+                print("  URL https://\(rendered.names.host)")
+            }
+        } catch {
+            try? await client.shutdown()
+            throw InvalidInput("\(rendered.key): \(error)")
+        }
+        try? await client.shutdown()
+    }
+}
+
+/// `sandcastle teardown`: removes one preview and waits until its namespace is gone.
+struct TeardownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "teardown",
+        abstract: "Delete one pull request's preview and wait until its namespace is gone.",
+        discussion: "Never removes finalizers: a namespace that stays Terminating is reported with its conditions (exit code 1)."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The repository, OWNER/NAME, as configured.")
+    var repo: RepositoryName
+
+    @Option(help: "The pull request number.")
+    var pr: Int
+
+    @Option(help: "Seconds to wait for the namespace to disappear.")
+    var timeout: Double = 120
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let config = try options.load()
+        let repository = try config.configured(repo, configPath: options.config)
+        let key = PreviewKey(repository: repository.name, number: pr)
+        let client = try cluster.client()
+        var sinkOptions = ClusterSink.Options()
+        sinkOptions.teardownTimeout = timeout
+        let started = Date()
+        let report: ClusterSink.TeardownReport
+        do {
+            report = try await ClusterSink(client: client, options: sinkOptions).tearDown(key)
+        } catch {
+            try? await client.shutdown()
+            throw InvalidInput("\(key): \(error)")
+        }
+        try? await client.shutdown()
+        guard let namespace = report.namespace else {
+            print("\(key): no preview exists; nothing to tear down")
+            return
+        }
+        if report.gone {
+            print("\(key): namespace \(namespace) and its PreviewEnvironment are gone (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+        } else {
+            print("\(key): namespace \(namespace) is still Terminating after \(Int(timeout)) s:")
+            for condition in report.conditions where condition.status { print("  \(condition.type): \(condition.message)") }
+            print("Sandcastle never removes finalizers; run teardown again once their controllers have finished.")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `sandcastle get`: lists previews like `kubectl get`.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "List the previews on the cluster: repository, PR, phase, URL, SHA and age.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let client = try cluster.client()
+        let objects: [ManifestObject]
+        do {
+            objects = try await client.list(
+                apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil,
+                labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
+        } catch {
+            try? await client.shutdown()
+            throw InvalidInput(String(describing: error))
+        }
+        try? await client.shutdown()
+        print(PreviewTable.render(objects, now: Date()), terminator: "")
+    }
+}
+
+/// The `sandcastle get` table.
+enum PreviewTable {
+    static func render(_ objects: [ManifestObject], now: Date) -> String {
+        var rows = [["REPO", "PR", "PHASE", "URL", "SHA", "AGE"]]
+        for object in objects.sorted(by: { (PreviewEnvironment.key(of: $0) ?? Self.none) < (PreviewEnvironment.key(of: $1) ?? Self.none) }) {
+            let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap { ISO8601DateFormatter().date(from: $0) }
+            rows.append([
+                object.value(at: "spec.repository")?.string ?? "?",
+                PreviewEnvironment.key(of: object).map { String($0.number) } ?? "?",
+                object.value(at: "status.phase")?.string ?? "Pending",
+                object.value(at: "status.url")?.string ?? object.value(at: "spec.url")?.string ?? "",
+                String((object.value(at: "spec.headSHA")?.string ?? "").prefix(7)),
+                created.map { age(now.timeIntervalSince($0)) } ?? "?",
+            ])
+        }
+        if rows.count == 1 { return "No previews.\n" }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0) }
+                .joined()
+        }.joined(separator: "\n") + "\n"
+    }
+
+    private static let none = PreviewKey(repository: RepositoryName(owner: "", name: ""), number: 0)
+
+    /// kubectl's age format: 45s, 12m, 5h, 3d.
+    static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds))
+        if s < 120 { return "\(s)s" }
+        if s < 7200 { return "\(s / 60)m" }
+        if s < 172_800 { return "\(s / 3600)h" }
+        return "\(s / 86400)d"
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+/// `sandcastle apply`, `get` and `teardown` against the fake API server over real HTTP.
+@Suite struct ClusterCLITests {
+    static let root = repositoryRoot(from: #filePath)
+    static let sha = "0123456789abcdef0123456789abcdef01234567"
+
+    @Test func applyGetAndTeardownOnePreview() async throws {
+        let server = try await FakeKubernetesServer.start()
+        await server.kubernetes.requireBearerToken(["cli-token"])
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["kubeconfig": server.kubeconfig(token: "cli-token")])
+        let apply = [
+            "apply", "-c", Self.root + "/examples/sandcastle.yaml", "--repo", "acme/blog", "--pr", "7", "--sha", Self.sha,
+            "--bundle", Self.root + "/examples/blog/deploy/preview", "--kubeconfig", dir.path + "/kubeconfig",
+        ]
+        let first = try await SandcastleExecutable.run(apply)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("acme/blog#7: applied"))
+        let objects = await server.kubernetes.allObjects()
+        #expect(objects.count > 8)
+        #expect(objects.allSatisfy { $0.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == Ownership.managedByValue })
+
+        let second = try await SandcastleExecutable.run(apply)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("unchanged"))
+
+        let get = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/kubeconfig"])
+        #expect(get.status == 0, "\(get.stderr)")
+        let lines = get.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("REPO") == true)
+        #expect(lines.count == 2)
+        #expect(lines[1].contains("acme/blog") && lines[1].contains("Ready") && lines[1].contains("0123456"))
+
+        let teardown = try await SandcastleExecutable.run([
+            "teardown", "-c", Self.root + "/examples/sandcastle.yaml", "--repo", "acme/blog", "--pr", "7", "--kubeconfig", dir.path + "/kubeconfig",
+        ])
+        #expect(teardown.status == 0, "\(teardown.stderr)")
+        #expect(teardown.stdout.contains("are gone"))
+        #expect(await server.kubernetes.allObjects().isEmpty)
+        let empty = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/kubeconfig"])
+        #expect(empty.stdout == "No previews.\n")
+        await server.stop()
+    }
+
+    @Test func aBadKubeconfigOrAnUnreachableServerIsAClearError() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["broken": "apiVersion: v1\nkind: Config\ncurrent-context: missing\n"])
+        let broken = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/broken"])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("\(dir.path)/broken: contexts: no entry named 'missing'"))
+        let nothing = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/absent"])
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("cannot read the file"))
+        try dir.write(["unreachable": "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"])
+        let unreachable = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/unreachable"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("GET /apis/sandcastle.dev/v1alpha1: no response"))
+        #expect(!unreachable.stderr.contains("token: t"))
+    }
+}
