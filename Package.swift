@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "sandcastleTests",
-            dependencies: ["sandcastle", "SandcastleCore", "SandcastleTestSupport"],
+            dependencies: ["sandcastle", "SandcastleCore", "SandcastleKubernetes", "SandcastleTestSupport"],
             swiftSettings: strictSettings
         ),
     ],
