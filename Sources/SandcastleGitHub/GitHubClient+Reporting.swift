@@ -83,7 +83,8 @@ extension GitHubClient: StatusReporter {
     private func findOrCreateDeployment(_ update: DeploymentUpdate, of key: PreviewKey) async throws -> Int {
         let base = Self.path(key.repository) + "/deployments"
         let environment = Self.query(update.environment)
-        let found = try await paginate(Deployment.self, url("\(base)?environment=\(environment)&sha=\(update.sha)&per_page=100"), about: key.repository)
+        let found = try await paginate(
+            Deployment.self, url("\(base)?environment=\(environment)&sha=\(update.sha)&per_page=100"), about: key.repository)
         if let existing = found.first(where: { $0.sha == update.sha && $0.environment == update.environment }) { return existing.id }
         struct Body: Encodable {
             var ref: String

@@ -86,7 +86,9 @@ public final class ClusterSink: Sink, Sendable {
             guard namespace.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == Ownership.managedByValue, let uid,
                 namespace.stringMap(at: "metadata.annotations")[PreviewEnvironment.uidAnnotation] == uid
             else {
-                if let existing { try? await setStalled(existing, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: name).description) }
+                if let existing {
+                    try? await setStalled(existing, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: name).description)
+                }
                 throw KubernetesError.nameConflict(namespace: name)
             }
             if namespace.value(at: "metadata.deletionTimestamp") != nil {
@@ -221,7 +223,8 @@ public final class ClusterSink: Sink, Sendable {
     /// removed.
     public func tearDown(_ key: PreviewKey) async throws -> TeardownReport {
         let selector = "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.prLabel)=\(key.number)"
-        let candidates = try await client.list(apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
+        let candidates = try await client.list(
+            apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
         guard let environment = candidates.first(where: { PreviewEnvironment.key(of: $0) == key }) else {
             return TeardownReport(namespace: nil, gone: true, conditions: [])
         }
@@ -232,7 +235,8 @@ public final class ClusterSink: Sink, Sendable {
         let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
         if let namespace = try await client.get(namespaceRef) {
             guard Self.isOwned(namespace, uid: uid) else {
-                try? await setStalled(environment, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: namespaceName).description)
+                try? await setStalled(
+                    environment, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: namespaceName).description)
                 throw KubernetesError.nameConflict(namespace: namespaceName)
             }
             if namespace.value(at: "metadata.deletionTimestamp") == nil {
@@ -245,13 +249,16 @@ public final class ClusterSink: Sink, Sendable {
                 if Date() >= deadline {
                     let conditions = Self.namespaceConditions(current)
                     let raw = current.value(at: "status.conditions")?.array ?? []
-                    let blocking = conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")
+                    let blocking =
+                        conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")
                     _ = try? await client.applyStatus(
                         PreviewEnvironment.status(
                             name: name, phase: "Terminating", preview: nil, url: nil, sha: nil,
                             conditions: [
                                 .init(type: "Ready", status: false, reason: "TearingDown", message: "namespace \(namespaceName) is Terminating"),
-                                .init(type: "Reconciling", status: true, reason: "TearingDown", message: "waiting for namespace \(namespaceName) to be deleted"),
+                                .init(
+                                    type: "Reconciling", status: true, reason: "TearingDown",
+                                    message: "waiting for namespace \(namespaceName) to be deleted"),
                                 .init(type: "Stalled", status: true, reason: blocking.reason, message: blocking.message),
                             ], inventory: nil, namespaceConditions: raw))
                     return TeardownReport(namespace: namespaceName, gone: false, conditions: conditions)

@@ -15,7 +15,9 @@ final class CredentialSource: Sendable {
         case .token(let token): return "Bearer \(token)"
         case .tokenFile(let path):
             if let cached = cached.withLock({ $0 }), cached.until > Date() { return cached.value }
-            guard let data = FileManager.default.contents(atPath: path) else { throw KubernetesError.credentials("cannot read the token file \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KubernetesError.credentials("cannot read the token file \(path)")
+            }
             let value = "Bearer " + String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             cached.withLock { $0 = (value, Date().addingTimeInterval(60)) }
             return value

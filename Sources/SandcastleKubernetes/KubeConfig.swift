@@ -80,7 +80,9 @@ public struct KubeConfig: Sendable, Equatable {
             throw KubeConfigError(source: "in-cluster", message: "no service-account token at \(directory)/token")
         }
         let ca = fm.contents(atPath: directory + "/ca.crt")
-        let namespace = fm.contents(atPath: directory + "/namespace").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let namespace = fm.contents(atPath: directory + "/namespace").map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return KubeConfig(
             server: "https://\(hostPart):\(port)", certificateAuthorityPEM: ca, credentials: .tokenFile(directory + "/token"), namespace: namespace,
@@ -92,7 +94,8 @@ public struct KubeConfig: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KubeConfigError(source: path, message: "cannot read the file")
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: path, baseDirectory: (path as NSString).deletingLastPathComponent, context: context)
+        return try parse(
+            String(decoding: data, as: UTF8.self), source: path, baseDirectory: (path as NSString).deletingLastPathComponent, context: context)
     }
 
     /// Resolves kubeconfig YAML: the named or current context, its cluster and its user.
@@ -162,7 +165,9 @@ public struct KubeConfig: Sendable, Equatable {
                 }
                 credentials = .clientCertificate(certificatePEM: certificate, keyPEM: key)
             } else if let exec = user["exec"] as? [String: Any] {
-                guard let command = exec["command"] as? String else { throw KubeConfigError(source: source, message: "\(location).exec.command: missing") }
+                guard let command = exec["command"] as? String else {
+                    throw KubeConfigError(source: source, message: "\(location).exec.command: missing")
+                }
                 var environment: [String: String] = [:]
                 for entry in exec["env"] as? [[String: Any]] ?? [] {
                     if let name = entry["name"] as? String, let value = entry["value"] as? String { environment[name] = value }
@@ -172,7 +177,8 @@ public struct KubeConfig: Sendable, Equatable {
                         command: command, arguments: exec["args"] as? [String] ?? [], environment: environment,
                         apiVersion: exec["apiVersion"] as? String ?? "client.authentication.k8s.io/v1"))
             } else if user["username"] != nil || user["auth-provider"] != nil {
-                throw KubeConfigError(source: source, message: "\(location): basic auth and auth-provider are not supported; use a token, a client certificate or exec")
+                throw KubeConfigError(
+                    source: source, message: "\(location): basic auth and auth-provider are not supported; use a token, a client certificate or exec")
             }
         }
         return KubeConfig(

@@ -154,7 +154,8 @@ public final class KubernetesClient: ClusterClient, Sendable {
         let path = try await objectPath(ref) + (subresource.map { "/\($0)" } ?? "")
         var query = ["fieldManager": options.fieldManager]
         if force { query["force"] = "true" }
-        let data = try await send(.PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/apply-patch+yaml")
+        let data = try await send(
+            .PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/apply-patch+yaml")
         return try Self.object(data, request: "PATCH \(path)", ref: ref)
     }
 
@@ -167,7 +168,8 @@ public final class KubernetesClient: ClusterClient, Sendable {
         if info.namespaced, ref.namespace == nil {
             throw KubernetesError.malformedResponse(request: "\(ref)", reason: "\(ref.kind) is namespaced; the object names no namespace")
         }
-        return Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil) + "/" + Self.escape(ref.name)
+        return Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil) + "/"
+            + Self.escape(ref.name)
     }
 
     static func collectionPath(apiVersion: String, plural: String, namespace: String?) -> String {
@@ -230,7 +232,8 @@ public final class KubernetesClient: ClusterClient, Sendable {
             let decoded =
                 KubernetesStatus.decode(data, code: status, request: label)
                 ?? KubernetesStatus(
-                    request: label, code: status, reason: .init("", code: status), message: String(decoding: data.prefix(200), as: UTF8.self), causes: [])
+                    request: label, code: status, reason: .init("", code: status), message: String(decoding: data.prefix(200), as: UTF8.self),
+                    causes: [])
             if (status == 429 || status >= 500), attempt < options.maxAttempts {
                 let wait = min(retryAfter ?? decoded.retryAfterSeconds.map(TimeInterval.init) ?? backoff(attempt), options.maxBackoff)
                 try await Task.sleep(for: .seconds(wait))

@@ -77,8 +77,10 @@ public enum PreviewEnvironment {
             "phase": .string(phase),
             "conditions": .array(
                 conditions.map {
-                    ["type": .string($0.type), "status": .string($0.status ? "True" : "False"), "reason": .string($0.reason),
-                     "message": .string(String($0.message.prefix(1024))), "lastTransitionTime": .string(time)]
+                    [
+                        "type": .string($0.type), "status": .string($0.status ? "True" : "False"), "reason": .string($0.reason),
+                        "message": .string(String($0.message.prefix(1024))), "lastTransitionTime": .string(time),
+                    ]
                 }),
             "lastUpdateTime": .string(time),
         ]

@@ -59,7 +59,9 @@ public final class WebhookReceiver: Sendable {
     }
 
     private func decide(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
-        guard body.count <= maxBodyBytes else { return WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge) }
+        guard body.count <= maxBodyBytes else {
+            return WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge)
+        }
         guard signature.isValid(header: signatureHeader, body: body) else {
             return WebhookReply(status: 401, message: "missing or invalid X-Hub-Signature-256", outcome: .unauthorized)
         }

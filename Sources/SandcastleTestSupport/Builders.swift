@@ -34,7 +34,9 @@ extension Make {
         let context = RenderContext(key: PreviewKey(repository: repository, number: number), sha: sha, settings: .builtin)
         var bundle: [Manifest] = (0..<configMaps).map { index in
             Manifest(
-                object: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("config-\(index)")], "data": ["version": .string(version)]],
+                object: [
+                    "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("config-\(index)")], "data": ["version": .string(version)],
+                ],
                 source: "configmap-\(index).yaml")
         }
         bundle.append(

@@ -21,7 +21,9 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             let report = try await ClusterSink(client: client).applyPreview(rendered)
             if report.unchanged {
-                print("\(rendered.key): unchanged in namespace \(rendered.names.namespace) (content \(rendered.contentHash.prefix(12))); nothing written")
+                print(
+                    "\(rendered.key): unchanged in namespace \(rendered.names.namespace) (content \(rendered.contentHash.prefix(12))); nothing written"
+                )
             } else {
                 print("\(rendered.key): applied \(report.applied) objects to namespace \(rendered.names.namespace) at \(rendered.sha.prefix(12))")
                 for object in report.pruned { print("  pruned \(object)") }
@@ -78,7 +80,8 @@ struct TeardownCommand: AsyncParsableCommand {
             return
         }
         if report.gone {
-            print("\(key): namespace \(namespace) and its PreviewEnvironment are gone (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+            print(
+                "\(key): namespace \(namespace) and its PreviewEnvironment are gone (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
         } else {
             print("\(key): namespace \(namespace) is still Terminating after \(Int(timeout)) s:")
             for condition in report.conditions where condition.status { print("  \(condition.type): \(condition.message)") }
@@ -129,8 +132,10 @@ enum PreviewTable {
         if rows.count == 1 { return "No previews.\n" }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0) }
-                .joined()
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
+            }
+            .joined()
         }.joined(separator: "\n") + "\n"
     }
 

@@ -13,7 +13,9 @@ struct ClusterOptions: ParsableArguments {
     func client() throws -> KubernetesClient {
         do {
             let config =
-                if let context, let kubeconfig { try KubeConfig.file(kubeconfig, context: context) } else { try KubeConfig.load(explicitPath: kubeconfig) }
+                if let context, let kubeconfig { try KubeConfig.file(kubeconfig, context: context) } else {
+                    try KubeConfig.load(explicitPath: kubeconfig)
+                }
             return try KubernetesClient(config: config)
         } catch let error as KubeConfigError {
             throw InvalidInput(error.description)

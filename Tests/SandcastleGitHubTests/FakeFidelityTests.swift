@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import NIOFoundationCompat
 import Foundation
+import NIOFoundationCompat
 import SandcastleCore
 import SandcastleTestSupport
 import Testing

@@ -94,7 +94,9 @@ struct RateLimitTests {
         #expect(state.secondaryStrikes == 0)
         #expect(state.remaining == 4999)
         // An ordinary 403 (a missing permission) is not a rate limit.
-        #expect(state.observe(status: 403, headers: ["x-ratelimit-remaining": "10"], body: Data(#"{"message":"Must have push access"}"#.utf8), now: now) == .proceed)
+        #expect(
+            state.observe(status: 403, headers: ["x-ratelimit-remaining": "10"], body: Data(#"{"message":"Must have push access"}"#.utf8), now: now)
+                == .proceed)
         // Primary: until the reset, plus a second of slack.
         let verdict = state.observe(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "5000"], body: Data(), now: now)
         #expect(verdict == .limited(.primary, until: Date(timeIntervalSince1970: 5001)))

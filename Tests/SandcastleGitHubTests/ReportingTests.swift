@@ -163,7 +163,8 @@ struct ReportingTests {
             credential: .app(id: 9, installationID: nil, privateKeyPEM: keys.privatePEM),
             setup: { github in
                 try await github.registerApp(id: 9, slug: "sandcastle", publicKeyPEM: keys.publicPEM)
-                await github.setInstallationPermissions(77, ["issues": "write", "statuses": "write", "deployments": "write", "pull_requests": "read"])
+                await github.setInstallationPermissions(
+                    77, ["issues": "write", "statuses": "write", "deployments": "write", "pull_requests": "read"])
                 await Self.onePull(github)
             }
         ) { h in

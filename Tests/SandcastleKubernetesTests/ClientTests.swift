@@ -10,8 +10,11 @@ struct ClientTests {
     typealias H = KubeHarness
 
     static func configMap(_ name: String, namespace: String = "team", data: String = "1", labels: [String: String] = [:]) -> ManifestObject {
-        ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": .strings(labels)],
-         "data": ["k": .string(data)]]
+        [
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": .strings(labels)],
+            "data": ["k": .string(data)],
+        ]
     }
 
     static let namespace: ManifestObject = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]]
@@ -28,7 +31,11 @@ struct ClientTests {
             #expect(read.value(at: "data.k")?.string == "2")
             #expect(read["kind"]?.string == "ConfigMap")
             let patches = await h.fake.requests.filter { $0.method == "PATCH" }
-            #expect(patches.allSatisfy { $0.contentType == "application/apply-patch+yaml" && $0.query.contains("fieldManager=sandcastle") && $0.query.contains("force=true") })
+            #expect(
+                patches.allSatisfy {
+                    $0.contentType == "application/apply-patch+yaml" && $0.query.contains("fieldManager=sandcastle")
+                        && $0.query.contains("force=true")
+                })
             #expect(try await h.client.get(ResourceRef(apiVersion: "v1", kind: "ConfigMap", namespace: "team", name: "absent")) == nil)
         }
     }
@@ -38,7 +45,9 @@ struct ClientTests {
         options.pageSize = 2
         try await H.with(options: options) { h in
             _ = try await h.client.apply(Self.namespace, force: true)
-            for index in 0..<7 { _ = try await h.client.apply(Self.configMap("cm\(index)", labels: ["app": index % 2 == 0 ? "shop" : "blog"]), force: true) }
+            for index in 0..<7 {
+                _ = try await h.client.apply(Self.configMap("cm\(index)", labels: ["app": index % 2 == 0 ? "shop" : "blog"]), force: true)
+            }
             let all = try await h.client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "team", labelSelector: nil)
             #expect(all.count == 7)
             #expect(all.allSatisfy { $0["kind"]?.string == "ConfigMap" })

@@ -165,11 +165,13 @@ struct ClusterSinkTests {
     }
 
     @Test func aFailedApplyMarksThePreviewStalled() async throws {
-        try await H.with(options: {
-            var options = KubernetesClientOptions.fast
-            options.maxAttempts = 1
-            return options
-        }()) { h in
+        try await H.with(
+            options: {
+                var options = KubernetesClientOptions.fast
+                options.maxAttempts = 1
+                return options
+            }()
+        ) { h in
             let preview = try Make.preview(13)
             await h.fake.inject(FakeKubernetesFault(.status(403, reason: "Forbidden"), method: "PATCH", pathContains: "/deployments/"))
             await #expect(throws: KubernetesError.self) { _ = try await h.sink.applyPreview(preview) }

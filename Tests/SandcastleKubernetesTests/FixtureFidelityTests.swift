@@ -34,9 +34,13 @@ struct FixtureFidelityTests {
         let real = try ManifestValue.parseJSON(try Self.fixture("api-v1.json")).object!
         let realResources = Dictionary(
             uniqueKeysWithValues: (real["resources"]?.array ?? []).compactMap { $0.object }.map { ($0["name"]!.string!, $0) })
-        for (fixtureName, groupVersion) in [("api-v1.json", "v1"), ("apis-apps-v1.json", "apps/v1"), ("apis-coordination.k8s.io-v1.json", "coordination.k8s.io/v1"), ("apis-networking.k8s.io-v1.json", "networking.k8s.io/v1")] {
+        for (fixtureName, groupVersion) in [
+            ("api-v1.json", "v1"), ("apis-apps-v1.json", "apps/v1"), ("apis-coordination.k8s.io-v1.json", "coordination.k8s.io/v1"),
+            ("apis-networking.k8s.io-v1.json", "networking.k8s.io/v1"),
+        ] {
             let realList = try ManifestValue.parseJSON(try Self.fixture(fixtureName)).object!
-            let byName = Dictionary(uniqueKeysWithValues: (realList["resources"]?.array ?? []).compactMap { $0.object }.map { ($0["name"]!.string!, $0) })
+            let byName = Dictionary(
+                uniqueKeysWithValues: (realList["resources"]?.array ?? []).compactMap { $0.object }.map { ($0["name"]!.string!, $0) })
             let fakeTypes = FakeKubernetes.builtinTypes.filter { $0.apiVersion == groupVersion }
             let fake = FakeKubernetes.discovery(fakeTypes, groupVersion: groupVersion).object!
             let entries: [ManifestValue] = fake["resources"]?.array ?? []

@@ -62,14 +62,22 @@ struct KubeConfigTests {
         let data = Data("CERT".utf8).base64EncodedString()
         let key = Data("KEY".utf8).base64EncodedString()
         let config = try KubeConfig.parse(
-            Self.kubeconfig(cluster: "server: https://k", user: "client-certificate-data: \(data)\nclient-key-data: \(key)"), source: "c", baseDirectory: "/")
+            Self.kubeconfig(cluster: "server: https://k", user: "client-certificate-data: \(data)\nclient-key-data: \(key)"), source: "c",
+            baseDirectory: "/")
         #expect(config.credentials == .clientCertificate(certificatePEM: Data("CERT".utf8), keyPEM: Data("KEY".utf8)))
         let exec = try KubeConfig.parse(
             Self.kubeconfig(
                 cluster: "server: https://k",
-                user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: get-token\n  args: [--cluster, dev]\n  env: [{name: REGION, value: eu}]"),
+                user:
+                    "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: get-token\n  args: [--cluster, dev]\n  env: [{name: REGION, value: eu}]"
+            ),
             source: "c", baseDirectory: "/")
-        #expect(exec.credentials == .exec(.init(command: "get-token", arguments: ["--cluster", "dev"], environment: ["REGION": "eu"], apiVersion: "client.authentication.k8s.io/v1")))
+        #expect(
+            exec.credentials
+                == .exec(
+                    .init(
+                        command: "get-token", arguments: ["--cluster", "dev"], environment: ["REGION": "eu"],
+                        apiVersion: "client.authentication.k8s.io/v1")))
     }
 
     @Test func execPluginTokenIsUsed() async throws {
@@ -84,7 +92,10 @@ struct KubeConfigTests {
         await server.kubernetes.requireBearerToken(["from-plugin"])
         let config = KubeConfig(
             server: server.url,
-            credentials: .exec(.init(command: dir.path + "/plugin.sh", arguments: [], environment: ["TOKEN_VALUE": "from-plugin"], apiVersion: "client.authentication.k8s.io/v1")))
+            credentials: .exec(
+                .init(
+                    command: dir.path + "/plugin.sh", arguments: [], environment: ["TOKEN_VALUE": "from-plugin"],
+                    apiVersion: "client.authentication.k8s.io/v1")))
         let client = try KubernetesClient(config: config, options: .fast)
         let version = try await client.serverVersion()
         try await client.shutdown()

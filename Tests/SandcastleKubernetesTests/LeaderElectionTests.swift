@@ -19,7 +19,11 @@ struct LeaderElectionTests {
             let active = LockedValue(0)
             @Sendable func lead(_ name: String) async {
                 leaders.withLock { $0.append(name) }
-                if active.withLock({ $0 += 1; return $0 }) > 1 { overlap.withLock { $0 = true } }
+                if active.withLock({
+                    $0 += 1; return $0
+                }) > 1 {
+                    overlap.withLock { $0 = true }
+                }
                 while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
                 active.withLock { $0 -= 1 }
             }
@@ -42,7 +46,9 @@ struct LeaderElectionTests {
             #expect(bLeadsNow)
             #expect(leaders.withLock { $0 } == ["a", "b"])
             #expect(!overlap.withLock { $0 })
-            let lease = try #require(await h.fake.object(ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")))
+            let lease = try #require(
+                await h.fake.object(
+                    ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")))
             #expect(lease.value(at: "spec.holderIdentity")?.string == "b")
             #expect(lease.value(at: "spec.leaseTransitions") == .int(1))
             runB.cancel()

@@ -63,7 +63,8 @@ struct WebhookEndpointTests {
 
     @Test func aCommentOnAPullRequestQueuesItsPreview() async throws {
         try await Self.with { endpoint in
-            var payload = try JSONSerialization.jsonObject(with: try Fixtures.data("github-webhooks/issue_comment.created.payload.json")) as! [String: Any]
+            var payload =
+                try JSONSerialization.jsonObject(with: try Fixtures.data("github-webhooks/issue_comment.created.payload.json")) as! [String: Any]
             var issue = payload["issue"] as! [String: Any]
             issue["pull_request"] = ["url": "https://api.github.com/repos/o/r/pulls/1"]
             payload["issue"] = issue

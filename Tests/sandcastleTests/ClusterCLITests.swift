@@ -57,7 +57,10 @@ import Testing
         let nothing = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/absent"])
         #expect(nothing.status == 1)
         #expect(nothing.stderr.contains("cannot read the file"))
-        try dir.write(["unreachable": "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"])
+        try dir.write([
+            "unreachable":
+                "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        ])
         let unreachable = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/unreachable"])
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("GET /apis/sandcastle.dev/v1alpha1: no response"))

@@ -17,14 +17,17 @@ import Testing
 
     @Test func rendersAndValidates() throws {
         let objects = try Self.rendered()
-        #expect(Set(objects.compactMap { $0["kind"]?.string }) == [
-            "CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service",
-        ])
+        #expect(
+            Set(objects.compactMap { $0["kind"]?.string }) == [
+                "CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment",
+                "Service",
+            ])
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["deploy.yaml": ManifestYAML.emitStream(objects.map { .object($0) })])
         for version in ["1.27.0", "1.32.0"] {
-            let result = try Subprocess.run("/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version, dir.path + "/deploy.yaml"])
+            let result = try Subprocess.run(
+                "/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version, dir.path + "/deploy.yaml"])
             #expect(result.status == 0, "\(version): \(result.stdout)\(result.stderr)")
         }
     }
@@ -55,8 +58,12 @@ import Testing
         var object = PreviewEnvironment.object(for: preview, contentHash: preview.contentHash)
         let status = PreviewEnvironment.status(
             name: preview.names.namespace, phase: "Ready", preview: preview, url: "https://x", sha: preview.sha,
-            conditions: [.init(type: "Ready", status: true, reason: "Applied", message: "ok"), .init(type: "Stalled", status: false, reason: "Applied", message: "")],
-            inventory: [.init(apiVersion: "v1", kind: "ConfigMap", name: "c")], namespaceConditions: [["type": "NamespaceContentRemaining", "status": "True"]])
+            conditions: [
+                .init(type: "Ready", status: true, reason: "Applied", message: "ok"),
+                .init(type: "Stalled", status: false, reason: "Applied", message: ""),
+            ],
+            inventory: [.init(apiVersion: "v1", kind: "ConfigMap", name: "c")],
+            namespaceConditions: [["type": "NamespaceContentRemaining", "status": "True"]])
         object["status"] = status["status"]
         let problems = Self.violations(of: .object(object), schema: schema, path: "")
         #expect(problems.isEmpty, "\(problems)")
@@ -76,7 +83,8 @@ import Testing
                 }
             }
         }
-        let plurals = Dictionary(uniqueKeysWithValues: FakeKubernetes.builtinTypes.map { ("\($0.apiVersion)/\($0.kind)", "\($0.group)/\($0.plural)") })
+        let plurals = Dictionary(
+            uniqueKeysWithValues: FakeKubernetes.builtinTypes.map { ("\($0.apiVersion)/\($0.kind)", "\($0.group)/\($0.plural)") })
         for object in try Make.preview(1).objects {
             let resource = try #require(plurals["\(object.apiVersion)/\(object.kind)"])
             #expect(allowed[resource]?.isSuperset(of: ["get", "create", "patch", "delete"]) == true, "\(resource)")

@@ -19,7 +19,9 @@ extension SecretReference {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw SecretResolutionError(reference: self, reason: "the file does not exist or cannot be read")
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw SecretResolutionError(reference: self, reason: "the file is not UTF-8 text") }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw SecretResolutionError(reference: self, reason: "the file is not UTF-8 text")
+            }
             value = text
         }
         let trimmed = value.trimmingCharacters(in: .newlines)

@@ -87,7 +87,8 @@ public struct PreviewComment: Sendable, Hashable {
             lines.append("| Stage | State | Detail |")
             lines.append("|---|---|---|")
             for stage in stages {
-                lines.append("| \(stage.context.rawValue) | \(Self.symbol(stage.state)) \(stage.state.rawValue) | \(Self.escape(stage.description)) |")
+                lines.append(
+                    "| \(stage.context.rawValue) | \(Self.symbol(stage.state)) \(stage.state.rawValue) | \(Self.escape(stage.description)) |")
             }
         }
         return lines.joined(separator: "\n")

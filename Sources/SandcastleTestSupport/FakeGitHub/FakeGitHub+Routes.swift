@@ -116,10 +116,26 @@ extension FakeGitHub {
             do {
                 let claims = try await app.keys.verify(token, as: FakeAppClaims.self)
                 let now = clock.now.timeIntervalSince1970
-                guard claims.iss == String(app.id) else { return .failure(Refusal(response: Self.error(401, "'Issuer' claim ('iss') must be an Integer or a client ID"))) }
-                guard claims.exp > now else { return .failure(Refusal(response: Self.error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"))) }
-                guard claims.exp - now <= 600 else { return .failure(Refusal(response: Self.error(401, "'Expiration time' claim ('exp') is too far in the future"))) }
-                guard claims.iat <= now + 1 else { return .failure(Refusal(response: Self.error(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"))) }
+                guard claims.iss == String(app.id) else {
+                    return .failure(Refusal(response: Self.error(401, "'Issuer' claim ('iss') must be an Integer or a client ID")))
+                }
+                guard claims.exp > now else {
+                    return .failure(
+                        Refusal(
+                            response: Self.error(
+                                401,
+                                "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
+                        ))
+                }
+                guard claims.exp - now <= 600 else {
+                    return .failure(Refusal(response: Self.error(401, "'Expiration time' claim ('exp') is too far in the future")))
+                }
+                guard claims.iat <= now + 1 else {
+                    return .failure(
+                        Refusal(
+                            response: Self.error(
+                                401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued")))
+                }
                 return .success(.app)
             } catch {
                 return .failure(Refusal(response: Self.error(401, "A JSON web token could not be decoded")))
@@ -151,8 +167,10 @@ extension FakeGitHub {
             installationTokens[token] = (installation, expiresAt)
             return Self.json(
                 201,
-                ["token": token, "expires_at": Self.timestamp(expiresAt), "permissions": installationPermissions[installation] ?? [:],
-                 "repository_selection": "selected"])
+                [
+                    "token": token, "expires_at": Self.timestamp(expiresAt), "permissions": installationPermissions[installation] ?? [:],
+                    "repository_selection": "selected",
+                ])
         case (_, let count, "repos") where count >= 3:
             return repositoryRoute(request, parts: Array(parts.dropFirst()), identity: identity)
         default:
@@ -188,7 +206,8 @@ extension FakeGitHub {
             author = "\(app?.slug ?? "app")[bot]"
         }
         guard readable else { return Self.error(404, "Not Found") }
-        let forbidden = Self.error(403, identity.isInstallation ? "Resource not accessible by integration" : "Must have push access to this repository.")
+        let forbidden = Self.error(
+            403, identity.isInstallation ? "Resource not accessible by integration" : "Must have push access to this repository.")
         let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
         let host = request.headers["host"] ?? "127.0.0.1"
         let base = "http://\(host)"
@@ -198,9 +217,13 @@ extension FakeGitHub {
             let permission: Permission = if case .user(let login) = identity { repo.collaborators[login] ?? .none } else { .write }
             return Self.json(
                 200,
-                ["id": repo.id, "full_name": repo.name.description, "private": true,
-                 "permissions": ["admin": permission >= .admin, "maintain": permission >= .maintain, "push": permission >= .write,
-                                 "triage": permission >= .triage, "pull": permission >= .read]])
+                [
+                    "id": repo.id, "full_name": repo.name.description, "private": true,
+                    "permissions": [
+                        "admin": permission >= .admin, "maintain": permission >= .maintain, "push": permission >= .write,
+                        "triage": permission >= .triage, "pull": permission >= .read,
+                    ],
+                ])
         case ("GET", 1, "pulls"):
             let state = request.query["state"] ?? "open"
             let pulls = repo.pulls.values.filter { state == "all" || $0.state == state }.sorted { $0.number < $1.number }
@@ -307,15 +330,19 @@ extension FakeGitHub {
     // MARK: JSON
 
     private func pullJSON(_ pull: PullRequest, repo: Repository, single: Bool) -> [String: Any] {
-        let repoJSON: [String: Any] = ["id": repo.id, "full_name": repo.name.description, "name": repo.name.name, "owner": ["login": repo.name.owner]]
+        let repoJSON: [String: Any] = [
+            "id": repo.id, "full_name": repo.name.description, "name": repo.name.name, "owner": ["login": repo.name.owner],
+        ]
         var headRepo: Any = NSNull()
         if let id = pull.headRepositoryID {
-            headRepo = id == repo.id ? repoJSON : ["id": id, "full_name": "fork/\(repo.name.name)", "name": repo.name.name, "owner": ["login": "fork"]]
+            headRepo =
+                id == repo.id ? repoJSON : ["id": id, "full_name": "fork/\(repo.name.name)", "name": repo.name.name, "owner": ["login": "fork"]]
         }
         var json: [String: Any] = [
             "number": pull.number, "state": pull.state, "draft": pull.draft, "title": "PR \(pull.number)",
             "labels": pull.labels.map { ["name": $0, "color": "ededed"] },
-            "head": ["sha": pull.headSHA, "ref": pull.headRef, "repo": headRepo], "base": ["sha": String(repeating: "0", count: 40), "ref": "main", "repo": repoJSON],
+            "head": ["sha": pull.headSHA, "ref": pull.headRef, "repo": headRepo],
+            "base": ["sha": String(repeating: "0", count: 40), "ref": "main", "repo": repoJSON],
             "user": ["login": pull.author], "created_at": Self.timestamp(pull.createdAt), "updated_at": Self.timestamp(pull.updatedAt),
             "merged_at": pull.merged ? Self.timestamp(pull.updatedAt) : NSNull(),
         ]
@@ -328,13 +355,17 @@ extension FakeGitHub {
     }
 
     private static func statusJSON(_ status: CommitStatusRecord) -> Any {
-        ["id": status.id, "state": status.state, "context": status.context, "description": status.description ?? NSNull(),
-         "target_url": status.targetURL ?? NSNull()]
+        [
+            "id": status.id, "state": status.state, "context": status.context, "description": status.description ?? NSNull(),
+            "target_url": status.targetURL ?? NSNull(),
+        ]
     }
 
     private static func deploymentJSON(_ deployment: DeploymentRecord) -> Any {
-        ["id": deployment.id, "sha": deployment.sha, "ref": deployment.sha, "environment": deployment.environment,
-         "transient_environment": deployment.transient, "production_environment": deployment.production]
+        [
+            "id": deployment.id, "sha": deployment.sha, "ref": deployment.sha, "environment": deployment.environment,
+            "transient_environment": deployment.transient, "production_environment": deployment.production,
+        ]
     }
 
     /// One page of `items` with GitHub's `Link` header and an ETag.

@@ -5,7 +5,9 @@ extension FakeKubernetes {
     func handle(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
         var response = route(request)
         requests.append(
-            RecordedRequest(method: request.method, path: request.path, query: request.rawQuery, contentType: request.headers["content-type"], status: response.status))
+            RecordedRequest(
+                method: request.method, path: request.path, query: request.rawQuery, contentType: request.headers["content-type"],
+                status: response.status))
         response.headers.append(("audit-id", UUID().uuidString.lowercased()))
         return response
     }
@@ -13,7 +15,9 @@ extension FakeKubernetes {
     private func route(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
         var delay = 0.0
         var drop = false
-        if let index = faults.firstIndex(where: { $0.times > 0 && request.path.contains($0.pathContains) && ($0.method == nil || $0.method == request.method) }) {
+        if let index = faults.firstIndex(where: {
+            $0.times > 0 && request.path.contains($0.pathContains) && ($0.method == nil || $0.method == request.method)
+        }) {
             faults[index].times -= 1
             let fault = faults[index]
             if faults[index].times <= 0 { faults.remove(at: index) }
@@ -50,7 +54,12 @@ extension FakeKubernetes {
         case ["version"]:
             return Self.json(200, ["major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"])
         case ["api"]:
-            return Self.json(200, ["kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"]]])
+            return Self.json(
+                200,
+                [
+                    "kind": "APIVersions", "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"]],
+                ])
         case ["apis"]:
             var groups: [String: [String]] = [:]
             for type in types where !type.group.isEmpty && !(groups[type.group]?.contains(type.version) ?? false) {
@@ -100,10 +109,15 @@ extension FakeKubernetes {
 
         switch (request.method, name) {
         case ("GET", nil):
-            let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in try LabelSelector(parsing: text) }
+            let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in
+                try LabelSelector(parsing: text)
+            }
             return Self.json(
                 200,
-                .object(try list(type, namespace: namespace, selector: selector, limit: request.query["limit"].flatMap(Int.init), continueToken: request.query["continue"])))
+                .object(
+                    try list(
+                        type, namespace: namespace, selector: selector, limit: request.query["limit"].flatMap(Int.init),
+                        continueToken: request.query["continue"])))
         case ("GET", let name?):
             return Self.json(200, .object(try get(type, namespace: ns, name: name)))
         case ("POST", nil):
@@ -112,10 +126,14 @@ extension FakeKubernetes {
             return Self.json(200, .object(try update(type, namespace: ns, name: name, body: try Self.body(request), statusOnly: statusOnly)))
         case ("PATCH", let name?):
             guard request.headers["content-type"]?.hasPrefix("application/apply-patch+yaml") == true else {
-                throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml")
+                throw KubeStatus(
+                    code: 415, reason: "UnsupportedMediaType",
+                    message: "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml")
             }
             guard let manager = request.query["fieldManager"], !manager.isEmpty else {
-                throw KubeStatus(code: 400, reason: "BadRequest", message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+                throw KubeStatus(
+                    code: 400, reason: "BadRequest",
+                    message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
             }
             let result = try apply(
                 type, namespace: ns, name: name, body: try Self.body(request), manager: manager, force: request.query["force"] == "true",
@@ -131,8 +149,10 @@ extension FakeKubernetes {
             }
             return Self.json(
                 200,
-                ["kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Success",
-                 "details": ["name": .string(name), "kind": .string(type.plural)]])
+                [
+                    "kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Success",
+                    "details": ["name": .string(name), "kind": .string(type.plural)],
+                ])
         default:
             throw KubeStatus(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }
@@ -151,8 +171,11 @@ extension FakeKubernetes {
             resources.append(.object(entry))
             if type.hasStatus {
                 resources.append(
-                    ["name": .string("\(type.plural)/status"), "singularName": "", "namespaced": .bool(type.namespaced), "kind": .string(type.kind),
-                     "verbs": ["get", "patch", "update"]])
+                    [
+                        "name": .string("\(type.plural)/status"), "singularName": "", "namespaced": .bool(type.namespaced),
+                        "kind": .string(type.kind),
+                        "verbs": ["get", "patch", "update"],
+                    ])
             }
         }
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion), "resources": .array(resources)]

@@ -26,7 +26,9 @@ struct KubeStatus: Error {
     }
 
     static func notFound(_ type: FakeKubernetes.ResourceType, _ name: String) -> KubeStatus {
-        KubeStatus(code: 404, reason: "NotFound", message: "\(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\" not found", name: name, group: type.group, kind: type.plural)
+        KubeStatus(
+            code: 404, reason: "NotFound", message: "\(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\" not found", name: name,
+            group: type.group, kind: type.plural)
     }
 }
 
@@ -94,7 +96,8 @@ extension FakeKubernetes {
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         if objects[key] != nil {
             throw KubeStatus(
-                code: 409, reason: "AlreadyExists", message: "\(type.plural) \"\(name)\" already exists", name: name, group: type.group, kind: type.plural)
+                code: 409, reason: "AlreadyExists", message: "\(type.plural) \"\(name)\" already exists", name: name, group: type.group,
+                kind: type.plural)
         }
         try checkNamespace(namespace, type: type)
         var body = body
@@ -112,7 +115,8 @@ extension FakeKubernetes {
         if let sent, sent != current.value(at: "metadata.resourceVersion")?.string {
             throw KubeStatus(
                 code: 409, reason: "Conflict",
-                message: "Operation cannot be fulfilled on \(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+                message:
+                    "Operation cannot be fulfilled on \(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
                 name: name, group: type.group, kind: type.plural)
         }
         var next: ManifestObject
@@ -129,7 +133,9 @@ extension FakeKubernetes {
         if Self.withoutServerFields(next) == Self.withoutServerFields(current) { return current }
         let stored = stamp(next, type: type, previous: current)
         objects[key] = stored
-        if stored.value(at: "metadata.deletionTimestamp") != nil, (stored.value(at: "metadata.finalizers")?.array ?? []).isEmpty, type.kind != "Namespace" {
+        if stored.value(at: "metadata.deletionTimestamp") != nil, (stored.value(at: "metadata.finalizers")?.array ?? []).isEmpty,
+            type.kind != "Namespace"
+        {
             remove(key)
         }
         return stored
@@ -144,13 +150,18 @@ extension FakeKubernetes {
         guard body["apiVersion"]?.string == type.apiVersion, body["kind"]?.string == type.kind else {
             throw KubeStatus(
                 code: 400, reason: "BadRequest",
-                message: "the apiVersion and kind of the body (\(body["apiVersion"]?.string ?? "") \(body["kind"]?.string ?? "")) do not match the URL (\(type.apiVersion) \(type.kind))")
+                message:
+                    "the apiVersion and kind of the body (\(body["apiVersion"]?.string ?? "") \(body["kind"]?.string ?? "")) do not match the URL (\(type.apiVersion) \(type.kind))"
+            )
         }
         guard body.value(at: "metadata.name")?.string == name else {
-            throw KubeStatus(code: 400, reason: "BadRequest", message: "the name of the object (\(body.value(at: "metadata.name")?.string ?? "")) does not match the name on the URL (\(name))")
+            throw KubeStatus(
+                code: 400, reason: "BadRequest",
+                message: "the name of the object (\(body.value(at: "metadata.name")?.string ?? "")) does not match the name on the URL (\(name))")
         }
         if let bodyNamespace = body.value(at: "metadata.namespace")?.string, type.namespaced, bodyNamespace != namespace {
-            throw KubeStatus(code: 400, reason: "BadRequest", message: "the namespace of the provided object does not match the namespace sent on the request")
+            throw KubeStatus(
+                code: 400, reason: "BadRequest", message: "the namespace of the provided object does not match the namespace sent on the request")
         }
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         let appliedKey = statusOnly ? "\(manager)/status" : manager
@@ -175,7 +186,9 @@ extension FakeKubernetes {
         var merged = current
         if statusOnly {
             var status = current["status"]?.object ?? ManifestObject()
-            status = Self.merge(Self.prune(status, old: previous["status"]?.object ?? ManifestObject(), new: body["status"]?.object ?? ManifestObject()), body["status"]?.object ?? ManifestObject())
+            status = Self.merge(
+                Self.prune(status, old: previous["status"]?.object ?? ManifestObject(), new: body["status"]?.object ?? ManifestObject()),
+                body["status"]?.object ?? ManifestObject())
             merged["status"] = .object(status)
         } else {
             var applyBody = body
@@ -201,7 +214,8 @@ extension FakeKubernetes {
         if let preconditionUID, preconditionUID != object.value(at: "metadata.uid")?.string {
             throw KubeStatus(
                 code: 409, reason: "Conflict",
-                message: "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(object.value(at: "metadata.uid")?.string ?? "")",
+                message:
+                    "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(object.value(at: "metadata.uid")?.string ?? "")",
                 name: name, group: type.group, kind: type.plural)
         }
         let finalizers = object.value(at: "metadata.finalizers")?.array ?? []
@@ -265,25 +279,37 @@ extension FakeKubernetes {
             }
             let time = Self.timestamp(now)
             func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> ManifestValue {
-                ["type": .string(type), "status": .string(status), "lastTransitionTime": .string(time), "reason": .string(reason), "message": .string(message)]
+                [
+                    "type": .string(type), "status": .string(status), "lastTransitionTime": .string(time), "reason": .string(reason),
+                    "message": .string(message),
+                ]
             }
             var updated = namespace
             updated.set(
                 .array([
                     condition("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
-                    condition("NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
-                    condition("NamespaceDeletionContentFailure", "False", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
-                    condition("NamespaceContentRemaining", "True", "SomeResourcesRemain",
-                        "Some resources are remaining: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) has \($0.value) resource instances" }.joined(separator: ", ")),
-                    condition("NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
-                        "Some content in the namespace has finalizers remaining: " + finalizers.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value) resource instances" }.joined(separator: ", ")),
+                    condition(
+                        "NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
+                    condition(
+                        "NamespaceDeletionContentFailure", "False", "ContentDeleted",
+                        "All content successfully deleted, may be waiting on finalization"),
+                    condition(
+                        "NamespaceContentRemaining", "True", "SomeResourcesRemain",
+                        "Some resources are remaining: "
+                            + counts.sorted { $0.key < $1.key }.map { "\($0.key) has \($0.value) resource instances" }.joined(separator: ", ")),
+                    condition(
+                        "NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
+                        "Some content in the namespace has finalizers remaining: "
+                            + finalizers.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value) resource instances" }.joined(separator: ", ")),
                 ]), at: "status.conditions")
             if updated != namespace { objects[key] = updated }
         }
     }
 
     /// A list with `limit`/`continue`: items without `apiVersion`/`kind`, as a real server sends.
-    func list(_ type: ResourceType, namespace: String?, selector: LabelSelector?, limit: Int?, continueToken: String?) throws(KubeStatus) -> ManifestObject {
+    func list(_ type: ResourceType, namespace: String?, selector: LabelSelector?, limit: Int?, continueToken: String?) throws(KubeStatus)
+        -> ManifestObject
+    {
         var matching = objects.filter { key, object in
             key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace)
                 && (selector?.matches(object.stringMap(at: "metadata.labels")) ?? true)
@@ -313,7 +339,8 @@ extension FakeKubernetes {
     static func name(of body: ManifestObject, type: ResourceType) throws(KubeStatus) -> String {
         guard let name = body.value(at: "metadata.name")?.string, !name.isEmpty else {
             throw KubeStatus(
-                code: 422, reason: "Invalid", message: "\(type.kind) \"\" is invalid: metadata.name: Required value: name or generateName is required",
+                code: 422, reason: "Invalid",
+                message: "\(type.kind) \"\" is invalid: metadata.name: Required value: name or generateName is required",
                 kind: type.kind, causes: [("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")])
         }
         return name

@@ -31,7 +31,9 @@ public actor FakeKubernetes {
 
         public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
 
-        public init(group: String, version: String, kind: String, plural: String, namespaced: Bool, shortNames: [String] = [], hasStatus: Bool = false) {
+        public init(
+            group: String, version: String, kind: String, plural: String, namespaced: Bool, shortNames: [String] = [], hasStatus: Bool = false
+        ) {
             self.group = group
             self.version = version
             self.kind = kind
@@ -51,18 +53,27 @@ public actor FakeKubernetes {
         .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"]),
         .init(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"], hasStatus: true),
         .init(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true, shortNames: ["limits"]),
-        .init(group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"], hasStatus: true),
+        .init(
+            group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"],
+            hasStatus: true),
         .init(group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"], hasStatus: true),
         .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], hasStatus: true),
         .init(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], hasStatus: true),
         .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatus: true),
         .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], hasStatus: true),
         .init(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"]),
-        .init(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], hasStatus: true),
-        .init(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"], hasStatus: true),
-        .init(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true, shortNames: ["hpa"], hasStatus: true),
+        .init(
+            group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], hasStatus: true),
+        .init(
+            group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"],
+            hasStatus: true),
+        .init(
+            group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
+            shortNames: ["hpa"], hasStatus: true),
         .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
-        .init(group: "sandcastle.dev", version: "v1alpha1", kind: "PreviewEnvironment", plural: "previewenvironments", namespaced: false, shortNames: ["preview"], hasStatus: true),
+        .init(
+            group: "sandcastle.dev", version: "v1alpha1", kind: "PreviewEnvironment", plural: "previewenvironments", namespaced: false,
+            shortNames: ["preview"], hasStatus: true),
     ]
 
     struct Key: Hashable, Comparable {

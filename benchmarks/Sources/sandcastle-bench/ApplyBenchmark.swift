@@ -43,7 +43,9 @@ func runApplyBenchmark(runs: Int) async throws {
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
-    print("apply a 30-object preview (\(configMaps) ConfigMaps, a Deployment, a Service and the baselines), \(runs) previews, fake API server on loopback")
+    print(
+        "apply a 30-object preview (\(configMaps) ConfigMaps, a Deployment, a Service and the baselines), \(runs) previews, fake API server on loopback"
+    )
     print("| apply | median | p99 | API calls per apply | writes per apply |")
     print("|---|---|---|---|---|")
     print(

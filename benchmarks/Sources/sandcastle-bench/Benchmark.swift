@@ -19,4 +19,3 @@ struct Benchmark {
         return samples.sorted()[samples.count / 2]
     }
 }
-

@@ -34,7 +34,8 @@ func runPipelineBenchmarks() throws {
             let observation: PullRequestObservation = closed ? .read(pullRequest(n, state: .closed)) : .listed(pullRequest(n))
             desired.append(
                 DesiredPreview(
-                    key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")))
+                    key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")
+                ))
             if n % 20 != 0 { live.append(ObservedEnvironment(key: key, namespace: "pr-\(n)-shop", sha: sha, contentHash: "same", createdAt: now)) }
         }
         return (DesiredState(previews: desired), .environments(live))
@@ -42,7 +43,8 @@ func runPipelineBenchmarks() throws {
 
     let blogBundle = try BundleFiles.read(
         directory: root + "/examples/blog/deploy/preview",
-        variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog).variables
+        variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog)
+            .variables
     ).manifests()
     let small = planInput(1_000)
     let large = planInput(10_000)
@@ -70,7 +72,8 @@ func runPipelineBenchmarks() throws {
             sink &+= try Renderer().render(context, bundleDirectory: root + "/examples/blog/deploy/preview").objects.count
         },
         Benchmark(name: "render the shop example from disk (kubectl kustomize)", runs: 10, unit: "ms/render", perRun: 1) {
-            let context = RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: 42), sha: sha, settings: shop)
+            let context = RenderContext(
+                key: PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: 42), sha: sha, settings: shop)
             sink &+= try Renderer().render(context, bundleDirectory: root + "/examples/shop/deploy/preview").objects.count
         },
     ]

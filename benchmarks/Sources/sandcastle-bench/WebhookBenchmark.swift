@@ -88,7 +88,9 @@ func runWebhookBenchmark(deliveries: Int) async throws {
     samples.sort()
     print(String(format: "receiver alone (no HTTP): p50 %.1f µs, p99 %.1f µs", percentile(samples, 0.5) * 1e6, percentile(samples, 0.99) * 1e6))
     let outcomes = receiver.outcomes
-    print("outcomes: enqueued \(outcomes[.enqueued] ?? 0), coalesced \(outcomes[.coalesced] ?? 0), other \(outcomes.filter { $0.key != .enqueued && $0.key != .coalesced }.values.reduce(0, +))")
+    print(
+        "outcomes: enqueued \(outcomes[.enqueued] ?? 0), coalesced \(outcomes[.coalesced] ?? 0), other \(outcomes.filter { $0.key != .enqueued && $0.key != .coalesced }.values.reduce(0, +))"
+    )
     queue.close()
     await consumer.value
     try await http.shutdown()
