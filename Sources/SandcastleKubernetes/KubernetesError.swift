@@ -22,7 +22,9 @@ public enum KubernetesError: Error, Sendable, CustomStringConvertible, Equatable
         case .status(let status): status.description
         case .transport(let request, let reason): "\(request): no response: \(reason)"
         case .malformedResponse(let request, let reason): "\(request): unexpected response: \(reason)"
-        case .unknownType(let apiVersion, let kind): "the API server does not serve \(kind) in \(apiVersion)"
+        case .unknownType(let apiVersion, let kind):
+            "the API server does not serve \(kind) in \(apiVersion)"
+                + (kind == "PreviewEnvironment" ? " (install the CRD: kubectl apply -f deploy/crds/)" : "")
         case .notOwned(let object): "\(object) is not managed by this preview; Sandcastle does not modify or delete it"
         case .nameConflict(let namespace): "namespace \(namespace) exists and was not created by Sandcastle (NameConflict); it is left alone"
         case .credentials(let reason): "cluster credentials: \(reason)"
