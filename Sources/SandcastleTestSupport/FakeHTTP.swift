@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOFoundationCompat
+import NIOSSL
 
 /// A request as a fake server sees it.
 struct FakeHTTPRequest: Sendable {
@@ -30,8 +31,10 @@ struct DroppedConnection: Error {}
 
 extension LoopbackHTTPServer {
     /// Serves a fake: each request is turned into a ``FakeHTTPRequest`` and answered by `handle`.
-    static func startFake(_ handle: @escaping @Sendable (FakeHTTPRequest) async -> FakeHTTPResponse) async throws -> LoopbackHTTPServer {
-        try await start { request, _ in
+    static func startFake(
+        tls: TLSConfiguration? = nil, _ handle: @escaping @Sendable (FakeHTTPRequest) async -> FakeHTTPResponse
+    ) async throws -> LoopbackHTTPServer {
+        try await start(tls: tls) { request, _ in
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             headers["host"] = request.head.authority  // HTTP/1.1 `Host` arrives as the authority

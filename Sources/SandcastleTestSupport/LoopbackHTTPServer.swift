@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// An in-process HTTP server on 127.0.0.1 and a free port, for fakes and for the real receiver in
 /// tests. Stopped by ``stop()``.
@@ -9,23 +11,28 @@ public final class LoopbackHTTPServer: Sendable {
     public let port: Int
     private let task: Task<Void, any Error>
 
-    /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let scheme: String
 
-    private init(port: Int, task: Task<Void, any Error>) {
+    /// `http://127.0.0.1:<port>`, or `https://` when serving TLS.
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    private init(port: Int, task: Task<Void, any Error>, scheme: String) {
         self.port = port
         self.task = task
+        self.scheme = scheme
     }
 
     /// Starts serving `respond` and returns once the port is bound.
+    /// Starts serving `respond` (over TLS with `tls`) and returns once the port is bound.
     public static func start(
-        _ respond: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        tls: TLSConfiguration? = nil, _ respond: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
     ) async throws -> LoopbackHTTPServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "loopback")
         logger.logLevel = .critical
         let app = Application(
             responder: CallbackResponder(callback: respond),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
@@ -38,7 +45,7 @@ public final class LoopbackHTTPServer: Sendable {
             task.cancel()
             throw CancellationError()
         }
-        return LoopbackHTTPServer(port: port, task: task)
+        return LoopbackHTTPServer(port: port, task: task, scheme: tls == nil ? "http" : "https")
     }
 
     /// Starts serving `router`.

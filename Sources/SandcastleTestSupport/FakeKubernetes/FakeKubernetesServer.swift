@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import SandcastleCore
 
 /// The fake Kubernetes API server over real HTTP on loopback.
@@ -14,8 +15,21 @@ public final class FakeKubernetesServer: Sendable {
         self.server = server
     }
 
-    public static func start(_ kubernetes: FakeKubernetes = FakeKubernetes()) async throws -> FakeKubernetesServer {
-        let server = try await LoopbackHTTPServer.startFake { await kubernetes.handle($0) }
+    /// Starts the fake; with `certificates` it serves HTTPS and requires a client certificate signed
+    /// by their CA, as an API server configured for client-certificate authentication does.
+    public static func start(_ kubernetes: FakeKubernetes = FakeKubernetes(), certificates: TestCertificates? = nil) async throws
+        -> FakeKubernetesServer
+    {
+        var tls: TLSConfiguration?
+        if let certificates {
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificates.serverCertificatePEM.utf8)).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(certificates.caPEM.utf8)))
+            configuration.certificateVerification = .noHostnameVerification
+            tls = configuration
+        }
+        let server = try await LoopbackHTTPServer.startFake(tls: tls) { await kubernetes.handle($0) }
         return FakeKubernetesServer(kubernetes: kubernetes, server: server)
     }
 
