@@ -23,12 +23,17 @@ public actor LeaderElector {
     public let name: String
     public let timing: Timing
     private let client: KubernetesClient
+    private let clock: any WallClock
     public private(set) var isLeader = false
     /// When this candidate last renewed (or acquired) the lease.
     private var lastRenew: Date?
 
-    public init(client: KubernetesClient, namespace: String, name: String = "sandcastle-controller", identity: String, timing: Timing = Timing()) {
+    public init(
+        client: KubernetesClient, namespace: String, name: String = "sandcastle-controller", identity: String, timing: Timing = Timing(),
+        clock: any WallClock = SystemClock()
+    ) {
         self.client = client
+        self.clock = clock
         self.namespace = namespace
         self.name = name
         self.identity = identity
@@ -49,7 +54,7 @@ public actor LeaderElector {
                 await leading.value
             }
             if Task.isCancelled { break }
-            try? await Task.sleep(for: .seconds(timing.retryPeriod))
+            try? await clock.sleep(until: clock.now.addingTimeInterval(timing.retryPeriod))
         }
         // The campaign was cancelled; release from a task that is not, or the requests would be too.
         await Task { await self.release() }.value
@@ -58,10 +63,10 @@ public actor LeaderElector {
     /// Renews every `retryPeriod` until a renewal has failed for `renewDeadline`, or cancellation.
     private func holdLeadership() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(timing.retryPeriod))
+            try? await clock.sleep(until: clock.now.addingTimeInterval(timing.retryPeriod))
             if Task.isCancelled { return }
             if await tryAcquireOrRenew() { continue }
-            if let lastRenew, Date().timeIntervalSince(lastRenew) < timing.renewDeadline, isLeader { continue }
+            if let lastRenew, clock.now.timeIntervalSince(lastRenew) < timing.renewDeadline, isLeader { continue }
             isLeader = false
             return
         }
@@ -70,7 +75,7 @@ public actor LeaderElector {
     /// One attempt: create the lease, renew it, or take it over when it expired. `true` when this
     /// candidate holds it afterwards.
     public func tryAcquireOrRenew() async -> Bool {
-        let now = Date()
+        let now = clock.now
         let time = Self.microTime(now)
         do {
             guard let lease = try await client.get(ref) else {
@@ -111,7 +116,7 @@ public actor LeaderElector {
         var object = lease
         object.set(.string(""), at: "spec.holderIdentity")
         object.set(.int(1), at: "spec.leaseDurationSeconds")
-        object.set(.string(Self.microTime(Date())), at: "spec.renewTime")
+        object.set(.string(Self.microTime(clock.now)), at: "spec.renewTime")
         _ = try? await client.replace(object)
     }
 
