@@ -38,6 +38,7 @@ struct LeaderElectionTests {
             }
             let runA = Task { await a.run { await lead("a") } }
             #expect(await Self.eventually { await a.isLeader })
+            #expect(await Self.eventually { leaders.withLock { $0 } == ["a"] })
             let runB = Task { await b.run { await lead("b") } }
             // b campaigns for a while (many retry periods) and never leads while a renews.
             #expect(await Self.eventually { await h.fake.requests.filter { $0.path.contains("/leases/") }.count >= 20 })
@@ -50,7 +51,7 @@ struct LeaderElectionTests {
             let afterShutdown = await h.fake.object(Self.leaseRef)
             #expect(afterShutdown?.value(at: "spec.holderIdentity")?.string != "a", "the lease was released, not left to expire")
             #expect(await Self.eventually { await b.isLeader })
-            #expect(leaders.withLock { $0 } == ["a", "b"])
+            #expect(await Self.eventually { leaders.withLock { $0 } == ["a", "b"] })
             #expect(!overlap.withLock { $0 })
             let lease = try #require(await h.fake.object(Self.leaseRef))
             #expect(lease.value(at: "spec.holderIdentity")?.string == "b")
