@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -57,6 +58,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SandcastleDatabase",
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
@@ -104,6 +116,7 @@ let package = Package(
                 "SandcastleDirectorySink",
                 "SandcastleGitHub",
                 "SandcastleKubernetes",
+                "SandcastleDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -114,6 +127,7 @@ let package = Package(
                 "SandcastleCore",
                 "SandcastleServer",
                 "SandcastleKubernetes",
+                "SandcastleDatabase",
                 "SandcastleTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,6 +158,14 @@ let package = Package(
         .testTarget(
             name: "SandcastleKubernetesTests",
             dependencies: ["SandcastleKubernetes", "SandcastleCore", "SandcastleTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleDatabaseTests",
+            dependencies: [
+                "SandcastleDatabase", "SandcastleCore", "SandcastleTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,7 +7,8 @@ import Testing
 
 @Suite("Leader election")
 struct LeaderElectionTests {
-    static let leaseRef = ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")
+    static let leaseRef = ResourceRef(
+        apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")
 
     /// Waits (real time, bounded) until `condition` holds; no fixed sleeps, so a loaded machine only
     /// makes it slower.
@@ -32,7 +33,11 @@ struct LeaderElectionTests {
             let active = LockedValue(0)
             @Sendable func lead(_ name: String) async {
                 leaders.withLock { $0.append(name) }
-                if active.withLock({ $0 += 1; return $0 }) > 1 { overlap.withLock { $0 = true } }
+                if active.withLock({
+                    $0 += 1; return $0
+                }) > 1 {
+                    overlap.withLock { $0 = true }
+                }
                 while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
                 active.withLock { $0 -= 1 }
             }

@@ -102,6 +102,16 @@ enum ConfigValidation {
         (text.hasPrefix("https://") || text.hasPrefix("http://")) && !text.contains(" ") && text.count > 8
     }
 
+    /// `HOST` or `HOST:PORT` (a DNS name or IPv4 address, port 1–65535).
+    static func isHostPort(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let host = parts.first, !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") })
+        else { return false }
+        if parts.count == 2 { return Int(parts[1]).map { (1...65535).contains($0) } ?? false }
+        return true
+    }
+
     static func isEnvironmentName(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, first.isASCIILetter || first == "_" else { return false }
         return text.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" }

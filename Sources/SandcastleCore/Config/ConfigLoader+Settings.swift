@@ -59,10 +59,7 @@ extension ConfigLoader {
         if let v = fields["podSecurity"], let p = reader.choice(v, as: PodSecurityLevel.self) { s.podSecurity = p }
         if let n = fields["bundle"] { readBundle(n, into: &s.bundle, reader: &reader) }
         if let v = fields["images"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
-        if let n = fields["database"], let d = reader.mapping(n, allowed: ["enabled"]), let v = d["enabled"], let b = reader.bool(v) {
-            if b { reader.fail(v, "per-preview databases are not supported by this version yet; expected false") }
-            s.database.enabled = false
-        }
+        if let n = fields["database"] { readDatabase(n, into: &s.database, reader: &reader) }
         if let n = fields["hooks"], let h = reader.mapping(n, allowed: ["seed", "verify"]) {
             if let v = h["seed"] { s.hooks.seed = readHook(v, reader: &reader) }
             if let v = h["verify"] { s.hooks.verify = readHook(v, reader: &reader) }
@@ -75,6 +72,37 @@ extension ConfigLoader {
         }
         ConfigValidation.checkLifetimes(s, fields: fields, reader: &reader)
         return reader.issues.count == before ? s : nil
+    }
+
+    private static func readDatabase(_ node: ConfigNode, into database: inout DatabaseSettings, reader: inout ConfigReader) {
+        guard let d = reader.mapping(node, allowed: ["enabled", "postgres", "seed", "template", "retention", "quota"]) else { return }
+        if let v = d["enabled"], let b = reader.bool(v) { database.enabled = b }
+        if let n = d["postgres"], let p = reader.mapping(n, allowed: ["admin", "host"]) {
+            let admin = p["admin"].flatMap { readSecret($0, reader: &reader) }
+            if p["admin"] == nil {
+                reader.fail(
+                    path: p.path("admin"), line: n.line, "missing; expected {env: NAME} or {file: PATH} holding postgres://USER:PASSWORD@HOST:PORT/DB"
+                )
+            }
+            var host: String?
+            if let v = p["host"], let h = reader.string(v) {
+                if ConfigValidation.isHostPort(h) { host = h } else { reader.fail(v, "'\(h)' is not HOST or HOST:PORT") }
+            }
+            if let admin { database.postgres = PostgresServerSettings(admin: admin, host: host) }
+        }
+        if let v = d["seed"], let path = reader.string(v) {
+            if ConfigValidation.isRelativeInnerPath(path) {
+                database.seed = path
+            } else {
+                reader.fail(v, "'\(path)' must be a relative path inside the repository, without '..'")
+            }
+        }
+        if let v = d["template"], let b = reader.bool(v) { database.template = b }
+        if let v = d["retention"], let r = reader.duration(v) { database.retention = r }
+        if let v = d["quota"], let q = ConfigValidation.quantities(v, reader: &reader) { database.quota = q }
+        if database.enabled, database.postgres == nil, d["postgres"] == nil {
+            reader.fail(path: d.path("postgres"), line: node.line, "missing; a database needs postgres.admin")
+        }
     }
 
     private static func readBundle(_ node: ConfigNode, into bundle: inout BundleSettings, reader: inout ConfigReader) {

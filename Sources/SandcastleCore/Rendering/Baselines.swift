@@ -5,8 +5,10 @@ public enum Baselines {
     public static func objects(for context: RenderContext) -> [Manifest] {
         let s = context.settings
         var out = [namespace(context), serviceAccount(context)]
-        if !s.quota.isEmpty {
-            out.append(object("v1", "ResourceQuota", "sandcastle-quota", context, ["spec": ["hard": .strings(s.quota)]]))
+        // Each enabled database grows the quota by its increments.
+        let quota = s.database.enabled ? Quantity.add(s.database.quota, to: s.quota) : s.quota
+        if !quota.isEmpty {
+            out.append(object("v1", "ResourceQuota", "sandcastle-quota", context, ["spec": ["hard": .strings(quota)]]))
         }
         var limit = ManifestObject([(key: "type", value: "Container")])
         if !s.limitRange.defaultLimit.isEmpty { limit["default"] = .strings(s.limitRange.defaultLimit) }
