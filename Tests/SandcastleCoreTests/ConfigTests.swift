@@ -78,7 +78,7 @@ import Testing
         ("    bundle: { allowedKinds: [Deployment, ClusterRole] }", ["allowedKinds", "cluster-scoped kinds cannot be allowed: ClusterRole"]),
         ("    images: [{ name: ghcr.io/acme/shop, digest: sha256:abc }]", ["images[0].digest", "64 lowercase hex"]),
         ("    images: [{ name: \"ghcr.io/acme/shop:v1\" }]", ["images[0].name", "without tag or digest"]),
-        ("    database: { enabled: true }", ["database.enabled", "not supported"]),
+        ("    database: { enabled: true }", ["database.postgres", "needs postgres.admin"]),
         ("    expiryWarning: 100h", ["expiryWarning", "must be shorter than ttl"]),
         ("    trigger: { labelPermission: none }", ["labelPermission", "anyone"]),
         ("    domain: Preview.Example.COM", ["domain", "lowercase DNS domain"]),
