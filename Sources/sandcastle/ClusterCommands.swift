@@ -15,8 +15,26 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var preview: PreviewOptions
     @OptionGroup var cluster: ClusterOptions
 
+    @Option(help: "The PR's repository checkout, for database.seed (default: --bundle without the configured bundle.path).")
+    var checkout: String?
+
     func run() async throws {
-        let rendered = try preview.render(try options.load(), configPath: options.config)
+        let config = try options.load()
+        var rendered = try preview.render(config, configPath: options.config)
+        let repository = try config.configured(preview.repo, configPath: options.config)
+        if repository.settings.database.enabled {
+            let provisioner = try config.provisioner(for: repository, configPath: options.config)
+            let root = checkout ?? Self.checkout(bundle: preview.bundle, bundlePath: repository.settings.bundle.path)
+            do {
+                let secret = try await provisioner.ensureSecret(
+                    for: rendered.key, names: rendered.names, settings: repository.settings.database, checkout: root)
+                rendered = rendered.adding([secret])
+                print(
+                    "\(rendered.key): database \(rendered.names.databaseIdentifier) ready (credentials in Secret \(DatabaseCredentials.secretName))")
+            } catch {
+                throw InvalidInput("\(rendered.key): database: \(error)")
+            }
+        }
         let client = try cluster.client()
         do {
             let report = try await ClusterSink(client: client).applyPreview(rendered)
@@ -35,6 +53,15 @@ struct ApplyCommand: AsyncParsableCommand {
             throw InvalidInput("\(rendered.key): \(error)")
         }
         try? await client.shutdown()
+    }
+}
+
+extension ApplyCommand {
+    /// The repository root: the bundle directory without its configured path inside the repository.
+    static func checkout(bundle: String, bundlePath: String) -> String {
+        let trimmed = bundle.hasSuffix("/") ? String(bundle.dropLast()) : bundle
+        if trimmed.hasSuffix("/" + bundlePath) { return String(trimmed.dropLast(bundlePath.count + 1)) }
+        return FileManager.default.currentDirectoryPath
     }
 }
 
@@ -75,6 +102,15 @@ struct TeardownCommand: AsyncParsableCommand {
             throw InvalidInput("\(key): \(error)")
         }
         try? await client.shutdown()
+        if report.gone, repository.settings.database.enabled {
+            let provisioner = try config.provisioner(for: repository, configPath: options.config)
+            let name = PreviewNames(key: key, settings: repository.settings).databaseIdentifier
+            do {
+                if try await provisioner.drop(identifier: name) { print("\(key): dropped database and role \(name)") }
+            } catch {
+                throw InvalidInput("\(key): database: \(error)")
+            }
+        }
         guard let namespace = report.namespace else {
             print("\(key): no preview exists; nothing to tear down")
             return

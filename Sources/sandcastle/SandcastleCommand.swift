@@ -9,7 +9,9 @@ struct SandcastleCommand: ParsableCommand {
         abstract: "Pull-request preview environments on Kubernetes.",
         discussion: "Exit codes: 0 success, 1 invalid input (configuration, bundle, payloads), 2 usage.",
         subcommands: [
-            ValidateCommand.self, RenderCommand.self, PlanCommand.self, ApplyCommand.self, TeardownCommand.self, GetCommand.self, GitHubCommand.self,
+            ValidateCommand.self, RenderCommand.self, PlanCommand.self, ApplyCommand.self, TeardownCommand.self, GetCommand.self,
+            DatabaseCommand.self,
+            GitHubCommand.self,
         ]
     )
 }

@@ -61,11 +61,15 @@ struct DatabaseConfigTests {
 
     @Test func anEnabledDatabaseGrowsTheQuota() throws {
         let text = Self.config(
-            "enabled: true\npostgres: {admin: {env: A}}\nquota: {requests.storage: 1Gi, count/secrets: \"1\", requests.cpu: 500m, limits.memory: 256Mi}")
+            "enabled: true\npostgres: {admin: {env: A}}\nquota: {requests.storage: 1Gi, count/secrets: \"1\", requests.cpu: 500m, limits.memory: 256Mi}"
+        )
         let settings = try #require(try ConfigLoader.parse(text, file: "sandcastle.yaml").repositories.first?.settings)
         let preview = try Renderer().assemble([], context: RenderContext(key: Make.key(1), sha: Make.sha, settings: settings))
         let quota = try #require(preview.objects.first { $0.kind == "ResourceQuota" })
-        #expect(quota.object.stringMap(at: "spec.hard") == ["requests.storage": "5Gi", "count/secrets": "11", "requests.cpu": "2000m", "limits.memory": "256Mi"])
+        #expect(
+            quota.object.stringMap(at: "spec.hard") == [
+                "requests.storage": "5Gi", "count/secrets": "11", "requests.cpu": "2000m", "limits.memory": "256Mi",
+            ])
         var disabled = settings
         disabled.database.enabled = false
         let plain = try Renderer().assemble([], context: RenderContext(key: Make.key(1), sha: Make.sha, settings: disabled))

@@ -59,3 +59,10 @@ public struct RenderedPreview: Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension RenderedPreview {
+    /// The preview with `extra` objects (e.g. the database Secret) in apply order, hash recomputed.
+    public func adding(_ extra: [Manifest]) -> RenderedPreview {
+        RenderedPreview(key: key, sha: sha, names: names, objects: objects + extra, unpinnedImages: unpinnedImages)
+    }
+}
