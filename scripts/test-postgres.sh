@@ -4,6 +4,8 @@
 #
 #   eval "$(scripts/test-postgres.sh start)"   # exports SANDCASTLE_TEST_POSTGRES_URL and _DIR
 #   scripts/test-postgres.sh stop "$SANDCASTLE_TEST_POSTGRES_DIR"
+#
+# Tests run with fsync=off (faster, nothing to lose); set POSTGRES_FSYNC=on for benchmarks.
 set -euo pipefail
 
 bin_dir() {
@@ -31,7 +33,7 @@ start)
     as_postgres "$BIN/initdb" -D "$DIR/data" -U postgres --pwfile="$DIR/.pw" --auth-host=scram-sha-256 --auth-local=trust -E UTF8 >"$DIR/initdb.log" 2>&1
     rm -f "$DIR/.pw"
     as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c fsync=off -c max_connections=200" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c fsync=${POSTGRES_FSYNC:-off} -c max_connections=200" start >/dev/null
     echo "export SANDCASTLE_TEST_POSTGRES_URL='postgres://postgres:$PASSWORD@127.0.0.1:$PORT/postgres'"
     echo "export SANDCASTLE_TEST_POSTGRES_DIR='$DIR'"
     ;;

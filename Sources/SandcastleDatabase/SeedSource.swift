@@ -8,6 +8,11 @@ public struct SeedSource: Sendable {
     public struct File: Sendable {
         public var name: String
         public var sql: String
+
+        public init(name: String, sql: String) {
+            self.name = name
+            self.sql = sql
+        }
     }
 
     public var files: [File]
