@@ -243,6 +243,32 @@ public final class KubernetesClient: ClusterClient, Sendable {
         }
     }
 
+    /// Opens a long-lived `GET` (a watch) and returns its body as it arrives; a non-2xx answer
+    /// throws its `Status`. Not retried: a watch is resumed by its caller.
+    func stream(_ path: String, query: [String: String], timeout: TimeInterval) async throws -> HTTPClientResponse.Body {
+        let url = config.server + path + "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "&")
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "sandcastle")
+        if let authorization = try await credentials.authorization() { request.headers.add(name: "Authorization", value: authorization) }
+        counts.withLock { $0["WATCH", default: 0] += 1 }
+        let label = "GET \(path)?watch=true"
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+            throw KubernetesError.transport(request: label, reason: String(describing: error))
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
+            let code = Int(response.status.code)
+            throw KubernetesError.status(
+                KubernetesStatus.decode(data, code: code, request: label)
+                    ?? KubernetesStatus(request: label, code: code, reason: .init("", code: code), message: "", causes: []))
+        }
+        return response.body
+    }
+
     private func backoff(_ attempt: Int) -> TimeInterval {
         min(options.baseBackoff * pow(2, Double(attempt - 1)), options.maxBackoff)
     }

@@ -24,6 +24,8 @@ struct FakeHTTPResponse: Sendable {
     var body = Data()
     var delay: Double = 0
     var dropConnection = false
+    /// A streamed body (a watch): each element is written as it comes; the stream ending ends it.
+    var stream: (@Sendable () -> AsyncStream<Data>)?
 }
 
 /// The connection was dropped on purpose.
@@ -48,6 +50,14 @@ extension LoopbackHTTPServer {
             if answer.delay > 0 { try await Task.sleep(for: .seconds(answer.delay)) }
             var fields = HTTPFields()
             for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) } }
+            if let stream = answer.stream {
+                return Response(
+                    status: .init(code: answer.status), headers: fields,
+                    body: ResponseBody { writer in
+                        for await chunk in stream() { try await writer.write(ByteBuffer(data: chunk)) }
+                        try await writer.finish(nil)
+                    })
+            }
             if answer.dropConnection {
                 let half = ByteBuffer(data: answer.body.prefix(max(1, answer.body.count / 2)))
                 return Response(

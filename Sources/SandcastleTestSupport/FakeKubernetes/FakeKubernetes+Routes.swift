@@ -108,6 +108,13 @@ extension FakeKubernetes {
         let ns = namespace ?? ""
 
         switch (request.method, name) {
+        case ("GET", nil) where request.query["watch"] == "true" || request.query["watch"] == "1":
+            let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in
+                try LabelSelector(parsing: text)
+            }
+            return watch(
+                type, namespace: namespace, selector: selector, from: request.query["resourceVersion"],
+                timeout: request.query["timeoutSeconds"].flatMap(Double.init) ?? 60)
         case ("GET", nil):
             let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in
                 try LabelSelector(parsing: text)
@@ -156,6 +163,66 @@ extension FakeKubernetes {
         default:
             throw KubeStatus(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }
+    }
+
+    /// A watch: for no (or `0`) resourceVersion, `ADDED` for every current object first; then each
+    /// change after it, one JSON line per event, until `timeout`. A resourceVersion older than the
+    /// change log answers an `ERROR` event with `410 Gone`, as a compacted real server does.
+    func watch(_ type: ResourceType, namespace: String?, selector: LabelSelector?, from resourceVersion: String?, timeout: Double) -> FakeHTTPResponse
+    {
+        @Sendable func matches(_ key: Key, _ object: ManifestObject) -> Bool {
+            key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace)
+                && (selector?.matches(object.stringMap(at: "metadata.labels")) ?? true)
+        }
+        @Sendable func line(_ type: String, _ object: ManifestValue) -> Data {
+            Data((ManifestValue.object(["type": .string(type), "object": object]).canonicalJSON + "\n").utf8)
+        }
+        var initial: [Data] = []
+        var start = revision
+        if let resourceVersion, resourceVersion != "0", let from = Int(resourceVersion) {
+            if let oldest = events.first?.revision, from < oldest - 1 {
+                let gone = KubeStatus(code: 410, reason: "Expired", message: "too old resource version: \(from) (\(oldest))")
+                initial.append(line("ERROR", .object(gone.json)))
+                let chunks = initial
+                return FakeHTTPResponse(
+                    status: 200, headers: [("content-type", "application/json")],
+                    stream: {
+                        AsyncStream { c in
+                            chunks.forEach { c.yield($0) }; c.finish()
+                        }
+                    })
+            }
+            start = from
+        } else {
+            initial = objects.filter { matches($0.key, $0.value) }.sorted { $0.key < $1.key }.map { line("ADDED", .object($0.value)) }
+        }
+        let chunks = initial
+        let first = start
+        return FakeHTTPResponse(
+            status: 200, headers: [("content-type", "application/json")],
+            stream: {
+                AsyncStream { continuation in
+                    let task = Task {
+                        for chunk in chunks { continuation.yield(chunk) }
+                        var seen = first
+                        let deadline = Date().addingTimeInterval(timeout)
+                        while Date() < deadline, !Task.isCancelled {
+                            let (next, records) = await self.events(after: seen)
+                            seen = next
+                            for record in records where matches(record.key, record.object) {
+                                continuation.yield(line(record.type, .object(record.object)))
+                            }
+                            try? await Task.sleep(for: .milliseconds(20))
+                        }
+                        continuation.finish()
+                    }
+                    continuation.onTermination = { _ in task.cancel() }
+                }
+            })
+    }
+
+    func events(after revision: Int) -> (Int, [WatchRecord]) {
+        (self.revision, events.filter { $0.revision > revision })
     }
 
     /// The `APIResourceList` the fake serves for `types` of one group-version.

@@ -103,7 +103,7 @@ extension FakeKubernetes {
         var body = body
         if type.namespaced { body.set(.string(namespace), at: "metadata.namespace") }
         let stored = stamp(body, type: type, previous: nil)
-        objects[key] = stored
+        store(key, stored)
         return stored
     }
 
@@ -132,7 +132,7 @@ extension FakeKubernetes {
         }
         if Self.withoutServerFields(next) == Self.withoutServerFields(current) { return current }
         let stored = stamp(next, type: type, previous: current)
-        objects[key] = stored
+        store(key, stored)
         if stored.value(at: "metadata.deletionTimestamp") != nil, (stored.value(at: "metadata.finalizers")?.array ?? []).isEmpty,
             type.kind != "Namespace"
         {
@@ -171,7 +171,7 @@ extension FakeKubernetes {
             var fresh = body
             if type.namespaced { fresh.set(.string(namespace), at: "metadata.namespace") }
             let stored = stamp(fresh, type: type, previous: nil)
-            objects[key] = stored
+            store(key, stored)
             applied[key] = [appliedKey: body]
             return (true, stored)
         }
@@ -202,7 +202,7 @@ extension FakeKubernetes {
         applied[key, default: [:]][appliedKey] = body
         if Self.withoutServerFields(merged) == Self.withoutServerFields(current) { return (false, current) }
         let stored = stamp(merged, type: type, previous: current)
-        objects[key] = stored
+        store(key, stored)
         return (false, stored)
     }
 
@@ -224,7 +224,7 @@ extension FakeKubernetes {
                 object.set(.string(Self.timestamp()), at: "metadata.deletionTimestamp")
                 if type.kind == "Namespace" { object.set("Terminating", at: "status.phase") }
                 object.set(.string(nextRevision()), at: "metadata.resourceVersion")
-                objects[key] = object
+                store(key, object)
                 collectGarbage(ownerUID: object.value(at: "metadata.uid")?.string)
             }
             return object
@@ -235,7 +235,8 @@ extension FakeKubernetes {
 
     /// Removes an object and deletes (in the background) every object it owns.
     func remove(_ key: Key) {
-        guard let object = objects.removeValue(forKey: key) else { return }
+        guard let object = objects[key] else { return }
+        store(key, nil)
         applied[key] = nil
         collectGarbage(ownerUID: object.value(at: "metadata.uid")?.string)
     }
@@ -267,7 +268,7 @@ extension FakeKubernetes {
             }
             let remaining = objects.filter { $0.key.namespace == key.name }
             if remaining.isEmpty {
-                objects[key] = nil
+                store(key, nil)
                 applied[key] = nil
                 continue
             }
@@ -302,8 +303,22 @@ extension FakeKubernetes {
                         "Some content in the namespace has finalizers remaining: "
                             + finalizers.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value) resource instances" }.joined(separator: ", ")),
                 ]), at: "status.conditions")
-            if updated != namespace { objects[key] = updated }
+            if updated != namespace {
+                updated.set(.string(nextRevision()), at: "metadata.resourceVersion")
+                store(key, updated)
+            }
         }
+    }
+
+    /// Stores (or with `nil` removes) an object and records the watch event it makes.
+    func store(_ key: Key, _ object: ManifestObject?) {
+        let previous = objects[key]
+        objects[key] = object
+        var event = object ?? previous ?? ManifestObject()
+        let type = object == nil ? "DELETED" : previous == nil ? "ADDED" : "MODIFIED"
+        if object == nil { event.set(.string(nextRevision()), at: "metadata.resourceVersion") }
+        events.append(WatchRecord(revision: revision, type: type, key: key, object: event))
+        if events.count > 10_000 { events.removeFirst(events.count - 10_000) }
     }
 
     /// A list with `limit`/`continue`: items without `apiVersion`/`kind`, as a real server sends.
@@ -384,8 +399,8 @@ extension FakeKubernetes {
 }
 
 /// A parsed `labelSelector`: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`.
-struct LabelSelector {
-    enum Requirement {
+struct LabelSelector: Sendable {
+    enum Requirement: Sendable {
         case equals(String, String), notEquals(String, String), exists(String), absent(String), isIn(String, Set<String>), notIn(String, Set<String>)
     }
 

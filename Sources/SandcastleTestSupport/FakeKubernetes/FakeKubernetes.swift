@@ -14,7 +14,8 @@ import SandcastleCore
 ///   `managedFields`; lists are replaced atomically (a real server merges lists by key) and
 ///   `managedFields` are not returned;
 /// - no admission (quota, pod security, webhooks), no workload controllers (Deployments never
-///   get Pods), no watch, no `generateName`, no strategic-merge or JSON patches;
+///   get Pods), no `generateName`, no strategic-merge or JSON patches; watches poll the change log
+///   every 20 ms and send no bookmarks;
 /// - the namespace controller and garbage collector run when a request arrives (after
 ///   ``namespaceDeletionDelay``), not in the background;
 /// - continue tokens never expire (a real server answers 410 Gone after compaction).
@@ -96,6 +97,8 @@ public actor FakeKubernetes {
 
     var types: [ResourceType]
     var objects: [Key: ManifestObject] = [:]
+    /// Every change, for watches: the last 10,000.
+    var events: [WatchRecord] = []
     /// Per object and field manager, the configuration it last applied.
     var applied: [Key: [String: ManifestObject]] = [:]
     var revision = 1000
@@ -127,8 +130,8 @@ public actor FakeKubernetes {
         }
         let ref = ResourceRef(object)
         let key = Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)
-        let stored = stamp(object, type: type, previous: nil)
-        objects[key] = stored
+        let stored = stamp(object, type: type, previous: objects[key])
+        store(key, stored)
         return stored
     }
 
@@ -137,8 +140,9 @@ public actor FakeKubernetes {
         guard let key = key(for: ref), var object = objects[key] else { return }
         var metadata = object["metadata"]?.object ?? ManifestObject()
         metadata["finalizers"] = nil
+        metadata["resourceVersion"] = .string(nextRevision())
         object["metadata"] = .object(metadata)
-        objects[key] = object
+        store(key, object)
         if metadata["deletionTimestamp"] != nil { remove(key) }
     }
 
@@ -169,6 +173,14 @@ public actor FakeKubernetes {
         guard let type = type(apiVersion: ref.apiVersion, kind: ref.kind) else { return nil }
         return Key(group: type.group, plural: type.plural, namespace: type.namespaced ? ref.namespace ?? "" : "", name: ref.name)
     }
+}
+
+/// One change, as a watch sends it.
+struct WatchRecord: Sendable {
+    var revision: Int
+    var type: String
+    var key: FakeKubernetes.Key
+    var object: ManifestObject
 }
 
 struct FakeKubernetesError: Error, CustomStringConvertible {
