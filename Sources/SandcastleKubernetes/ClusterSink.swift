@@ -49,7 +49,7 @@ public final class ClusterSink: Sink, Sendable {
             labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
         return objects.compactMap { object in
             guard let key = PreviewEnvironment.key(of: object) else { return nil }
-            let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap { ISO8601DateFormatter().date(from: $0) }
+            let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
             return ObservedEnvironment(
                 key: key, namespace: object.value(at: "spec.namespace")?.string ?? "", sha: object.value(at: "spec.headSHA")?.string ?? "",
                 contentHash: object.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? "",

@@ -56,7 +56,7 @@ final class CredentialSource: Sendable {
         guard let credential = try? ManifestValue.parseJSON(data).object, let token = credential.value(at: "status.token")?.string else {
             throw KubernetesError.credentials("exec plugin '\(plugin.command)' printed no ExecCredential with status.token")
         }
-        let expiry = credential.value(at: "status.expirationTimestamp")?.string.flatMap { ISO8601DateFormatter().date(from: $0) }
+        let expiry = credential.value(at: "status.expirationTimestamp")?.string.flatMap(RFC3339.date)
         return (token, expiry)
     }
 }

@@ -76,14 +76,14 @@ public actor LeaderElector {
     /// candidate holds it afterwards.
     public func tryAcquireOrRenew() async -> Bool {
         let now = clock.now
-        let time = Self.microTime(now)
+        let time = RFC3339.string(now, fractionalSeconds: true)
         do {
             guard let lease = try await client.get(ref) else {
                 _ = try await client.create(leaseObject(holder: identity, acquired: time, renewed: time, transitions: 0, resourceVersion: nil))
                 return won(now)
             }
             let holder = lease.value(at: "spec.holderIdentity")?.string ?? ""
-            let renewed = lease.value(at: "spec.renewTime")?.string.flatMap(Self.parse) ?? .distantPast
+            let renewed = lease.value(at: "spec.renewTime")?.string.flatMap(RFC3339.date) ?? .distantPast
             let duration = TimeInterval(lease.value(at: "spec.leaseDurationSeconds").flatMap { if case .int(let v) = $0 { v } else { nil } } ?? 15)
             if !holder.isEmpty, holder != identity, renewed.addingTimeInterval(duration) > now {
                 isLeader = false
@@ -116,7 +116,7 @@ public actor LeaderElector {
         var object = lease
         object.set(.string(""), at: "spec.holderIdentity")
         object.set(.int(1), at: "spec.leaseDurationSeconds")
-        object.set(.string(Self.microTime(clock.now)), at: "spec.renewTime")
+        object.set(.string(RFC3339.string(clock.now, fractionalSeconds: true)), at: "spec.renewTime")
         _ = try? await client.replace(object)
     }
 
@@ -130,20 +130,5 @@ public actor LeaderElector {
                 "acquireTime": .string(acquired), "renewTime": .string(renewed), "leaseTransitions": .int(transitions),
             ],
         ]
-    }
-
-    /// `MicroTime`: RFC 3339 with microseconds, as Leases carry.
-    static func microTime(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 }

@@ -72,7 +72,7 @@ public enum PreviewEnvironment {
         name: String, phase: String, preview: RenderedPreview?, url: String?, sha: String?, conditions: [Condition],
         inventory: [InventoryItem]?, namespaceConditions: [ManifestValue] = [], now: Date = Date()
     ) -> ManifestObject {
-        let time = timestamp(now)
+        let time = RFC3339.string(now)
         var status: ManifestObject = [
             "phase": .string(phase),
             "conditions": .array(
@@ -110,9 +110,4 @@ public enum PreviewEnvironment {
         return PreviewKey(repository: repository, number: number)
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
 }

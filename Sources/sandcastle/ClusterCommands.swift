@@ -155,7 +155,7 @@ enum PreviewTable {
     static func render(_ objects: [ManifestObject], now: Date) -> String {
         var rows = [["REPO", "PR", "PHASE", "URL", "SHA", "AGE"]]
         for object in objects.sorted(by: { (PreviewEnvironment.key(of: $0) ?? Self.none) < (PreviewEnvironment.key(of: $1) ?? Self.none) }) {
-            let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap { ISO8601DateFormatter().date(from: $0) }
+            let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
             rows.append([
                 object.value(at: "spec.repository")?.string ?? "?",
                 PreviewEnvironment.key(of: object).map { String($0.number) } ?? "?",

@@ -57,7 +57,7 @@ struct DatabaseListCommand: AsyncParsableCommand {
                     database.name, database.key?.repository.description ?? "(unclaimed)", database.key.map { String($0.number) } ?? "-",
                     database.seedHash.map { String($0.prefix(12)) } ?? "-",
                     database.size.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .binary) } ?? "-",
-                    database.createdAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-",
+                    database.createdAt.map { RFC3339.string($0) } ?? "-",
                 ])
             }
         }

@@ -64,11 +64,10 @@ public enum Report: Sendable, Hashable, CustomStringConvertible {
     case pinned(until: Date)
 
     public var description: String {
-        let format = ISO8601DateFormatter()
-        return switch self {
+        switch self {
         case .upToDate(let sha): "up to date at \(sha.prefix(7))"
-        case .expiryWarning(let at): "expires at \(format.string(from: at)) unless there is new activity"
-        case .pinned(let until): "pinned by the preserve label until \(format.string(from: until))"
+        case .expiryWarning(let at): "expires at \(RFC3339.string(at)) unless there is new activity"
+        case .pinned(let until): "pinned by the preserve label until \(RFC3339.string(until))"
         }
     }
 }

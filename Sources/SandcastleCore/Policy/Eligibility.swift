@@ -36,7 +36,7 @@ public enum IneligibleReason: Sendable, Hashable, CustomStringConvertible {
         case .missingLabel(let labels): "it carries none of the labels \(labels.joined(separator: ", "))"
         case .labelAddedWithoutPermission(let user, let has, let needs):
             "the label was added by \(user), who has \(has.rawValue) permission (\(needs.rawValue) is needed)"
-        case .expired(let at): "it expired at \(ISO8601DateFormatter().string(from: at))"
+        case .expired(let at): "it expired at \(RFC3339.string(at))"
         }
     }
 }

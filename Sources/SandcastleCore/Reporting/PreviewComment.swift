@@ -64,7 +64,7 @@ public struct PreviewComment: Sendable, Hashable {
         if let teardown {
             lines.append("### Preview removed")
             lines.append("")
-            lines.append("Torn down at \(Self.timestamp(teardown.at)): \(Self.escape(teardown.reason)).")
+            lines.append("Torn down at \(RFC3339.string(teardown.at)): \(Self.escape(teardown.reason)).")
             lines.append(
                 teardown.confirmedGone
                     ? "Namespace `\(teardown.namespace)` and everything in it are gone."
@@ -81,7 +81,7 @@ public struct PreviewComment: Sendable, Hashable {
             lines.append("**URL:** \(url)")
         }
         lines.append("**Commit:** `\(sha.prefix(12))`")
-        if let expiresAt { lines.append("**Expires:** \(Self.timestamp(expiresAt)) (add the `preserve` label to keep it longer)") }
+        if let expiresAt { lines.append("**Expires:** \(RFC3339.string(expiresAt)) (add the `preserve` label to keep it longer)") }
         if !stages.isEmpty {
             lines.append("")
             lines.append("| Stage | State | Detail |")
@@ -107,11 +107,5 @@ public struct PreviewComment: Sendable, Hashable {
     private static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
             .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
-    private static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

@@ -168,7 +168,7 @@ extension FakeGitHub {
             return Self.json(
                 201,
                 [
-                    "token": token, "expires_at": Self.timestamp(expiresAt), "permissions": installationPermissions[installation] ?? [:],
+                    "token": token, "expires_at": RFC3339.string(expiresAt), "permissions": installationPermissions[installation] ?? [:],
                     "repository_selection": "selected",
                 ])
         case (_, let count, "repos") where count >= 3:
@@ -343,8 +343,8 @@ extension FakeGitHub {
             "labels": pull.labels.map { ["name": $0, "color": "ededed"] },
             "head": ["sha": pull.headSHA, "ref": pull.headRef, "repo": headRepo],
             "base": ["sha": String(repeating: "0", count: 40), "ref": "main", "repo": repoJSON],
-            "user": ["login": pull.author], "created_at": Self.timestamp(pull.createdAt), "updated_at": Self.timestamp(pull.updatedAt),
-            "merged_at": pull.merged ? Self.timestamp(pull.updatedAt) : NSNull(),
+            "user": ["login": pull.author], "created_at": RFC3339.string(pull.createdAt), "updated_at": RFC3339.string(pull.updatedAt),
+            "merged_at": pull.merged ? RFC3339.string(pull.updatedAt) : NSNull(),
         ]
         if single { json["merged"] = pull.merged }
         return json
@@ -414,11 +414,6 @@ extension FakeGitHub {
         return json(422, ["message": "Validation Failed", "errors": [detail], "documentation_url": "https://docs.github.com/rest", "status": "422"])
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
 }
 
 extension FakeGitHub.Identity {

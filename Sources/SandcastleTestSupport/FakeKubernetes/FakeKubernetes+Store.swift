@@ -33,11 +33,6 @@ struct KubeStatus: Error {
 }
 
 extension FakeKubernetes {
-    static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
 
     func nextRevision() -> String {
         revision += 1
@@ -52,7 +47,7 @@ extension FakeKubernetes {
         var metadata = object["metadata"]?.object ?? ManifestObject()
         let old = previous?["metadata"]?.object
         metadata["uid"] = old?["uid"] ?? .string(UUID().uuidString.lowercased())
-        metadata["creationTimestamp"] = old?["creationTimestamp"] ?? .string(Self.timestamp())
+        metadata["creationTimestamp"] = old?["creationTimestamp"] ?? .string(RFC3339.string(Date()))
         if let deletion = old?["deletionTimestamp"] { metadata["deletionTimestamp"] = deletion }
         if type.namespaced == false { metadata["namespace"] = nil }
         metadata["resourceVersion"] = .string(nextRevision())
@@ -221,7 +216,7 @@ extension FakeKubernetes {
         let finalizers = object.value(at: "metadata.finalizers")?.array ?? []
         if type.kind == "Namespace" || !finalizers.isEmpty {
             if object.value(at: "metadata.deletionTimestamp") == nil {
-                object.set(.string(Self.timestamp()), at: "metadata.deletionTimestamp")
+                object.set(.string(RFC3339.string(Date())), at: "metadata.deletionTimestamp")
                 if type.kind == "Namespace" { object.set("Terminating", at: "status.phase") }
                 object.set(.string(nextRevision()), at: "metadata.resourceVersion")
                 store(key, object)
@@ -258,7 +253,7 @@ extension FakeKubernetes {
         let now = Date()
         for (key, namespace) in objects where key.plural == "namespaces" && key.group.isEmpty {
             guard let deleted = namespace.value(at: "metadata.deletionTimestamp")?.string,
-                let since = ISO8601DateFormatter().date(from: deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay
+                let since = RFC3339.date(deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay
             else { continue }
             for (contentKey, content) in objects where contentKey.namespace == key.name && !contentKey.namespace.isEmpty {
                 guard let type = types.first(where: { $0.group == contentKey.group && $0.plural == contentKey.plural }) else { continue }
@@ -278,7 +273,7 @@ extension FakeKubernetes {
                 counts["\(contentKey.plural)\(contentKey.group.isEmpty ? "" : ".\(contentKey.group)")", default: 0] += 1
                 for finalizer in content.value(at: "metadata.finalizers")?.array ?? [] { finalizers[finalizer.string ?? "", default: 0] += 1 }
             }
-            let time = Self.timestamp(now)
+            let time = RFC3339.string(now)
             func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> ManifestValue {
                 [
                     "type": .string(type), "status": .string(status), "lastTransitionTime": .string(time), "reason": .string(reason),
