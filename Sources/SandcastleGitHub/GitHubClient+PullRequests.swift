@@ -47,7 +47,7 @@ extension GitHubClient: PullRequestSource {
         let cacheKey = "\(repository.canonical)/\(user.lowercased())"
         if let cached = await memo.permission(cacheKey, now: clock.now, lifetime: configuration.permissionCacheLifetime) { return cached }
         let (request, response) = try await send(
-            .GET, url(Self.path(repository) + "/collaborators/\(Self.escape(user))/permission"), about: repository)
+            .GET, url(Self.path(repository) + "/collaborators/\(user.percentEncodedComponent)/permission"), about: repository)
         if response.status == 404 { return .none }
         struct Body: Decodable {
             var permission: String

@@ -82,7 +82,7 @@ extension GitHubClient: StatusReporter {
 
     private func findOrCreateDeployment(_ update: DeploymentUpdate, of key: PreviewKey) async throws -> Int {
         let base = Self.path(key.repository) + "/deployments"
-        let environment = Self.query(update.environment)
+        let environment = update.environment.percentEncodedComponent
         let found = try await paginate(
             Deployment.self, url("\(base)?environment=\(environment)&sha=\(update.sha)&per_page=100"), about: key.repository)
         if let existing = found.first(where: { $0.sha == update.sha && $0.environment == update.environment }) { return existing.id }
@@ -122,7 +122,7 @@ extension GitHubClient: StatusReporter {
     }
 
     private func deactivateDeployments(_ update: DeploymentUpdate, of key: PreviewKey) async throws {
-        let environment = Self.query(update.environment)
+        let environment = update.environment.percentEncodedComponent
         let all = try await paginate(
             Deployment.self, url(Self.path(key.repository) + "/deployments?environment=\(environment)&per_page=100"), about: key.repository)
         for deployment in all where deployment.environment == update.environment {
@@ -180,7 +180,4 @@ extension GitHubClient: StatusReporter {
         return login
     }
 
-    static func query(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
-    }
 }

@@ -143,12 +143,9 @@ public final class GitHubClient: Sendable {
     }
 
     static func path(_ repository: RepositoryName) -> String {
-        "/repos/\(escape(repository.owner))/\(escape(repository.name))"
+        "/repos/\(repository.owner.percentEncodedComponent)/\(repository.name.percentEncodedComponent)"
     }
 
-    static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? segment
-    }
 }
 
 /// Page `page` of a listing failed, so the listing as a whole failed.

@@ -243,9 +243,7 @@ public final class ClusterSink: Sink, Sendable {
                 _ = try await client.delete(namespaceRef, propagation: .background, uid: namespace.value(at: "metadata.uid")?.string)
             }
             let deadline = Date().addingTimeInterval(options.teardownTimeout)
-            var last: ManifestObject? = namespace
             while let current = try await client.get(namespaceRef) {
-                last = current
                 if Date() >= deadline {
                     let conditions = Self.namespaceConditions(current)
                     let raw = current.value(at: "status.conditions")?.array ?? []
@@ -265,7 +263,6 @@ public final class ClusterSink: Sink, Sendable {
                 }
                 try await Task.sleep(for: .seconds(options.pollInterval))
             }
-            _ = last
         }
         _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: uid)
         return TeardownReport(namespace: namespaceName, gone: true, conditions: [])

@@ -169,16 +169,12 @@ public final class KubernetesClient: ClusterClient, Sendable {
             throw KubernetesError.malformedResponse(request: "\(ref)", reason: "\(ref.kind) is namespaced; the object names no namespace")
         }
         return Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil) + "/"
-            + Self.escape(ref.name)
+            + ref.name.percentEncodedComponent
     }
 
     static func collectionPath(apiVersion: String, plural: String, namespace: String?) -> String {
         let root = apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)"
-        return root + (namespace.map { "/namespaces/\(escape($0))" } ?? "") + "/" + plural
-    }
-
-    static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+        return root + (namespace.map { "/namespaces/\($0.percentEncodedComponent)" } ?? "") + "/" + plural
     }
 
     private static func object(_ data: Data, request: String, ref: ResourceRef) throws -> ManifestObject {
@@ -196,22 +192,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
         _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil
     ) async throws -> Data {
         let label = "\(method.rawValue) \(path)"
-        var url = config.server + path
-        if !query.isEmpty {
-            url += "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "&")
-        }
         var attempt = 0
         while true {
             attempt += 1
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: "User-Agent", value: "sandcastle")
-            if let authorization = try await credentials.authorization() { request.headers.add(name: "Authorization", value: authorization) }
-            if let body {
-                request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
-                request.body = .bytes(ByteBuffer(data: body))
-            }
+            let request = try await makeRequest(method, path, query: query, body: body, contentType: contentType)
             counts.withLock { $0[method.rawValue, default: 0] += 1 }
             let status: Int
             let data: Data
@@ -229,11 +213,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
                 throw KubernetesError.transport(request: label, reason: String(describing: error))
             }
             if (200..<300).contains(status) { return data }
-            let decoded =
-                KubernetesStatus.decode(data, code: status, request: label)
-                ?? KubernetesStatus(
-                    request: label, code: status, reason: .init("", code: status), message: String(decoding: data.prefix(200), as: UTF8.self),
-                    causes: [])
+            let decoded = KubernetesStatus.failure(data, code: status, request: label)
             if (status == 429 || status >= 500), attempt < options.maxAttempts {
                 let wait = min(retryAfter ?? decoded.retryAfterSeconds.map(TimeInterval.init) ?? backoff(attempt), options.maxBackoff)
                 try await Task.sleep(for: .seconds(wait))
@@ -246,11 +226,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
     /// Opens a long-lived `GET` (a watch) and returns its body as it arrives; a non-2xx answer
     /// throws its `Status`. Not retried: a watch is resumed by its caller.
     func stream(_ path: String, query: [String: String], timeout: TimeInterval) async throws -> HTTPClientResponse.Body {
-        let url = config.server + path + "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "&")
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "sandcastle")
-        if let authorization = try await credentials.authorization() { request.headers.add(name: "Authorization", value: authorization) }
+        let request = try await makeRequest(.GET, path, query: query)
         counts.withLock { $0["WATCH", default: 0] += 1 }
         let label = "GET \(path)?watch=true"
         let response: HTTPClientResponse
@@ -261,12 +237,29 @@ public final class KubernetesClient: ClusterClient, Sendable {
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-            let code = Int(response.status.code)
-            throw KubernetesError.status(
-                KubernetesStatus.decode(data, code: code, request: label)
-                    ?? KubernetesStatus(request: label, code: code, reason: .init("", code: code), message: "", causes: []))
+            throw KubernetesError.status(KubernetesStatus.failure(data, code: Int(response.status.code), request: label))
         }
         return response.body
+    }
+
+    /// A request to `path` with the headers and credentials every call carries.
+    private func makeRequest(
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data? = nil, contentType: String? = nil
+    ) async throws -> HTTPClientRequest {
+        var url = config.server + path
+        if !query.isEmpty {
+            url += "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.percentEncodedComponent)" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "sandcastle")
+        if let authorization = try await credentials.authorization() { request.headers.add(name: "Authorization", value: authorization) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        return request
     }
 
     private func backoff(_ attempt: Int) -> TimeInterval {

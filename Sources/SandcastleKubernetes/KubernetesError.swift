@@ -91,6 +91,14 @@ public struct KubernetesStatus: Sendable, Equatable, CustomStringConvertible {
         return "\(request): HTTP \(code): \(message)" + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
     }
 
+    /// The `Status` of a failed answer, or one made from its code and the start of its body when
+    /// the body is not a `Status`.
+    static func failure(_ body: Data, code: Int, request: String) -> KubernetesStatus {
+        decode(body, code: code, request: request)
+            ?? KubernetesStatus(
+                request: request, code: code, reason: .init("", code: code), message: String(decoding: body.prefix(200), as: UTF8.self), causes: [])
+    }
+
     /// Decodes a `Status` body; `nil` when the body is not one.
     static func decode(_ body: Data, code: Int, request: String) -> KubernetesStatus? {
         struct Body: Decodable {

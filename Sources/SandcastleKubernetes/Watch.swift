@@ -27,10 +27,8 @@ public struct WatchEvent: Sendable, Equatable {
         }
         if type == "ERROR" {
             let code: Int = if case .int(let value) = object["code"] { value } else { 500 }
-            let body = Data(ManifestValue.object(object).canonicalJSON.utf8)
             throw KubernetesError.status(
-                KubernetesStatus.decode(body, code: code, request: request)
-                    ?? KubernetesStatus(request: request, code: code, reason: .other("Watch"), message: "watch error", causes: []))
+                KubernetesStatus.failure(Data(ManifestValue.object(object).canonicalJSON.utf8), code: code, request: request))
         }
         guard let kind = Kind(rawValue: type) else {
             throw KubernetesError.malformedResponse(request: request, reason: "unknown watch event type '\(type)'")

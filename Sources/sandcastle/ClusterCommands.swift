@@ -166,13 +166,7 @@ enum PreviewTable {
             ])
         }
         if rows.count == 1 { return "No previews.\n" }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
-            }
-            .joined()
-        }.joined(separator: "\n") + "\n"
+        return TextTable.render(rows)
     }
 
     private static let none = PreviewKey(repository: RepositoryName(owner: "", name: ""), number: 0)

@@ -61,12 +61,7 @@ struct DatabaseListCommand: AsyncParsableCommand {
                 ])
             }
         }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            print(
-                row.enumerated().map { $1.padding(toLength: widths[$0] + 3, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(
-                    in: .whitespaces))
-        }
+        print(TextTable.render(rows), terminator: "")
     }
 }
 

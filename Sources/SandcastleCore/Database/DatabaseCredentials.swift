@@ -19,10 +19,7 @@ public struct DatabaseCredentials: Sendable, Hashable, CustomStringConvertible {
 
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, percent-encoded.
     public var url: String {
-        func encode(_ text: String) -> String {
-            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-        }
-        return "postgres://\(encode(user)):\(encode(password))@\(host):\(port)/\(encode(database))"
+        "postgres://\(user.percentEncodedComponent):\(password.percentEncodedComponent)@\(host):\(port)/\(database.percentEncodedComponent)"
     }
 
     public var description: String { "\(user)@\(host):\(port)/\(database)" }

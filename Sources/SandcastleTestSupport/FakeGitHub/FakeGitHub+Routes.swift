@@ -378,7 +378,7 @@ extension FakeGitHub {
         func link(_ number: Int, _ rel: String) -> String {
             var query = request.query
             query["page"] = String(number)
-            let text = query.keys.sorted().map { "\($0)=\(query[$0]!.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            let text = query.keys.sorted().map { "\($0)=\(query[$0]!.percentEncodedComponent)" }
             return "<\(base)\(request.path)?\(text.joined(separator: "&"))>; rel=\"\(rel)\""
         }
         var links: [String] = []

@@ -17,28 +17,24 @@ func runDatabaseBenchmark(runs: Int, megabytes: Int) async throws {
     let run = UUID().uuidString.prefix(6).lowercased()
 
     print(String(format: "seed: %.1f MB of SQL (%d files), %d runs each", Double(bytes) / 1_000_000, seed.files.count, runs))
+    /// Seconds to a ready database for one new preview (dropped afterwards).
+    func provision(_ name: String, number: Int, template: Bool) async throws -> Double {
+        let start = ContinuousClock.now
+        _ = try await provisioner.ensure(Make.key(number), identifier: "sc_bench_\(run)_\(name)", seed: seed, template: template)
+        let elapsed = seconds(ContinuousClock.now - start)
+        try await provisioner.drop(identifier: "sc_bench_\(run)_\(name)")
+        return elapsed
+    }
     var direct: [Double] = []
     for index in 0..<runs {
-        let name = "sc_bench_direct_\(run)_\(index)"
-        let start = ContinuousClock.now
-        _ = try await provisioner.ensure(Make.key(900_000 + index), identifier: name, seed: seed, template: false)
-        direct.append(seconds(ContinuousClock.now - start))
-        try await provisioner.drop(identifier: name)
+        direct.append(try await provision("direct_\(index)", number: 900_000 + index, template: false))
         print(String(format: "  direct load %d: %.2f s", index + 1, direct.last!))
     }
-    let buildStart = ContinuousClock.now
-    let first = "sc_bench_clone_\(run)_build"
-    _ = try await provisioner.ensure(Make.key(910_000), identifier: first, seed: seed, template: true)
-    let build = seconds(ContinuousClock.now - buildStart)
-    try await provisioner.drop(identifier: first)
+    let build = try await provision("clone_build", number: 910_000, template: true)
     print(String(format: "  template build (once per seed, includes the first clone): %.2f s", build))
     var cloned: [Double] = []
     for index in 0..<runs {
-        let name = "sc_bench_clone_\(run)_\(index)"
-        let start = ContinuousClock.now
-        _ = try await provisioner.ensure(Make.key(920_000 + index), identifier: name, seed: seed, template: true)
-        cloned.append(seconds(ContinuousClock.now - start))
-        try await provisioner.drop(identifier: name)
+        cloned.append(try await provision("clone_\(index)", number: 920_000 + index, template: true))
         print(String(format: "  template clone %d: %.3f s", index + 1, cloned.last!))
     }
     _ = try await provisioner.dropUnusedTemplates(olderThan: 0, now: Date().addingTimeInterval(60))
