@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -73,9 +76,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SandcastleController",
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SandcastleServer",
             dependencies: [
                 "SandcastleCore",
+                "SandcastleController",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -116,7 +130,16 @@ let package = Package(
                 "SandcastleGitHub",
                 "SandcastleKubernetes",
                 "SandcastleDatabase",
+                "SandcastleController",
+                "SandcastleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -128,8 +151,12 @@ let package = Package(
                 "SandcastleKubernetes",
                 "SandcastleDatabase",
                 "SandcastleTestSupport",
+                "SandcastleController",
+                "SandcastleGitHub",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "benchmarks/Sources/sandcastle-bench",
             swiftSettings: strictSettings
@@ -164,6 +191,18 @@ let package = Package(
             dependencies: [
                 "SandcastleDatabase", "SandcastleCore", "SandcastleTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleControllerTests",
+            dependencies: [
+                "SandcastleController", "SandcastleCore", "SandcastleTestSupport", "SandcastleGitHub", "SandcastleKubernetes",
+                "SandcastleServer", "SandcastleDirectorySink",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

@@ -21,3 +21,5 @@ extension PostgresProvisioner {
         return credentials.secret(for: key, namespace: names.namespace)
     }
 }
+
+extension PostgresProvisioner: DatabaseProvisioning {}

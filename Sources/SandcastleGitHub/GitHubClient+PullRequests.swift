@@ -20,7 +20,9 @@ extension GitHubClient: PullRequestSource {
                 throw GitHubError.incompleteListing(repository: repository.description, page: 0, cause: "PR #\(object.number): \(error)")
             }
         }
-        for index in snapshots.indices { snapshots[index].labelGrant = await labelGrant(for: snapshots[index]) }
+        if configuration.listingsResolveLabelGrants {
+            for index in snapshots.indices { snapshots[index].labelGrant = await labelGrant(for: snapshots[index]) }
+        }
         return snapshots
     }
 

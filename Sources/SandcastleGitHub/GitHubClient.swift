@@ -18,6 +18,10 @@ public struct GitHubClientConfiguration: Sendable {
     public var triggerLabels: [RepositoryName: [String]]
     /// How long a collaborator's permission is trusted before it is read again.
     public var permissionCacheLifetime: TimeInterval
+    /// Whether listings also read who added each trigger label (one events request per labelled PR).
+    /// The controller turns this off: it lists only to notice changes, and decides on per-PR reads,
+    /// which always resolve the grant; a resync then costs one conditional request per repository.
+    public var listingsResolveLabelGrants = true
 
     public init(
         apiURL: String = "https://api.github.com", credential: GitHubCredential, userAgent: String = "sandcastle",

@@ -1,3 +1,4 @@
+import SandcastleCore
 import Foundation
 
 /// A failed Kubernetes API request. `status` cases are decoded from the server's `Status` body.
@@ -123,4 +124,20 @@ public struct KubernetesStatus: Sendable, Equatable, CustomStringConvertible {
             causes: (body.details?.causes ?? []).map { Cause(reason: $0.reason ?? "", message: $0.message ?? "", field: $0.field ?? "") },
             retryAfterSeconds: body.details?.retryAfterSeconds)
     }
+}
+
+extension KubernetesError: ClassifiedError {
+    /// Ownership conflicts need a human; everything else may pass (the client already retried).
+    public var disposition: ErrorDisposition {
+        switch self {
+        case .notOwned, .nameConflict: .stalled
+        case .status(let status) where status.reason == .invalid || status.reason == .forbidden: .stalled
+        default: .transient
+        }
+    }
+}
+
+extension ClusterSinkError: ClassifiedError {
+    /// A namespace still terminating is progress to wait for, not a failure.
+    public var disposition: ErrorDisposition { .waiting }
 }

@@ -2,10 +2,50 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SandcastleController
 import SandcastleCore
 
-/// The HTTP routes of the Sandcastle server: `POST /webhooks/github`, `GET /healthz`, `GET /readyz`.
+/// The HTTP routes of the Sandcastle server: `POST /webhooks/github`, `GET /healthz`, `GET /readyz`,
+/// and with a controller `GET /metrics`, the dashboard at `/` and `GET /api/previews`.
 public enum SandcastleRoutes {
+    /// What the controller shows over HTTP.
+    public struct Views: Sendable {
+        public var book: PreviewBook
+        /// The Prometheus text exposition.
+        public var metrics: @Sendable () -> String
+        public var refreshSeconds: Int
+        public var now: @Sendable () -> Date
+
+        public init(book: PreviewBook, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10, now: @escaping @Sendable () -> Date = { Date() }) {
+            self.book = book
+            self.metrics = metrics
+            self.refreshSeconds = refreshSeconds
+            self.now = now
+        }
+    }
+
+    /// The full router of `sandcastle run`: the webhook, probes, metrics, dashboard and JSON API.
+    public static func router(
+        receiver: WebhookReceiver, views: Views, ready: @escaping @Sendable () async -> Bool = { true }
+    ) -> Router<BasicRequestContext> {
+        let router = router(receiver: receiver, ready: ready)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: views.metrics())))
+        }
+        router.get("/") { _, _ in
+            let page = Dashboard.html(views.book.records, now: views.now(), breaker: views.book.lastBreakerTrip, refreshSeconds: views.refreshSeconds)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        router.get("/api/previews") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Dashboard.json(views.book.records))))
+        }
+        return router
+    }
+
     /// A router serving the webhook receiver and the probes. `ready` answers `/readyz`.
     public static func router(
         receiver: WebhookReceiver, ready: @escaping @Sendable () async -> Bool = { true }

@@ -22,20 +22,31 @@ public final class WebhookReceiver: Sendable {
     /// Larger bodies are refused (GitHub caps payloads at 25 MB; PR events are far smaller).
     public let maxBodyBytes: Int
     private let signature: WebhookSignature
-    private let queue: BoundedKeyQueue
+    private let enqueue: @Sendable (PreviewKey) -> BoundedKeyQueue.Offer
     private let deliveries: DeliveryLog
     private let accepts: @Sendable (RepositoryName) -> Bool
     private let counts = LockedValue([WebhookOutcome: Int]())
+    private let observe: @Sendable (WebhookReply, String?) -> Void
 
     /// - Parameters:
     ///   - secret: the webhook secret deliveries are signed with.
     ///   - accepts: whether a repository is configured; events of others are ignored.
-    public init(
+    public convenience init(
         secret: String, queue: BoundedKeyQueue, deliveries: DeliveryLog = DeliveryLog(), maxBodyBytes: Int = 5 * 1024 * 1024,
         accepts: @escaping @Sendable (RepositoryName) -> Bool = { _ in true }
     ) {
+        self.init(secret: secret, enqueue: { queue.offer($0) }, deliveries: deliveries, maxBodyBytes: maxBodyBytes, accepts: accepts)
+    }
+
+    /// A receiver that hands keys to `enqueue` (the controller's work queue), which must not wait.
+    public init(
+        secret: String, enqueue: @escaping @Sendable (PreviewKey) -> BoundedKeyQueue.Offer, deliveries: DeliveryLog = DeliveryLog(),
+        maxBodyBytes: Int = 5 * 1024 * 1024, accepts: @escaping @Sendable (RepositoryName) -> Bool = { _ in true },
+        observe: @escaping @Sendable (WebhookReply, String?) -> Void = { _, _ in }
+    ) {
         self.signature = WebhookSignature(secret: Data(secret.utf8))
-        self.queue = queue
+        self.enqueue = enqueue
+        self.observe = observe
         self.deliveries = deliveries
         self.maxBodyBytes = maxBodyBytes
         self.accepts = accepts
@@ -44,10 +55,11 @@ public final class WebhookReceiver: Sendable {
     /// Deliveries so far, by outcome.
     public var outcomes: [WebhookOutcome: Int] { counts.withLock { $0 } }
 
-    /// Handles one delivery. `headers` are looked up by lowercased name.
+    /// Handles one delivery and reports it to `observe` (metrics, logs) with its delivery id.
     public func receive(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
         let reply = decide(event: event, deliveryID: deliveryID, signatureHeader: signatureHeader, body: body)
         counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        observe(reply, deliveryID)
         return reply
     }
 
@@ -55,6 +67,7 @@ public final class WebhookReceiver: Sendable {
     public func refuseTooLarge() -> WebhookReply {
         let reply = WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge)
         counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        observe(reply, nil)
         return reply
     }
 
@@ -87,7 +100,7 @@ public final class WebhookReceiver: Sendable {
             guard let key = decoded.previewKey, accepts(key.repository) else {
                 return WebhookReply(status: 202, message: "repository not configured; ignored", outcome: .ignored, key: decoded.previewKey)
             }
-            switch queue.offer(key) {
+            switch enqueue(key) {
             case .enqueued: return WebhookReply(status: 202, message: "queued \(key)", outcome: .enqueued, key: key)
             case .coalesced: return WebhookReply(status: 202, message: "\(key) already queued", outcome: .coalesced, key: key)
             case .full:

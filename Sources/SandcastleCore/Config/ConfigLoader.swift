@@ -40,7 +40,7 @@ public enum ConfigLoader {
     }
 
     private static func read(_ root: ConfigNode, reader: inout ConfigReader) -> SandcastleConfig? {
-        guard let top = reader.mapping(root, allowed: ["apiVersion", "kind", "forge", "sink", "defaults", "repositories"]) else {
+        guard let top = reader.mapping(root, allowed: ["apiVersion", "kind", "forge", "sink", "controller", "defaults", "repositories"]) else {
             return nil
         }
         for (key, expected) in [("apiVersion", SandcastleConfig.apiVersion), ("kind", SandcastleConfig.kind)] {
@@ -51,7 +51,8 @@ public enum ConfigLoader {
             }
         }
         let forge = top["forge"].flatMap { readForge($0, reader: &reader) } ?? .builtin
-        let sink = top["sink"].flatMap { readSink($0, reader: &reader) } ?? SinkConfig(kind: .cluster, path: nil)
+        let sink = top["sink"].flatMap { readSink($0, reader: &reader) } ?? SinkConfig(kind: .cluster, path: nil, isDefault: true)
+        let controller = top["controller"].flatMap { readController($0, reader: &reader) } ?? ControllerSettings()
 
         let emptyDefaults = ConfigNode(value: .mapping([]), path: "defaults", line: nil)
         let defaultsNode = top["defaults"] ?? emptyDefaults
@@ -89,7 +90,7 @@ public enum ConfigLoader {
         }
         ConfigValidation.checkNamespaceCollisions(Array(zip(repositories, repositoryNodes)), reader: &reader)
         guard let defaults else { return nil }
-        return SandcastleConfig(forge: forge, sink: sink, defaults: defaults, repositories: repositories)
+        return SandcastleConfig(forge: forge, sink: sink, controller: controller, defaults: defaults, repositories: repositories)
     }
 
     static let settingsKeys = [

@@ -5,14 +5,19 @@ public struct SandcastleConfig: Sendable {
 
     public var forge: ForgeConfig
     public var sink: SinkConfig
+    public var controller: ControllerSettings
     /// The settings every repository starts from.
     public var defaults: PreviewSettings
     /// Configured repositories, each with `defaults` deep-merged under its own keys.
     public var repositories: [RepositoryConfig]
 
-    public init(forge: ForgeConfig, sink: SinkConfig, defaults: PreviewSettings, repositories: [RepositoryConfig]) {
+    public init(
+        forge: ForgeConfig, sink: SinkConfig, controller: ControllerSettings = ControllerSettings(), defaults: PreviewSettings,
+        repositories: [RepositoryConfig]
+    ) {
         self.forge = forge
         self.sink = sink
+        self.controller = controller
         self.defaults = defaults
         self.repositories = repositories
     }
@@ -63,6 +68,18 @@ public struct SinkConfig: Sendable, Hashable {
     public var kind: Kind
     /// Output directory of the `directory` sink.
     public var path: String?
+    /// `true` when the configuration has no `sink` section: `sandcastle run` then uses the
+    /// cluster if one is configured (kubeconfig or in-cluster) and the directory sink otherwise.
+    public var isDefault: Bool
+
+    /// Where the directory sink writes when no `sink` is configured and no cluster is found.
+    public static let defaultDirectory = "sandcastle-previews"
+
+    public init(kind: Kind, path: String?, isDefault: Bool = false) {
+        self.kind = kind
+        self.path = path
+        self.isDefault = isDefault
+    }
 }
 
 /// Everything that decides how one repository's previews look and live.

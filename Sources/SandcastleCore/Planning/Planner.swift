@@ -11,7 +11,16 @@ import Foundation
 /// - an unchanged content hash is never re-applied; running previews are never evicted by the cap.
 public enum Planner {
     /// Plans one pass. `now` is the only clock.
-    public static func plan(desired: DesiredState, observed: ObservedState, now: Date) -> [Action] {
+    ///
+    /// - Parameters:
+    ///   - scope: the keys this pass decides (a per-PR reconcile passes its own key). Live
+    ///     environments outside it still hold their slots under the cap but are neither torn down
+    ///     nor counted by the breaker; `nil` decides every key.
+    ///   - waiting: PRs known to wait for a slot that are not in `desired`; they keep their place
+    ///     in the queue, so a later PR cannot overtake them.
+    public static func plan(
+        desired: DesiredState, observed: ObservedState, now: Date, scope: Set<PreviewKey>? = nil, waiting: [AdmissionQueue.Candidate] = []
+    ) -> [Action] {
         guard case .environments(let environments) = observed else {
             if case .unavailable(let why) = observed {
                 return desired.previews.map(\.key).sorted().map { .hold($0, .inconclusive("the sink could not be read: \(why)")) }
@@ -28,6 +37,7 @@ public enum Planner {
         var caps: [RepositoryName: Int] = [:]
 
         for key in Set(live.keys).union(wanted.keys).sorted() {
+            if let scope, !scope.contains(key) { continue }
             let environment = live[key]
             guard let preview = wanted[key] else {
                 unconfirmed.append(key)
@@ -82,12 +92,15 @@ public enum Planner {
             for key in unconfirmed { actions[key] = [.hold(key, .awaitingConfirmation)] }
         }
 
+        for other in waiting where wanted[other.key] == nil && live[other.key] == nil {
+            candidates[other.key.repository, default: []].append(other)
+        }
         for (repository, waiting) in candidates {
             let leaving = actions.values.joined().filter { if case .teardown(let k, _) = $0 { k.repository == repository } else { false } }.count
             let running = live.keys.filter { $0.repository == repository }.count - leaving
             let outcome = AdmissionQueue.admit(waiting, running: running, cap: caps[repository] ?? 1)
-            for key in outcome.admitted { actions[key, default: []].insert(.create(key, renders[key]!), at: 0) }
-            for entry in outcome.waiting {
+            for key in outcome.admitted where renders[key] != nil { actions[key, default: []].insert(.create(key, renders[key]!), at: 0) }
+            for entry in outcome.waiting where renders[entry.key] != nil {
                 actions[entry.key, default: []].insert(.hold(entry.key, .queued(position: entry.position, of: outcome.waiting.count)), at: 0)
             }
         }

@@ -29,8 +29,12 @@ public protocol Sink: Sendable {
     func environments() async throws -> [ObservedEnvironment]
     /// Writes `preview`, replacing what the sink held for its key.
     func apply(_ preview: RenderedPreview) async throws
-    /// Removes everything of `key`.
+    /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).
     func teardown(_ key: PreviewKey) async throws
+    /// Hook Jobs of `key` at `sha` (see the default in `HookResult.swift`).
+    func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult]
+    /// Removes owned leftovers no preview claims (see the default in `HookResult.swift`).
+    func reapOrphans() async throws -> [String]
 }
 
 /// One commit status Sandcastle sets.

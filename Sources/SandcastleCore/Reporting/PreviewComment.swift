@@ -41,6 +41,8 @@ public struct PreviewComment: Sendable, Hashable {
     /// 1-based position while the preview waits for a free slot.
     public var queuePosition: Int?
     public var teardown: TeardownReceipt?
+    /// A line shown prominently, e.g. the expiry warning or the preserve pin.
+    public var notice: String?
 
     public init(
         key: PreviewKey, url: String?, sha: String, stages: [Stage] = [], expiresAt: Date? = nil, queuePosition: Int? = nil,
@@ -75,6 +77,10 @@ public struct PreviewComment: Sendable, Hashable {
         }
         lines.append("### Preview environment")
         lines.append("")
+        if let notice {
+            lines.append("> **Note:** \(Self.escape(notice))")
+            lines.append("")
+        }
         if let queuePosition {
             lines.append("Waiting for a free slot: position **\(queuePosition)** in the queue.")
         } else if let url {

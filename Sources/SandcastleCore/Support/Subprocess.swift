@@ -18,8 +18,22 @@ public enum Subprocess {
         }
     }
 
-    /// Runs `executable` (an absolute path) with `arguments`, standard input closed.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
+    /// Runs `executable` off the cooperative thread pool (a blocking wait must not starve it).
+    public static func runDetached(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(executable, arguments, in: directory, environment: environment) })
+            }
+        }
+    }
+
+    /// Runs `executable` (an absolute path) with `arguments`, standard input closed. `environment`
+    /// is added to this process's environment (values passed this way stay out of `ps`).
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let fm = FileManager.default
         let scratch = fm.temporaryDirectory.appendingPathComponent("sandcastle-run-\(UUID().uuidString)")
         try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -34,6 +48,7 @@ public enum Subprocess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import SandcastleCore
+
+/// Everything the controller talks to, as ports: the composition root (`sandcastle run`, the
+/// demo, tests) chooses the adapters.
+public struct ControllerDependencies: Sendable {
+    public var config: SandcastleConfig
+    public var source: any PullRequestSource
+    public var reporter: any StatusReporter
+    public var sink: any Sink
+    public var bundles: any BundleSource
+    /// The database provisioner of each repository with `database.enabled`.
+    public var databases: [RepositoryName: any DatabaseProvisioning]
+    public var renderer: Renderer
+    public var clock: any WallClock
+    public var logger: Logger
+    public var metrics: ControllerMetrics
+    public var book: PreviewBook
+
+    public init(
+        config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,
+        databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook()
+    ) {
+        self.config = config
+        self.source = source
+        self.reporter = reporter
+        self.sink = sink
+        self.bundles = bundles
+        self.databases = databases
+        self.renderer = renderer
+        self.clock = clock
+        self.logger = logger
+        self.metrics = metrics
+        self.book = book
+    }
+}

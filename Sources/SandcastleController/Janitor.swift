@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import SandcastleCore
+
+/// What one janitor pass did.
+public struct JanitorReport: Sendable, Equatable {
+    /// Previews handed to the reconciler: expiring, expired, closed per the last listing, waiting.
+    public var enqueued: [PreviewKey] = []
+    /// Leftovers the sink removed (namespaces whose PreviewEnvironment is gone).
+    public var reaped: [String] = []
+    /// Databases dropped because their PR was confirmed closed.
+    public var droppedDatabases: [String] = []
+    public var errors: [String] = []
+}
+
+/// The janitor: finds what leaked and what is due, and hands each preview to the reconciler, which
+/// decides with a per-PR read (so the janitor itself never tears a preview down on a guess).
+///
+/// - previews whose expiry warning or TTL is due (from the latest listing), and previews of PRs
+///   missing from it: enqueued; the reconciler warns, honours the `preserve` pin up to
+///   `preserve.max`, or tears down after confirming;
+/// - PRs waiting for a slot: enqueued, so each learns its current position;
+/// - namespaces Sandcastle owns whose PreviewEnvironment is gone: removed by the sink;
+/// - databases with no live preview whose PR a per-PR read shows closed: dropped.
+public final class Janitor: Sendable {
+    private let dependencies: ControllerDependencies
+    private let resync: Resync
+    private let enqueue: @Sendable (PreviewKey) -> Void
+
+    public init(dependencies: ControllerDependencies, resync: Resync, enqueue: @escaping @Sendable (PreviewKey) -> Void) {
+        self.dependencies = dependencies
+        self.resync = resync
+        self.enqueue = enqueue
+    }
+
+    @discardableResult
+    public func pass() async -> JanitorReport {
+        let deps = dependencies
+        var report = JanitorReport()
+        let now = deps.clock.now
+        let environments: [ObservedEnvironment]
+        do {
+            environments = try await deps.sink.environments()
+        } catch {
+            report.errors.append("the sink could not be read: \(error)")
+            return report
+        }
+        var due: Set<PreviewKey> = []
+        for environment in environments {
+            guard let repository = deps.config.repository(environment.key.repository) else { continue }
+            guard let pr = resync.lastListed(environment.key) else {
+                due.insert(environment.key)  // not in the latest listing (or never listed): confirm per PR
+                continue
+            }
+            let decision = Policy.evaluate(pr, settings: repository.settings, now: now)
+            if now >= decision.warnFrom || decision.eligibility != .eligible { due.insert(environment.key) }
+        }
+        due.formUnion(deps.book.allWaiting)
+        report.enqueued = due.sorted()
+        for key in report.enqueued { enqueue(key) }
+
+        do {
+            report.reaped = try await deps.sink.reapOrphans()
+        } catch {
+            report.errors.append("reaping orphans: \(error)")
+        }
+        let live = Set(environments.map(\.key))
+        let source = deps.source
+        for (repository, provisioner) in deps.databases.sorted(by: { $0.key.canonical < $1.key.canonical }) {
+            do {
+                let dropped = try await provisioner.reapOrphans(live: live.filter { $0.repository == repository }) { key in
+                    guard key.repository == repository, let pr = try? await source.pullRequest(key) else { return false }
+                    return pr.state == .closed
+                }
+                report.droppedDatabases += dropped
+            } catch {
+                report.errors.append("reaping databases of \(repository): \(error)")
+            }
+        }
+        for line in report.reaped { deps.logger.notice("janitor: reaped \(line)") }
+        for name in report.droppedDatabases { deps.logger.notice("janitor: dropped database \(name) of a closed PR") }
+        for error in report.errors { deps.logger.warning("janitor: \(error)") }
+        return report
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import SandcastleCore
+
+/// What a preview is doing, as the dashboard and metrics show it.
+public enum PreviewPhase: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Eligible; being rendered or applied.
+    case deploying = "Deploying"
+    case ready = "Ready"
+    /// Over the concurrency cap, waiting for a slot.
+    case queued = "Queued"
+    /// The bundle, the database or the apply failed; the PR was told why.
+    case failed = "Failed"
+    /// Being torn down, or stuck Terminating.
+    case tearingDown = "TearingDown"
+    /// Live in the sink but not reconciled yet by this process.
+    case observed = "Observed"
+}
+
+/// One row of the dashboard and of `GET /api/previews`.
+public struct PreviewRecord: Sendable, Hashable, Codable {
+    public var repository: String
+    public var number: Int
+    public var pullRequestURL: String
+    public var phase: PreviewPhase
+    public var url: String?
+    public var sha: String?
+    public var namespace: String?
+    public var createdAt: Date?
+    public var expiresAt: Date?
+    public var queuePosition: Int?
+    public var message: String
+    public var updatedAt: Date
+
+    public var key: PreviewKey? { RepositoryName(parsing: repository).map { PreviewKey(repository: $0, number: number) } }
+}
+
+/// The controller's in-memory view of every preview it knows: the source of the dashboard, the
+/// JSON API and the per-phase gauge. Not authoritative (the sink is); rebuilt by reconciling.
+public final class PreviewBook: Sendable {
+    private struct State {
+        var records: [PreviewKey: PreviewRecord] = [:]
+        var waiting: [PreviewKey: Date] = [:]
+        var lastBreakerTrip: String?
+    }
+
+    private let state = LockedValue(State())
+    /// The web address of PRs: `https://github.com`, or the GitHub Enterprise host.
+    public let webURL: String
+
+    public init(webURL: String = "https://github.com") { self.webURL = webURL }
+
+    /// Every record, by repository and number.
+    public var records: [PreviewRecord] { state.withLock { $0.records.values.sorted { ($0.repository, $0.number) < ($1.repository, $1.number) } } }
+
+    /// Records per phase, every phase present (zero when none).
+    public var countsByPhase: [PreviewPhase: Int] {
+        state.withLock { state in
+            var counts = Dictionary(uniqueKeysWithValues: PreviewPhase.allCases.map { ($0, 0) })
+            for record in state.records.values { counts[record.phase, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    public func record(_ key: PreviewKey) -> PreviewRecord? { state.withLock { $0.records[key] } }
+
+    /// Sets the record of `key`, keeping fields `change` leaves alone.
+    public func update(_ key: PreviewKey, now: Date, _ change: (inout PreviewRecord) -> Void) {
+        state.withLock { state in
+            var record =
+                state.records[key]
+                ?? PreviewRecord(
+                    repository: key.repository.description, number: key.number,
+                    pullRequestURL: "\(webURL)/\(key.repository.owner)/\(key.repository.name)/pull/\(key.number)", phase: .deploying,
+                    message: "", updatedAt: now)
+            change(&record)
+            record.updatedAt = now
+            state.records[key] = record
+        }
+    }
+
+    /// Forgets `key` (after its teardown).
+    public func remove(_ key: PreviewKey) {
+        state.withLock {
+            $0.records[key] = nil
+            $0.waiting[key] = nil
+        }
+    }
+
+    /// Notes that `key` waits for a slot since `since`, or no longer waits.
+    public func setWaiting(_ key: PreviewKey, since: Date?) { state.withLock { $0.waiting[key] = since } }
+
+    /// PRs waiting for a slot in `repository`.
+    public func waiting(in repository: RepositoryName) -> [AdmissionQueue.Candidate] {
+        state.withLock { $0.waiting.filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) } }
+    }
+
+    /// Every waiting PR.
+    public var allWaiting: [PreviewKey] { state.withLock { Array($0.waiting.keys).sorted() } }
+
+    /// The latest mass-deletion breaker trip, shown on the dashboard until a pass completes without one.
+    public var lastBreakerTrip: String? {
+        get { state.withLock { $0.lastBreakerTrip } }
+        set { state.withLock { $0.lastBreakerTrip = newValue } }
+    }
+}

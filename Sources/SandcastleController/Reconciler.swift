@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import SandcastleCore
+
+/// Reconciles one preview: observe (the PR from the forge, environments from the sink) → plan
+/// (the pure core) → execute the steps → report on the PreviewEnvironment (the sink) and on GitHub.
+///
+/// Level-triggered: the outcome depends only on current state, never on which event enqueued the
+/// key or in what order events came. Teardowns happen only after a per-PR read in this reconcile.
+public final class Reconciler: Sendable {
+    public let dependencies: ControllerDependencies
+    /// Called when slots may have freed up in a repository, so waiting PRs get another look.
+    private let wake: @Sendable (RepositoryName) -> Void
+    private let firstEvent = LockedValue([PreviewKey: Date]())
+
+    public init(dependencies: ControllerDependencies, wake: @escaping @Sendable (RepositoryName) -> Void = { _ in }) {
+        self.dependencies = dependencies
+        self.wake = wake
+    }
+
+    /// Notes when an event about `key` arrived, for the event-to-ready metric.
+    public func noteEvent(_ key: PreviewKey, at time: Date) {
+        firstEvent.withLock { if $0[key] == nil { $0[key] = time } }
+    }
+
+    /// Runs one reconcile of `key` and records its duration and result.
+    public func reconcile(_ key: PreviewKey) async -> ReconcileOutcome {
+        let started = ContinuousClock.now
+        var logger = dependencies.logger
+        logger[metadataKey: "repository"] = "\(key.repository)"
+        logger[metadataKey: "pr"] = "\(key.number)"
+        let outcome = await run(key, logger: logger)
+        let seconds = Self.seconds(ContinuousClock.now - started)
+        dependencies.metrics.recordReconcile(seconds: seconds, result: outcome.label)
+        dependencies.metrics.recordPhases(dependencies.book.countsByPhase)
+        switch outcome {
+        case .failed: logger.warning("reconcile failed", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
+        default: logger.info("reconciled", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
+        }
+        return outcome
+    }
+
+    private func run(_ key: PreviewKey, logger: Logger) async -> ReconcileOutcome {
+        let deps = dependencies
+        guard let repository = deps.config.repository(key.repository) else { return .settled("repository not configured") }
+        let settings = repository.settings
+        let observation = await PullRequestObservation.reading { try await deps.source.pullRequest(key) }
+        if case .unavailable(let why) = observation { return .failed("reading the pull request: \(why)") }
+        let environments: [ObservedEnvironment]
+        do {
+            environments = try await deps.sink.environments()
+        } catch {
+            return .failed("reading the sink: \(error)")
+        }
+        let environment = environments.first { $0.key == key }
+        let now = deps.clock.now
+
+        // Render only what may be deployed: an open PR the policy finds eligible.
+        var rendered: RenderStep.Result?
+        if case .read(let pr) = observation, Policy.evaluate(pr, settings: settings, now: now).eligibility == .eligible {
+            do {
+                rendered = try await RenderStep(dependencies: deps).run(pr, settings: settings)
+            } catch {
+                return await settle(failure: error, pr: pr, logger: logger)
+            }
+        }
+        var preview = rendered?.preview
+        var actions = plan(key, observation, preview, environments, settings: settings, now: now)
+        if settings.database.enabled, let rendered, actions.contains(where: Self.deploys) {
+            do {
+                preview = try await DatabaseStep(dependencies: deps).run(rendered, settings: settings)
+            } catch {
+                guard case .read(let pr) = observation else { return .failed(error.description) }
+                return await settle(failure: error, pr: pr, logger: logger)
+            }
+            actions = plan(key, observation, preview, environments, settings: settings, now: now)
+        }
+        logger.debug("planned", metadata: ["actions": "\(actions.map(\.description))"])
+
+        var notice: String?
+        for action in actions {
+            switch action {
+            case .report(_, .expiryWarning(let at)):
+                notice = "This preview expires at \(RFC3339.string(at)) unless there is new activity; add the \(settings.preserve.label) label to keep it."
+            case .report(_, .pinned(let until)):
+                notice = "Pinned by the \(settings.preserve.label) label until \(RFC3339.string(until))."
+            default: break
+            }
+        }
+        for action in actions {
+            switch action {
+            case .create, .update, .report(_, .upToDate):
+                guard case .read(let pr) = observation, let preview else { continue }
+                return await deploy(pr, preview, environment: environment, settings: settings, notice: notice, now: now)
+            case .teardown(_, let reason):
+                return await tearDown(key, environment: environment, reason: reason.description, settings: settings)
+            case .hold(_, .queued(let position, let total)):
+                guard case .read(let pr) = observation else { continue }
+                deps.book.setWaiting(key, since: pr.createdAt)
+                deps.book.update(key, now: now) {
+                    $0.phase = .queued
+                    $0.sha = pr.headSHA
+                    $0.queuePosition = position
+                    $0.message = "waiting for a free slot (\(settings.maxConcurrent) per repository)"
+                }
+                do {
+                    try await ReportStep(dependencies: deps).queued(pr, position: position, of: total)
+                } catch {
+                    return .failed("reporting the queue position: \(error)")
+                }
+                if environments.filter({ $0.key.repository == key.repository }).count < settings.maxConcurrent { wake(key.repository) }
+                return .settled("queued at position \(position) of \(total)")
+            case .hold(_, .inconclusive(let why)), .hold(_, .undetermined(let why)):
+                deps.book.update(key, now: now) { $0.message = why }
+                return .failed(why)
+            case .hold(_, .awaitingConfirmation):
+                return .settled("the pull request could not be read (404); nothing is torn down without proof")
+            case .hold, .halt, .report:
+                continue
+            }
+        }
+        // Nothing to deploy or remove (e.g. a PR without the label): forget any queue place.
+        if deps.book.record(key)?.phase == .queued || environment == nil { deps.book.remove(key) }
+        return .settled("nothing to do")
+    }
+
+    private func plan(
+        _ key: PreviewKey, _ observation: PullRequestObservation, _ preview: RenderedPreview?, _ environments: [ObservedEnvironment],
+        settings: PreviewSettings, now: Date
+    ) -> [Action] {
+        let render = preview.map { RenderSummary(sha: $0.sha, contentHash: $0.contentHash) }
+        let desired = DesiredState(previews: [DesiredPreview(key: key, observation: observation, settings: settings, render: render)])
+        return Planner.plan(
+            desired: desired, observed: .environments(environments), now: now, scope: [key],
+            waiting: dependencies.book.waiting(in: key.repository).filter { $0.key != key })
+    }
+
+    private static func deploys(_ action: Action) -> Bool {
+        switch action {
+        case .create, .update, .report(_, .upToDate): true
+        default: false
+        }
+    }
+
+    // MARK: deploy
+
+    private func deploy(
+        _ pr: PullRequestSnapshot, _ preview: RenderedPreview, environment: ObservedEnvironment?, settings: PreviewSettings, notice: String?,
+        now: Date
+    ) async -> ReconcileOutcome {
+        let deps = dependencies
+        let url = "https://\(preview.names.host)"
+        let report = ReportStep(dependencies: deps)
+        let changed = environment?.contentHash != preview.contentHash
+        deps.book.setWaiting(pr.key, since: nil)
+        if changed {
+            deps.book.update(pr.key, now: now) {
+                $0.phase = .deploying
+                $0.sha = pr.headSHA
+                $0.namespace = preview.names.namespace
+                $0.queuePosition = nil
+                $0.message = "applying \(preview.objects.count) objects"
+            }
+            do {
+                try await report.deploying(pr, url: url)
+            } catch {
+                return .failed("reporting the deployment: \(error)")
+            }
+            do {
+                try await ApplyStep(dependencies: deps).run(preview)
+            } catch {
+                return await settle(step: error, pr: pr)
+            }
+        }
+        let hooks = await HookStep(dependencies: deps).run(pr.key, sha: pr.headSHA, settings: settings)
+        let decision = Policy.evaluate(pr, settings: settings, now: now)
+        do {
+            try await report.ready(pr, url: url, hooks: hooks.stages, expiresAt: decision.expiresAt, notice: notice)
+        } catch {
+            return .failed("reporting readiness: \(error)")
+        }
+        deps.book.update(pr.key, now: now) {
+            $0.phase = .ready
+            $0.url = url
+            $0.sha = pr.headSHA
+            $0.namespace = preview.names.namespace
+            $0.createdAt = environment?.createdAt ?? now
+            $0.expiresAt = decision.expiresAt
+            $0.queuePosition = nil
+            $0.message = notice ?? (changed ? "deployed \(preview.objects.count) objects" : "up to date")
+        }
+        if let since = firstEvent.withLock({ $0.removeValue(forKey: pr.key) }) {
+            deps.metrics.recordEventToReady(seconds: max(0, deps.clock.now.timeIntervalSince(since)))
+        }
+        if hooks.running { return .waiting("hook Jobs are running", after: .seconds(15)) }
+        return .settled(changed ? "applied \(pr.headSHA.prefix(7))" : "up to date at \(pr.headSHA.prefix(7))")
+    }
+
+    // MARK: teardown
+
+    private func tearDown(_ key: PreviewKey, environment: ObservedEnvironment?, reason: String, settings: PreviewSettings) async -> ReconcileOutcome {
+        let deps = dependencies
+        let started = ContinuousClock.now
+        deps.book.update(key, now: deps.clock.now) {
+            $0.phase = .tearingDown
+            $0.message = "tearing down: \(reason)"
+        }
+        do {
+            try await CleanupStep(dependencies: deps).run(key, settings: settings)
+        } catch {
+            deps.book.update(key, now: deps.clock.now) { $0.message = error.message }
+            switch error.disposition {
+            case .waiting: return .waiting(error.message, after: .seconds(30))
+            case .stalled: return .settled("stalled: \(error.message)")
+            case .transient: return .failed(error.message)
+            }
+        }
+        deps.metrics.recordTeardown(seconds: Self.seconds(ContinuousClock.now - started))
+        deps.book.remove(key)
+        wake(key.repository)
+        let namespace = environment?.namespace ?? PreviewNames(key: key, settings: settings).namespace
+        do {
+            try await ReportStep(dependencies: deps).tornDown(key, sha: environment?.sha ?? "", reason: reason, namespace: namespace, at: deps.clock.now)
+        } catch {
+            // The environment is gone; the next reconcile finds nothing to remove, so report now or never:
+            // retry with backoff only for the receipt's sake.
+            return .failed("reporting the teardown: \(error)")
+        }
+        return .settled("torn down: \(reason)")
+    }
+
+    // MARK: failures
+
+    /// A failure a human must fix is reported on the PR and settles; a transient one is retried.
+    private func settle(failure: StepFailure, pr: PullRequestSnapshot, logger: Logger) async -> ReconcileOutcome {
+        switch failure {
+        case .transient(let why):
+            return .failed(why)
+        case .invalid(let why):
+            dependencies.book.update(pr.key, now: dependencies.clock.now) {
+                $0.phase = .failed
+                $0.sha = pr.headSHA
+                $0.message = why
+            }
+            do {
+                try await ReportStep(dependencies: dependencies).failed(pr, message: why)
+            } catch {
+                return .failed("reporting the failure: \(error)")
+            }
+            logger.error("preview failed", metadata: ["reason": "\(why)"])
+            return .settled("failed: \(why)")
+        }
+    }
+
+    private func settle(step: StepOutcome, pr: PullRequestSnapshot) async -> ReconcileOutcome {
+        switch step.disposition {
+        case .waiting: return .waiting(step.message, after: .seconds(10))
+        case .transient: return .failed(step.message)
+        case .stalled:
+            dependencies.book.update(pr.key, now: dependencies.clock.now) {
+                $0.phase = .failed
+                $0.message = step.message
+            }
+            try? await ReportStep(dependencies: dependencies).failed(pr, message: step.message)
+            return .settled("stalled: \(step.message)")
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

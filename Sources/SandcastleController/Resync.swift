@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import SandcastleCore
+
+/// What one resync pass saw and did.
+public struct ResyncReport: Sendable, Equatable {
+    public var listed = 0
+    public var enqueued: [PreviewKey] = []
+    /// Repositories whose listing failed; nothing about them was concluded.
+    public var failedRepositories: [RepositoryName] = []
+    public var breaker: BreakerTrip?
+}
+
+/// The periodic resync: lists every configured repository's open PRs (conditional requests, so an
+/// unchanged listing costs a 304) and enqueues what changed or lost its webhook.
+///
+/// - A PR is enqueued when it is new and wants a preview, changed since the last pass, or its
+///   environment is at another commit or no longer wanted. An unchanged PR costs nothing more.
+/// - An environment whose PR is missing from a *complete* listing is enqueued for a per-PR read,
+///   which alone may justify a teardown. A failed listing concludes nothing for its repository.
+/// - If more environments would be confirmed away than max(3, 20% of live), the breaker trips:
+///   none is enqueued in this pass, and the trip is reported (metric, log, dashboard).
+public final class Resync: Sendable {
+    /// What identifies a change of a PR between listings.
+    struct Fingerprint: Hashable {
+        var sha: String
+        var labels: [String]
+        var draft: Bool
+        var activity: Date
+    }
+
+    private let dependencies: ControllerDependencies
+    private let enqueue: @Sendable (PreviewKey) -> Void
+    private let seen = LockedValue([PreviewKey: Fingerprint]())
+    private let snapshots = LockedValue([PreviewKey: PullRequestSnapshot]())
+
+    public init(dependencies: ControllerDependencies, enqueue: @escaping @Sendable (PreviewKey) -> Void) {
+        self.dependencies = dependencies
+        self.enqueue = enqueue
+    }
+
+    /// The snapshot of `key` from the latest complete listing (used by the janitor for expiry).
+    public func lastListed(_ key: PreviewKey) -> PullRequestSnapshot? { snapshots.withLock { $0[key] } }
+
+    /// Runs one pass.
+    @discardableResult
+    public func pass() async -> ResyncReport {
+        let deps = dependencies
+        var report = ResyncReport()
+        let environments: [ObservedEnvironment]
+        do {
+            environments = try await deps.sink.environments()
+        } catch {
+            deps.logger.warning("resync: the sink could not be read; nothing concluded", metadata: ["error": "\(error)"])
+            report.failedRepositories = deps.config.repositories.map(\.name)
+            return report
+        }
+        let live = Dictionary(environments.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        var toEnqueue: [PreviewKey] = []
+        var unconfirmed: [PreviewKey] = []
+        let listings = await withTaskGroup(of: (RepositoryConfig, Result<[PullRequestSnapshot], any Error>).self) { group in
+            for repository in deps.config.repositories {
+                group.addTask {
+                    do { return (repository, .success(try await deps.source.openPullRequests(in: repository.name))) } catch { return (repository, .failure(error)) }
+                }
+            }
+            var all: [(RepositoryConfig, Result<[PullRequestSnapshot], any Error>)] = []
+            for await item in group { all.append(item) }
+            return all.sorted { $0.0.name.canonical < $1.0.name.canonical }
+        }
+        for (repository, listing) in listings {
+            let pulls: [PullRequestSnapshot]
+            switch listing {
+            case .failure(let error):
+                report.failedRepositories.append(repository.name)
+                deps.metrics.recordResyncFailure()
+                deps.logger.warning(
+                    "resync: listing failed; nothing concluded for this repository",
+                    metadata: ["repository": "\(repository.name)", "error": "\(error)"])
+                continue
+            case .success(let list): pulls = list
+            }
+            report.listed += pulls.count
+            let listedKeys = Set(pulls.map(\.key))
+            let changed: [PreviewKey] = seen.withLock { seen in
+                pulls.compactMap { pr in
+                    let fingerprint = Fingerprint(sha: pr.headSHA, labels: pr.labels.sorted(), draft: pr.draft, activity: pr.lastActivityAt)
+                    let previous = seen.updateValue(fingerprint, forKey: pr.key)
+                    if previous == fingerprint { return nil }
+                    let environment = live[pr.key]
+                    let wants = Self.wants(pr, settings: repository.settings)
+                    if previous != nil { return pr.key }  // changed since the last pass
+                    if wants, environment == nil { return pr.key }
+                    if let environment, environment.sha != pr.headSHA || !wants { return pr.key }
+                    return nil
+                }
+            }
+            snapshots.withLock { snapshots in
+                snapshots = snapshots.filter { $0.key.repository != repository.name }
+                for pr in pulls { snapshots[pr.key] = pr }
+            }
+            toEnqueue += changed
+            unconfirmed += environments.filter { $0.key.repository == repository.name && !listedKeys.contains($0.key) }.map(\.key)
+        }
+        let limit = max(3, environments.count / 5)
+        if unconfirmed.count > limit {
+            let trip = BreakerTrip(unconfirmed: unconfirmed.count, live: environments.count, limit: limit)
+            report.breaker = trip
+            deps.metrics.recordBreakerTrip()
+            deps.book.lastBreakerTrip = "\(RFC3339.string(deps.clock.now)): \(trip.description)"
+            deps.logger.error("resync: mass-deletion breaker tripped", metadata: ["detail": "\(trip)"])
+        } else {
+            toEnqueue += unconfirmed
+            if report.failedRepositories.isEmpty { deps.book.lastBreakerTrip = nil }
+        }
+        for key in toEnqueue.sorted() { enqueue(key) }
+        report.enqueued = toEnqueue.sorted()
+        return report
+    }
+
+    /// A cheap pre-filter from listing data alone: open, not a draft (unless allowed), carrying a
+    /// trigger label (or none is configured). The per-PR reconcile decides for real.
+    static func wants(_ pr: PullRequestSnapshot, settings: PreviewSettings) -> Bool {
+        guard pr.state == .open, !pr.merged, !pr.draft || settings.trigger.allowDrafts else { return false }
+        let triggers = settings.trigger.labels
+        return triggers.isEmpty || pr.labels.contains { label in triggers.contains { $0.caseInsensitiveCompare(label) == .orderedSame } }
+    }
+}

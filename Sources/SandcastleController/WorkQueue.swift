@@ -1,0 +1,150 @@
+import Foundation
+import SandcastleCore
+
+/// The controller's work queue, keyed by preview.
+///
+/// - De-duplicating: a key waits at most once; offering it again while it waits coalesces.
+/// - One reconcile per key at a time: a key handed out is *in flight*; offered again meanwhile, it
+///   is marked dirty and handed out once more after ``done(_:retryAfter:)``, never concurrently.
+/// - Bounded: beyond `capacity` waiting keys, ``offer(_:)`` answers `.full` at once.
+/// - Per-key exponential backoff: a failed key comes back after `base · 2^(failures-1)`, capped;
+///   a success forgets the failures. A new offer (fresh information) does not wait for the backoff.
+public final class WorkQueue: Sendable {
+    /// Backoff settings.
+    public struct Backoff: Sendable {
+        public var base: Duration
+        public var cap: Duration
+        public init(base: Duration = .milliseconds(50), cap: Duration = .seconds(300)) {
+            self.base = base
+            self.cap = cap
+        }
+
+        /// The delay after `failures` consecutive failures (1 → `base`).
+        public func delay(after failures: Int) -> Duration {
+            guard failures > 0 else { return .zero }
+            let factor = 1 << min(failures - 1, 30)
+            let delay = base * factor
+            return delay > cap ? cap : delay
+        }
+    }
+
+    private struct State {
+        var order: [PreviewKey] = []
+        var head = 0
+        var waiting: Set<PreviewKey> = []
+        var inFlight: Set<PreviewKey> = []
+        var dirty: Set<PreviewKey> = []
+        var failures: [PreviewKey: Int] = [:]
+        var takers: [CheckedContinuation<PreviewKey?, Never>] = []
+        var closed = false
+    }
+
+    public let capacity: Int
+    public let backoff: Backoff
+    private let sleep: @Sendable (Duration) async -> Void
+    private let state = LockedValue(State())
+
+    /// `sleep` waits out backoffs (tests pass a manual clock's).
+    public init(
+        capacity: Int, backoff: Backoff = Backoff(),
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) {
+        precondition(capacity > 0, "capacity must be positive")
+        self.capacity = capacity
+        self.backoff = backoff
+        self.sleep = sleep
+    }
+
+    /// Keys waiting to be handed out.
+    public var depth: Int { state.withLock { $0.waiting.count } }
+    /// Keys being reconciled now.
+    public var inFlight: Int { state.withLock { $0.inFlight.count } }
+    /// Consecutive failures of `key`.
+    public func failures(of key: PreviewKey) -> Int { state.withLock { $0.failures[key] ?? 0 } }
+
+    /// Offers `key` without waiting.
+    @discardableResult
+    public func offer(_ key: PreviewKey) -> BoundedKeyQueue.Offer {
+        let (offer, taker): (BoundedKeyQueue.Offer, CheckedContinuation<PreviewKey?, Never>?) = state.withLock { state in
+            if state.closed { return (.full, nil) }
+            if state.waiting.contains(key) { return (.coalesced, nil) }
+            if state.inFlight.contains(key) {
+                state.dirty.insert(key)
+                return (.coalesced, nil)
+            }
+            if state.waiting.count >= capacity { return (.full, nil) }
+            if !state.takers.isEmpty {
+                state.inFlight.insert(key)
+                return (.enqueued, state.takers.removeFirst())
+            }
+            state.waiting.insert(key)
+            state.order.append(key)
+            return (.enqueued, nil)
+        }
+        taker?.resume(returning: key)
+        return offer
+    }
+
+    /// The oldest waiting key, now in flight; suspends while none waits. `nil` once closed.
+    public func next() async -> PreviewKey? {
+        await withCheckedContinuation { continuation in
+            let immediate: PreviewKey?? = state.withLock { state in
+                if state.closed { return .some(nil) }
+                if let key = Self.pop(&state) {
+                    state.inFlight.insert(key)
+                    return .some(key)
+                }
+                state.takers.append(continuation)
+                return .none
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    /// Ends the reconcile of `key`. `failed` schedules it again after its backoff; `retryAfter`
+    /// (a wait the reconciler asked for, e.g. for a Job) schedules it after that, without counting
+    /// a failure. A key offered while in flight is queued again at once.
+    public func done(_ key: PreviewKey, failed: Bool = false, retryAfter: Duration? = nil) {
+        let (requeueNow, delay): (Bool, Duration?) = state.withLock { state in
+            state.inFlight.remove(key)
+            let dirty = state.dirty.remove(key) != nil
+            if failed {
+                let count = (state.failures[key] ?? 0) + 1
+                state.failures[key] = count
+                return (dirty, backoff.delay(after: count))
+            }
+            state.failures[key] = nil
+            return (dirty, retryAfter)
+        }
+        if requeueNow {
+            offer(key)
+        } else if let delay {
+            Task {
+                await sleep(delay)
+                offer(key)
+            }
+        }
+    }
+
+    /// Stops handing out keys and wakes every waiting worker with `nil`.
+    public func close() {
+        let takers = state.withLock { state in
+            state.closed = true
+            defer { state.takers = [] }
+            return state.takers
+        }
+        for taker in takers { taker.resume(returning: nil) }
+    }
+
+    private static func pop(_ state: inout State) -> PreviewKey? {
+        guard state.head < state.order.count else { return nil }
+        let key = state.order[state.head]
+        state.head += 1
+        if state.head > 1024, state.head * 2 > state.order.count {
+            state.order.removeFirst(state.head)
+            state.head = 0
+        }
+        state.waiting.remove(key)
+        return key
+    }
+}

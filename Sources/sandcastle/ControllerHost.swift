@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import SandcastleController
+import SandcastleCore
+import SandcastleServer
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root of the controller: the HTTP server (webhook, probes, metrics, dashboard,
+/// JSON API) and the controller loop in one `ServiceGroup` that shuts down gracefully on SIGTERM
+/// and SIGINT. `sandcastle run` and `sandcastle demo` both build it; only the adapters differ.
+struct ControllerHost {
+    let controller: Controller
+    let book: PreviewBook
+    let application: any ApplicationProtocol
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// The adapters and settings the host is built from.
+    struct Parts {
+        var config: SandcastleConfig
+        var source: any PullRequestSource
+        var reporter: any StatusReporter
+        var sink: any Sink
+        var bundles: any BundleSource
+        var databases: [RepositoryName: any DatabaseProvisioning] = [:]
+        var webhookSecret: String
+        var leadership: Controller.Leadership = { body in await body() }
+        var logger: Logger
+        var webURL = "https://github.com"
+        /// Called with the bound port once the server listens.
+        var onListening: @Sendable (Int) async -> Void = { _ in }
+        /// Polled for GitHub request totals and the remaining rate limit (for metrics).
+        var forgeStats: (@Sendable () async -> (requests: Int, remaining: Int?))?
+    }
+
+    init(_ parts: Parts) {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let book = PreviewBook(webURL: parts.webURL)
+        let dependencies = ControllerDependencies(
+            config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
+            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book)
+        let controller = Controller(dependencies: dependencies, leadership: parts.leadership)
+        let logger = parts.logger
+        let accepts: @Sendable (RepositoryName) -> Bool = { [config = parts.config] in config.repository($0) != nil }
+        let receiver = WebhookReceiver(
+            secret: parts.webhookSecret, enqueue: { controller.enqueue($0) }, accepts: accepts,
+            observe: { reply, delivery in
+                metrics.recordWebhook(outcome: reply.outcome.rawValue)
+                var fields: Logger.Metadata = ["outcome": "\(reply.outcome.rawValue)", "status": "\(reply.status)"]
+                if let delivery { fields["delivery"] = "\(delivery)" }
+                if let key = reply.key {
+                    fields["repository"] = "\(key.repository)"
+                    fields["pr"] = "\(key.number)"
+                }
+                logger.info("webhook", metadata: fields)
+            })
+        let forgeStats = parts.forgeStats
+        let views = SandcastleRoutes.Views(
+            book: book,
+            metrics: {
+                metrics.recordQueueDepth(controller.queue.depth)
+                metrics.recordPhases(book.countsByPhase)
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                return String(decoding: buffer, as: UTF8.self)
+            })
+        let router = SandcastleRoutes.router(receiver: receiver, views: views)
+        let (host, port) = parts.config.controller.listenAddress
+        let onListening = parts.onListening
+        self.application = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sandcastle"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+        self.controller = controller
+        self.book = book
+        self.registry = registry
+        self.logger = logger
+        if let forgeStats {
+            Task { [weak controller] in
+                while controller != nil {
+                    let stats = await forgeStats()
+                    metrics.recordGitHub(requestsSent: stats.requests, remaining: stats.remaining)
+                    try? await Task.sleep(for: .seconds(15))
+                }
+            }
+        }
+    }
+
+    /// The service group; `run()` it until SIGTERM or SIGINT (or `triggerGracefulShutdown()`).
+    func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        ServiceGroup(
+            configuration: .init(
+                services: [.init(service: application), .init(service: controller)], gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    func run() async throws { try await serviceGroup().run() }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SandcastleController
+import SandcastleCore
+import SandcastleDatabase
+import SandcastleDirectorySink
+import SandcastleGitHub
+import SandcastleKubernetes
+
+/// `sandcastle run`: the controller, the webhook receiver and the dashboard in one process.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the controller: webhook receiver, reconcile loop, resync, janitor, metrics and dashboard.",
+        discussion: """
+            Needs forge.github credentials and webhookSecret. With a cluster (kubeconfig or in-cluster) previews are applied \
+            to it and replicas elect a leader through a Lease; with 'sink: {kind: directory}', or with no sink configured and \
+            no cluster found, manifests are written under a directory instead. Stops gracefully on SIGTERM or SIGINT.
+            """
+    )
+
+    @OptionGroup var options: ConfigOption
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "Namespace of the leader-election Lease (default: $POD_NAMESPACE, else sandcastle-system).")
+    var leaseNamespace: String?
+
+    func run() async throws {
+        let config = try options.load()
+        let settings = config.controller
+        let format = settings.logFormat
+        LoggingSystem.bootstrap { StructuredLogHandler(label: $0, format: format) }
+        let logger = Logger(label: "sandcastle")
+
+        guard let secretReference = config.forge.webhookSecret else {
+            throw InvalidInput("\(options.config): forge.github.webhookSecret is required by 'run'; expected {env: NAME} or {file: PATH}")
+        }
+        let secret: String
+        do {
+            secret = try secretReference.resolve()
+        } catch {
+            throw InvalidInput("\(options.config): forge.github.webhookSecret: \(error.description)")
+        }
+        guard var githubConfiguration = try GitHubClientConfiguration.from(config) else {
+            throw InvalidInput("\(options.config): forge.github needs 'token' or 'app' for 'run'")
+        }
+        githubConfiguration.listingsResolveLabelGrants = false
+        let github = try GitHubClient(configuration: githubConfiguration)
+        let bundles = try GitCheckouts(
+            root: settings.workDirectory + "/checkouts",
+            remote: .init(url: { github.cloneURL(for: $0) }, token: { try await github.gitToken(for: $0) }))
+
+        var databases: [RepositoryName: any DatabaseProvisioning] = [:]
+        for repository in config.repositories where repository.settings.database.enabled {
+            databases[repository.name] = try config.provisioner(for: repository, configPath: options.config)
+        }
+
+        let (sink, kubernetes) = try makeSink(config, logger: logger)
+        var leadership: Controller.Leadership = { body in await body() }
+        if let kubernetes {
+            let namespace = leaseNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "sandcastle-system"
+            let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
+            let elector = LeaderElector(client: kubernetes, namespace: namespace, identity: identity)
+            leadership = { body in await elector.run(lead: body) }
+        }
+        let host = ControllerHost(
+            .init(
+                config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
+                leadership: leadership, logger: logger,
+                webURL: github.cloneURL(for: RepositoryName(parsing: "o/r")!).replacingOccurrences(of: "/o/r.git", with: ""),
+                onListening: { port in logger.notice("listening", metadata: ["address": "\(settings.listenAddress.host):\(port)"]) },
+                forgeStats: {
+                    let budgets = await github.rateLimitBudgets()
+                    return (await github.requestsSent(), budgets.compactMap(\.remaining).min())
+                }))
+        try await host.run()
+        try? await github.shutdown()
+        try? await kubernetes?.shutdown()
+    }
+
+    /// The sink: the cluster when configured (or found, with no `sink` section), else the directory sink.
+    private func makeSink(_ config: SandcastleConfig, logger: Logger) throws -> (any Sink, KubernetesClient?) {
+        if config.sink.kind == .directory {
+            return (DirectorySink(root: config.sink.path ?? SinkConfig.defaultDirectory), nil)
+        }
+        do {
+            let client = try cluster.client()
+            return (ClusterSink(client: client), client)
+        } catch {
+            guard config.sink.isDefault else { throw error }
+            logger.notice(
+                "no cluster configured; writing previews with the directory sink",
+                metadata: ["directory": "\(SinkConfig.defaultDirectory)", "reason": "\(error)"])
+            return (DirectorySink(root: SinkConfig.defaultDirectory), nil)
+        }
+    }
+}
