@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SandcastleCore
 
@@ -103,14 +104,24 @@ public final class ClusterSink: Sink, Sendable {
         do {
             var applied = 0
             var items: [PreviewEnvironment.InventoryItem] = []
+            // Objects whose content is what the inventory recorded as applied are not written again.
+            let recorded = Dictionary(
+                (existing.map(PreviewEnvironment.inventory(of:)) ?? []).map { ($0, $0.hash) }, uniquingKeysWith: { first, _ in first })
             let tiers = Dictionary(grouping: preview.objects) { RenderedPreview.tier(of: $0.kind) }.sorted { $0.key < $1.key }
             for (_, objects) in tiers {
-                let prepared = objects.map { Self.owned($0.object, uid: uid, environment: name) }
-                try await applyConcurrently(prepared)
-                applied += prepared.count
-                items += objects.filter { $0.kind != "Namespace" }.map {
-                    PreviewEnvironment.InventoryItem(apiVersion: $0.apiVersion, kind: $0.kind, name: $0.name)
+                var changed: [ManifestObject] = []
+                for object in objects {
+                    let owned = Self.owned(object.object, uid: uid, environment: name)
+                    let hash = Self.contentHash(owned)
+                    if object.kind != "Namespace" {
+                        let item = PreviewEnvironment.InventoryItem(apiVersion: object.apiVersion, kind: object.kind, name: object.name, hash: hash)
+                        items.append(item)
+                        if let previous = recorded[item], previous == hash { continue }
+                    }
+                    changed.append(owned)
                 }
+                try await applyConcurrently(changed)
+                applied += changed.count
             }
             let (pruned, skipped) = try await prune(
                 previous: existing.map(PreviewEnvironment.inventory(of:)) ?? [], current: Set(items), namespace: name, uid: uid)
@@ -153,7 +164,13 @@ public final class ClusterSink: Sink, Sendable {
         return object
     }
 
+    /// SHA-256 prefix of an object's canonical JSON, as recorded in the inventory.
+    static func contentHash(_ object: ManifestObject) -> String {
+        SHA256.hash(data: Data(Manifest(object: object, source: "").canonicalJSON.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
     private func applyConcurrently(_ objects: [ManifestObject]) async throws {
+        guard !objects.isEmpty else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             for _ in 0..<min(options.parallelism, objects.count) {
@@ -212,7 +229,9 @@ public final class ClusterSink: Sink, Sendable {
                     .init(type: "Ready", status: false, reason: reason, message: message),
                     .init(type: "Reconciling", status: false, reason: reason, message: ""),
                     .init(type: "Stalled", status: true, reason: reason, message: message),
-                ], inventory: nil))
+                    // Server-side apply drops fields this manager stops sending: keep the inventory, so
+                    // the next successful apply still prunes what the last good one applied.
+                ], inventory: PreviewEnvironment.inventory(of: environment)))
     }
 
     // MARK: teardown

@@ -31,22 +31,36 @@ public enum PreviewEnvironment {
         ]
     }
 
-    /// One object Sandcastle applied, as recorded in `status.inventory`.
+    /// One object Sandcastle applied, as recorded in `status.inventory`. Identity (equality,
+    /// hashing, order) is the type and name; `hash` records the content as applied.
     public struct InventoryItem: Sendable, Hashable, Comparable {
         public var apiVersion: String
         public var kind: String
         public var name: String
+        /// SHA-256 prefix of the object's canonical JSON as applied; `nil` in older records.
+        public var hash: String?
 
-        public init(apiVersion: String, kind: String, name: String) {
+        public init(apiVersion: String, kind: String, name: String, hash: String? = nil) {
             self.apiVersion = apiVersion
             self.kind = kind
             self.name = name
+            self.hash = hash
+        }
+
+        public static func == (a: Self, b: Self) -> Bool { (a.apiVersion, a.kind, a.name) == (b.apiVersion, b.kind, b.name) }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(apiVersion)
+            hasher.combine(kind)
+            hasher.combine(name)
         }
 
         public var group: String { apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "" }
 
         var value: ManifestValue {
-            ["group": .string(group), "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
+            var item: ManifestObject = ["group": .string(group), "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
+            if let hash { item["hash"] = .string(hash) }
+            return .object(item)
         }
 
         public static func < (a: Self, b: Self) -> Bool { (a.apiVersion, a.kind, a.name) < (b.apiVersion, b.kind, b.name) }
@@ -98,7 +112,7 @@ public enum PreviewEnvironment {
             guard let item = value.object, let apiVersion = item["apiVersion"]?.string, let kind = item["kind"]?.string,
                 let name = item["name"]?.string
             else { return nil }
-            return InventoryItem(apiVersion: apiVersion, kind: kind, name: name)
+            return InventoryItem(apiVersion: apiVersion, kind: kind, name: name, hash: item["hash"]?.string)
         }
     }
 

@@ -145,6 +145,9 @@ public actor FakeGitHub {
     /// Injects a fault into the next matching request(s).
     public func inject(_ fault: FakeGitHubFault) { faults.append(fault) }
 
+    /// Ends every injected fault (the outage is over).
+    public func clearFaults() { faults = [] }
+
     /// Sets the remaining primary budget of a credential (`token:<login>` or `installation/<id>`).
     public func setRateLimit(_ credential: String, remaining: Int, resetIn: TimeInterval) {
         buckets[credential] = RateBucket(remaining: remaining, resetAt: clock.now.addingTimeInterval(resetIn))
