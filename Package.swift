@@ -210,7 +210,8 @@ let package = Package(
         .testTarget(
             name: "SandcastleServerTests",
             dependencies: [
-                "SandcastleServer", "SandcastleCore", "SandcastleTestSupport",
+                "SandcastleServer", "SandcastleCore", "SandcastleTestSupport", "SandcastleController",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
