@@ -164,7 +164,8 @@ public final class Reconciler: Sendable {
             do {
                 try await report.deploying(pr, url: url)
             } catch {
-                return .failed("reporting the deployment: \(error)")
+                // Progress reports are best effort: GitHub failing must not hold the environment back.
+                deps.logger.warning("reporting progress failed; applying anyway", metadata: ["error": "\(error)"])
             }
             do {
                 try await ApplyStep(dependencies: deps).run(preview)

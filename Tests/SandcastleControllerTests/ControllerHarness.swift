@@ -197,7 +197,7 @@ final class ControllerHarness: Sendable {
         let dependencies = ControllerDependencies(
             config: config, source: gitHubClient, reporter: gitHubClient, sink: ClusterSink(client: kubeClient, options: sinkOptions),
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
-            logger: Logger(label: "e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)), book: book)
+            logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)), book: book)
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {
             if await fakeKube.object(ResourceRef(apiVersion: "v1", kind: "Namespace", name: "sandcastle-system")) == nil {
@@ -216,7 +216,7 @@ final class ControllerHarness: Sendable {
         let port = LockedValue(0)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } })
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: Self.quietLogger("e2e.http"))
         let server = Task { try await app.runService() }
         let loop = Task { try await controller.run() }
         while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
@@ -225,6 +225,13 @@ final class ControllerHarness: Sendable {
             baseURL: "http://127.0.0.1:\(port.withLock { $0 })", tasks: [loop, server])
         instances.withLock { $0.append(instance) }
         return instance
+    }
+
+    /// Warnings and errors only, so a passing run stays readable.
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .error
+        return logger
     }
 
     func stop() async {

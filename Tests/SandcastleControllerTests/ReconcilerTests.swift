@@ -1,0 +1,139 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+@Suite("Reconciler")
+struct ReconcilerTests {
+    @Test func anEligiblePRIsDeployedAndReportedOnce() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1))
+        let outcome = await rig.reconciler().reconcile(Make.key(1))
+        #expect(outcome == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await rig.sink.previews[Make.key(1)] != nil)
+        #expect(await rig.reporter.statuses[Make.sha]?[.deploy]?.state == .success)
+        #expect(await rig.reporter.deployments[Make.key(1)]?.last?.state == .success)
+        #expect(await rig.reporter.comments[Make.key(1)]?.url == "https://shop-pr-1.preview.test")
+
+        // Level-triggered: reconciling again with nothing changed writes nothing to the sink.
+        let again = await rig.reconciler().reconcile(Make.key(1))
+        #expect(again == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(await rig.sink.applyCalls == 1)
+    }
+
+    @Test func overTheCapPRsWaitInOrderAndAreToldTheirPosition() async throws {
+        let rig = try UnitRig.make(maxConcurrent: 1)
+        await rig.source.put(Make.pr(1, createdAt: Make.epoch))
+        await rig.source.put(Make.pr(2, createdAt: Make.epoch.addingTimeInterval(60)))
+        await rig.source.put(Make.pr(3, createdAt: Make.epoch.addingTimeInterval(120)))
+        let reconciler = rig.reconciler()
+        _ = await reconciler.reconcile(Make.key(1))
+        // PR 3 is looked at before PR 2, but PR 2 waited longer and keeps its place.
+        #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 1 of 1"))
+        #expect(await reconciler.reconcile(Make.key(2)) == .settled("queued at position 1 of 2"))
+        #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 2 of 2"))
+        #expect(await rig.reporter.comments[Make.key(3)]?.queuePosition == 2)
+        #expect(await rig.reporter.statuses[Make.sha]?[.deploy]?.description.hasPrefix("Queued") == true)
+        #expect(rig.dependencies.book.record(Make.key(2))?.phase == .queued)
+
+        await rig.source.put(Make.pr(1, state: .closed))
+        _ = await reconciler.reconcile(Make.key(1))
+        #expect(rig.woken.withLock { $0 } == [Make.repository])
+        // The freed slot belongs to PR 2, which waited longest, even though PR 3 is looked at first.
+        #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 1 of 1"))
+        #expect(await rig.sink.previews[Make.key(3)] == nil)
+        #expect(await reconciler.reconcile(Make.key(2)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 1 of 1"))
+    }
+
+    @Test func aBrokenBundleIsReportedOnThePRAndNothingIsApplied() async throws {
+        let rig = try UnitRig.make(bundle: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: escalate}\n")
+        await rig.source.put(Make.pr(1))
+        let outcome = await rig.reconciler().reconcile(Make.key(1))
+        guard case .settled(let why) = outcome else {
+            Issue.record("expected settled, got \(outcome)")
+            return
+        }
+        #expect(why.contains("cannot be rendered"))
+        #expect(await rig.sink.applyCalls == 0)
+        let status = await rig.reporter.statuses[Make.sha]?[.deploy]
+        #expect(status?.state == .failure)
+        #expect(status?.description.contains("contract") == true)
+        #expect(rig.dependencies.book.record(Make.key(1))?.phase == .failed)
+    }
+
+    @Test func expiryIsWarnedThenEnforcedAndThePreserveLabelPins() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1))
+        await rig.source.put(Make.pr(2, labels: ["preview", "preserve"]))
+        let reconciler = rig.reconciler()
+        _ = await reconciler.reconcile(Make.key(1))
+        _ = await reconciler.reconcile(Make.key(2))
+        #expect(await rig.reporter.comments[Make.key(1)]?.notice == nil)
+
+        rig.clock.advance(by: 61 * 3600)  // inside the 12h warning window of the 72h TTL
+        _ = await reconciler.reconcile(Make.key(1))
+        #expect(await rig.reporter.comments[Make.key(1)]?.notice?.contains("expires at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))") == true)
+        #expect(await rig.sink.previews[Make.key(1)] != nil)
+
+        rig.clock.advance(by: 12 * 3600)  // past the TTL
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("torn down: it expired at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))"))
+        #expect(await rig.sink.previews[Make.key(1)] == nil)
+        #expect(await rig.reporter.comments[Make.key(1)]?.teardown != nil)
+
+        _ = await reconciler.reconcile(Make.key(2))
+        #expect(await rig.sink.previews[Make.key(2)] != nil, "the preserve label keeps it past the TTL")
+        #expect(await rig.reporter.comments[Make.key(2)]?.notice?.contains("Pinned by the preserve label") == true)
+        rig.clock.advance(by: 14 * 86400)
+        _ = await reconciler.reconcile(Make.key(2))
+        #expect(await rig.sink.previews[Make.key(2)] == nil, "the pin ends at preserve.max")
+    }
+
+    @Test func nothingIsTornDownWithoutAPerPRReadThatProvesIt() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1))
+        let reconciler = rig.reconciler()
+        _ = await reconciler.reconcile(Make.key(1))
+
+        await rig.source.failRead(Make.key(1), InjectedFailure("GitHub is down"))
+        #expect(await reconciler.reconcile(Make.key(1)) == .failed("reading the pull request: injected failure: GitHub is down"))
+        await rig.source.failRead(Make.key(1), nil)
+        await rig.source.remove(Make.key(1))  // 404
+        guard case .settled = await reconciler.reconcile(Make.key(1)) else {
+            Issue.record("a 404 must settle without a teardown")
+            return
+        }
+        #expect(await rig.sink.teardownCalls.isEmpty)
+        #expect(await rig.sink.previews[Make.key(1)] != nil)
+    }
+
+    @Test func anUnknownLabelAdderIsRetriedNotDeployed() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1, labelGrant: nil))
+        guard case .failed(let why) = await rig.reconciler().reconcile(Make.key(1)) else {
+            Issue.record("expected a retry")
+            return
+        }
+        #expect(why.contains("who added the label"))
+        #expect(await rig.sink.applyCalls == 0)
+    }
+
+    @Test func aSinkFailureIsRetriedAndAReportingFailureToo() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1))
+        await rig.sink.failWrites(InjectedFailure("API server unavailable"))
+        let outcome = await rig.reconciler().reconcile(Make.key(1))
+        #expect(outcome == .failed("apply to namespace pr-1-shop: injected failure: API server unavailable"))
+        await rig.sink.failWrites(nil)
+        // GitHub failing does not hold the environment back; the report is retried.
+        await rig.reporter.fail(InjectedFailure("secondary rate limit"))
+        guard case .failed = await rig.reconciler().reconcile(Make.key(1)) else {
+            Issue.record("a reporting failure is retried")
+            return
+        }
+        #expect(await rig.sink.previews[Make.key(1)] != nil)
+        await rig.reporter.fail(nil)
+        #expect(await rig.reconciler().reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+    }
+}

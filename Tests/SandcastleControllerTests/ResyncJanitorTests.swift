@@ -1,0 +1,72 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+@Suite("Resync and janitor")
+struct ResyncJanitorTests {
+    @Test func anUnchangedListingEnqueuesNothingAndAChangeEnqueuesThatPR() async throws {
+        let rig = try UnitRig.make()
+        let enqueued = LockedValue([PreviewKey]())
+        let resync = Resync(dependencies: rig.dependencies) { key in enqueued.withLock { $0.append(key) } }
+        await rig.source.put(Make.pr(1))
+        await rig.source.put(Make.pr(2, labels: []))  // no label: nothing to do
+        #expect(await resync.pass().enqueued == [Make.key(1)])
+        _ = await rig.reconciler().reconcile(Make.key(1))
+
+        #expect(await resync.pass().enqueued.isEmpty)
+        await rig.source.put(Make.pr(1, sha: String(repeating: "b2", count: 20)))
+        #expect(await resync.pass().enqueued == [Make.key(1)])
+        await rig.source.put(Make.pr(2, labels: ["preview"]))
+        #expect(await resync.pass().enqueued == [Make.key(2)])
+        #expect(await rig.source.listCalls == 4)
+    }
+
+    @Test func aFailedListingConcludesNothing() async throws {
+        let rig = try UnitRig.make()
+        let resync = Resync(dependencies: rig.dependencies) { _ in }
+        await rig.source.put(Make.pr(1))
+        _ = await rig.reconciler().reconcile(Make.key(1))
+        await rig.source.remove(Make.key(1))
+        await rig.source.failListing(InjectedFailure("HTTP 502"))
+        let report = await resync.pass()
+        #expect(report.failedRepositories == [Make.repository])
+        #expect(report.enqueued.isEmpty)
+    }
+
+    @Test func theBreakerStopsAPassThatWouldConfirmAwayTooMany() async throws {
+        let rig = try UnitRig.make(maxConcurrent: 10)
+        for number in 1...5 {
+            await rig.source.put(Make.pr(number))
+            _ = await rig.reconciler().reconcile(Make.key(number))
+        }
+        let resync = Resync(dependencies: rig.dependencies) { _ in }
+        for number in 1...3 { await rig.source.remove(Make.key(number)) }
+        #expect(await resync.pass().enqueued == [Make.key(1), Make.key(2), Make.key(3)], "3 of 5 is within max(3, 20%)")
+        await rig.source.remove(Make.key(4))
+        let report = await resync.pass()
+        #expect(report.breaker == BreakerTrip(unconfirmed: 4, live: 5, limit: 3))
+        #expect(report.enqueued.isEmpty)
+        #expect(rig.dependencies.book.lastBreakerTrip != nil)
+    }
+
+    @Test func theJanitorHandsOverWhatIsDueAndLeavesTheRestAlone() async throws {
+        let rig = try UnitRig.make()
+        let enqueued = LockedValue([PreviewKey]())
+        let resync = Resync(dependencies: rig.dependencies) { _ in }
+        let janitor = Janitor(dependencies: rig.dependencies, resync: resync) { key in enqueued.withLock { $0.append(key) } }
+        await rig.source.put(Make.pr(1))
+        await rig.source.put(Make.pr(2, lastActivityAt: Make.epoch.addingTimeInterval(3 * 86400)))
+        for number in 1...2 { _ = await rig.reconciler().reconcile(Make.key(number)) }
+        _ = await resync.pass()
+
+        #expect(await janitor.pass().enqueued.isEmpty, "nothing is due yet")
+        rig.clock.advance(by: 61 * 3600)
+        #expect(await janitor.pass().enqueued == [Make.key(1)], "PR 1 is in its warning window")
+        await rig.source.remove(Make.key(2))
+        _ = await resync.pass()
+        #expect(await janitor.pass().enqueued == [Make.key(1), Make.key(2)], "PR 2 left the listing: confirm per PR")
+        #expect(await rig.sink.teardownCalls.isEmpty, "the janitor itself never tears down")
+    }
+}

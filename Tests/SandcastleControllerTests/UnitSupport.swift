@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import Prometheus
+import SandcastleController
+import SandcastleCore
+import SandcastleTestSupport
+
+/// A bundle source that serves one directory for every commit.
+actor FakeBundles: BundleSource {
+    let directory: String
+    private(set) var checkouts: [PreviewKey: String] = [:]
+    private(set) var released: [PreviewKey] = []
+
+    init(directory: String) { self.directory = directory }
+
+    func checkout(_ key: PreviewKey, sha: String) async throws -> String {
+        checkouts[key] = sha
+        return directory
+    }
+
+    func release(_ key: PreviewKey) async { released.append(key) }
+}
+
+/// The controller over in-memory fakes, with a manual clock.
+struct UnitRig {
+    let config: SandcastleConfig
+    let source: FakePullRequestSource
+    let reporter: FakeStatusReporter
+    let sink: FakeSink
+    let bundles: FakeBundles
+    let clock: ManualClock
+    let registry: PrometheusCollectorRegistry
+    let dependencies: ControllerDependencies
+    let bundle: TemporaryDirectory
+    let woken = LockedValue([RepositoryName]())
+
+    static func make(maxConcurrent: Int = 5, bundle text: String = UnitRig.goodBundle) throws -> UnitRig {
+        let config = try ConfigLoader.parse(
+            """
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            defaults:
+              trigger: {labels: [preview]}
+              domain: preview.test
+              ttl: 72h
+              expiryWarning: 12h
+              preserve: {label: preserve, max: 14d}
+              maxConcurrent: \(maxConcurrent)
+            repositories:
+              - name: acme/shop
+                bundle: {path: deploy/preview, kind: manifests}
+            """, file: "unit.yaml")
+        let bundle = try TemporaryDirectory()
+        try bundle.write(["deploy/preview/app.yaml": text])
+        let clock = ManualClock(Make.epoch)
+        let sink = FakeSink(now: { clock.now })
+        let source = FakePullRequestSource()
+        let reporter = FakeStatusReporter()
+        let bundles = FakeBundles(directory: bundle.path)
+        let registry = PrometheusCollectorRegistry()
+        var logger = Logger(label: "unit")
+        logger.logLevel = .critical
+        let dependencies = ControllerDependencies(
+            config: config, source: source, reporter: reporter, sink: sink, bundles: bundles, clock: clock, logger: logger,
+            metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        return UnitRig(
+            config: config, source: source, reporter: reporter, sink: sink, bundles: bundles, clock: clock, registry: registry,
+            dependencies: dependencies, bundle: bundle)
+    }
+
+    func reconciler() -> Reconciler {
+        let woken = self.woken
+        return Reconciler(dependencies: dependencies) { repository in woken.withLock { $0.append(repository) } }
+    }
+
+    static let goodBundle = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app}
+        data: {A: "1"}
+        """
+}

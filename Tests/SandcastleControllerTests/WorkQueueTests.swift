@@ -1,0 +1,72 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+@Suite("Work queue")
+struct WorkQueueTests {
+    @Test func keysAreDeduplicatedAndHandedOutInOrder() async {
+        let queue = WorkQueue(capacity: 10)
+        #expect(queue.offer(Make.key(1)) == .enqueued)
+        #expect(queue.offer(Make.key(2)) == .enqueued)
+        #expect(queue.offer(Make.key(1)) == .coalesced)
+        #expect(queue.depth == 2)
+        #expect(await queue.next() == Make.key(1))
+        #expect(await queue.next() == Make.key(2))
+        #expect(queue.inFlight == 2)
+    }
+
+    @Test func aKeyIsNeverReconciledTwiceAtOnceButAnOfferWhileInFlightIsNotLost() async {
+        let queue = WorkQueue(capacity: 10)
+        queue.offer(Make.key(1))
+        #expect(await queue.next() == Make.key(1))
+        #expect(queue.offer(Make.key(1)) == .coalesced)  // in flight: marked dirty, not handed out
+        #expect(queue.depth == 0)
+        queue.offer(Make.key(2))
+        #expect(await queue.next() == Make.key(2))
+        queue.done(Make.key(1))
+        #expect(queue.depth == 1, "the dirty key comes back once its reconcile ends")
+        #expect(await queue.next() == Make.key(1))
+    }
+
+    @Test func aFullQueueSaysSoAtOnce() {
+        let queue = WorkQueue(capacity: 2)
+        queue.offer(Make.key(1))
+        queue.offer(Make.key(2))
+        #expect(queue.offer(Make.key(3)) == .full)
+        #expect(queue.offer(Make.key(1)) == .coalesced)
+    }
+
+    @Test(arguments: [(1, 50), (2, 100), (3, 200), (8, 6_400), (12, 60_000), (40, 60_000)])
+    func backoffDoublesFromMillisecondsUpToTheCap(failures: Int, milliseconds: Int) {
+        let backoff = WorkQueue.Backoff(base: .milliseconds(50), cap: .seconds(60))
+        #expect(backoff.delay(after: failures) == .milliseconds(milliseconds))
+    }
+
+    @Test func failuresComeBackAfterTheirBackoffAndASuccessForgetsThem() async {
+        let slept = LockedValue([Duration]())
+        let queue = WorkQueue(capacity: 10, backoff: .init(base: .milliseconds(50), cap: .seconds(1))) { duration in
+            slept.withLock { $0.append(duration) }
+        }
+        queue.offer(Make.key(1))
+        for attempt in 1...3 {
+            #expect(await queue.next() == Make.key(1))
+            queue.done(Make.key(1), failed: true)
+            #expect(queue.failures(of: Make.key(1)) == attempt)
+        }
+        #expect(await queue.next() == Make.key(1))
+        queue.done(Make.key(1))
+        #expect(queue.failures(of: Make.key(1)) == 0)
+        #expect(slept.withLock { $0 } == [.milliseconds(50), .milliseconds(100), .milliseconds(200)])
+    }
+
+    @Test func closingWakesWaitingWorkers() async {
+        let queue = WorkQueue(capacity: 1)
+        async let waiting = queue.next()
+        try? await Task.sleep(for: .milliseconds(20))
+        queue.close()
+        #expect(await waiting == nil)
+        #expect(queue.offer(Make.key(1)) == .full)
+    }
+}
