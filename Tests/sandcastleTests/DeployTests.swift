@@ -20,7 +20,7 @@ import Testing
         #expect(
             Set(objects.compactMap { $0["kind"]?.string }) == [
                 "CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment",
-                "Service",
+                "Service", "ConfigMap",
             ])
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -30,6 +30,41 @@ import Testing
                 "/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version, dir.path + "/deploy.yaml"])
             #expect(result.status == 0, "\(version): \(result.stdout)\(result.stderr)")
         }
+    }
+
+    /// The shipped ConfigMap is a valid configuration, and the Deployment wires its secrets by reference.
+    @Test func theConfigMapIsAValidConfigurationAndSecretsAreReferenced() throws {
+        let objects = try Self.rendered()
+        let configMap = try #require(objects.first { $0["kind"]?.string == "ConfigMap" })
+        let text = try #require(configMap.value(at: "data")?.object?["sandcastle.yaml"]?.string)
+        let config = try ConfigLoader.parse(text, file: "deploy/configmap.yaml")
+        #expect(config.sink.kind == .cluster)
+        #expect(config.controller.listenAddress.port == 8080)
+        #expect(config.forge.webhookSecret == .environment("GITHUB_WEBHOOK_SECRET"))
+        guard case .app(_, _, .file(let keyPath)) = config.forge.auth else {
+            Issue.record("the shipped config should use a GitHub App key file")
+            return
+        }
+        let deployment = try #require(objects.first { $0["kind"]?.string == "Deployment" })
+        let pod = try #require(deployment.value(at: "spec.template.spec")?.object)
+        let container = try #require(pod["containers"]?.array?.first?.object)
+        let mounts = (container["volumeMounts"]?.array ?? []).compactMap(\.object)
+        #expect(mounts.contains { keyPath.hasPrefix(($0["mountPath"]?.string ?? "-") + "/") && $0["name"]?.string == "github" })
+        #expect(mounts.contains { $0["mountPath"]?.string == "/etc/sandcastle" })
+        let env = (container["env"]?.array ?? []).compactMap(\.object)
+        #expect(env.contains { $0["name"]?.string == "GITHUB_WEBHOOK_SECRET" && $0.value(at: "valueFrom.secretKeyRef.name")?.string == "sandcastle-github" })
+        #expect(!text.contains("BEGIN"), "no key material in the ConfigMap")
+    }
+
+    /// The image builds in one stage and runs in another, with a static standard library, as a non-root user.
+    @Test func theDockerfileIsMultiStageStaticAndNonRoot() throws {
+        let text = try String(contentsOfFile: Self.root + "/Dockerfile", encoding: .utf8)
+        let stages = text.split(separator: "\n").filter { $0.hasPrefix("FROM ") }
+        #expect(stages.count >= 2)
+        #expect(text.contains("--static-swift-stdlib"))
+        #expect(text.contains("USER 65532:65532"))
+        let deployment = try #require(try Self.rendered().first { $0["kind"]?.string == "Deployment" })
+        #expect(deployment.value(at: "spec.template.spec.securityContext.runAsUser") == .int(65532))
     }
 
     @Test func theDeploymentIsHardened() throws {
