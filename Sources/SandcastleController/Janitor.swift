@@ -16,9 +16,9 @@ public struct JanitorReport: Sendable, Equatable {
 /// The janitor: finds what leaked and what is due, and hands each preview to the reconciler, which
 /// decides with a per-PR read (so the janitor itself never tears a preview down on a guess).
 ///
-/// - previews whose expiry warning or TTL is due (from the latest listing), and previews of PRs
-///   missing from it: enqueued; the reconciler warns, honours the `preserve` pin up to
-///   `preserve.max`, or tears down after confirming;
+/// - previews whose expiry warning or TTL is due (from the latest listing), and previews older than
+///   that listing whose PR is missing from it: enqueued; the reconciler warns, honours the
+///   `preserve` pin up to `preserve.max`, or tears down after confirming;
 /// - PRs waiting for a slot: enqueued, so each learns its current position;
 /// - namespaces Sandcastle owns whose PreviewEnvironment is gone: removed by the sink;
 /// - databases with no live preview whose PR a per-PR read shows closed: dropped.
@@ -49,7 +49,11 @@ public final class Janitor: Sendable {
         for environment in environments {
             guard let repository = deps.config.repository(environment.key.repository) else { continue }
             guard let pr = resync.lastListed(environment.key) else {
-                due.insert(environment.key)  // not in the latest listing (or never listed): confirm per PR
+                // Missing from a complete listing made after it was created: confirm per PR. One
+                // created since (by a webhook) is the next listing's to judge, not a leak.
+                if let listed = resync.lastListing(of: environment.key.repository), environment.createdAt < listed {
+                    due.insert(environment.key)
+                }
                 continue
             }
             let decision = Policy.evaluate(pr, settings: repository.settings, now: now)

@@ -48,7 +48,7 @@ public final class Reconciler: Sendable {
         if case .unavailable(let why) = observation { return .failed("reading the pull request: \(why)") }
         let environments: [ObservedEnvironment]
         do {
-            environments = try await deps.sink.environments()
+            environments = try await deps.sink.environments(in: key.repository)
         } catch {
             return .failed("reading the sink: \(error)")
         }

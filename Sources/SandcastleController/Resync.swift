@@ -33,6 +33,7 @@ public final class Resync: Sendable {
     private let enqueue: @Sendable (PreviewKey) -> Void
     private let seen = LockedValue([PreviewKey: Fingerprint]())
     private let snapshots = LockedValue([PreviewKey: PullRequestSnapshot]())
+    private let listedAt = LockedValue([RepositoryName: Date]())
 
     public init(dependencies: ControllerDependencies, enqueue: @escaping @Sendable (PreviewKey) -> Void) {
         self.dependencies = dependencies
@@ -41,6 +42,9 @@ public final class Resync: Sendable {
 
     /// The snapshot of `key` from the latest complete listing (used by the janitor for expiry).
     public func lastListed(_ key: PreviewKey) -> PullRequestSnapshot? { snapshots.withLock { $0[key] } }
+
+    /// When `repository` was last listed completely; `nil` before its first complete listing.
+    public func lastListing(of repository: RepositoryName) -> Date? { listedAt.withLock { $0[repository] } }
 
     /// Runs one pass.
     @discardableResult
@@ -68,6 +72,7 @@ public final class Resync: Sendable {
             for await item in group { all.append(item) }
             return all.sorted { $0.0.name.canonical < $1.0.name.canonical }
         }
+        let started = deps.clock.now
         for (repository, listing) in listings {
             let pulls: [PullRequestSnapshot]
             switch listing {
@@ -99,6 +104,7 @@ public final class Resync: Sendable {
                 snapshots = snapshots.filter { $0.key.repository != repository.name }
                 for pr in pulls { snapshots[pr.key] = pr }
             }
+            listedAt.withLock { $0[repository.name] = started }
             toEnqueue += changed
             unconfirmed += environments.filter { $0.key.repository == repository.name && !listedKeys.contains($0.key) }.map(\.key)
         }

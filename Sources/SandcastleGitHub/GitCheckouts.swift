@@ -73,8 +73,13 @@ public actor GitCheckouts: BundleSource {
             environment["GIT_CONFIG_KEY_0"] = "http.extraHeader"
             environment["GIT_CONFIG_VALUE_0"] = "Authorization: Basic \(basic)"
         }
+        // No automatic gc/maintenance inside a fetch: repacking a busy mirror takes seconds and
+        // would stall this reconcile; shallow fetches of single commits stay small.
         try await run(
-            ["-C", mirror, "fetch", "--quiet", "--depth=1", "--no-tags", remote.url(repository), sha], about: repository, environment: environment)
+            [
+                "-C", mirror, "-c", "gc.auto=0", "-c", "maintenance.auto=false", "fetch", "--quiet", "--depth=1", "--no-tags",
+                "--no-write-fetch-head", remote.url(repository), sha,
+            ], about: repository, environment: environment)
         let staging = "\(root)/trees/.staging-\(UUID().uuidString)"
         try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: staging) }

@@ -45,9 +45,19 @@ public final class ClusterSink: Sink, Sendable {
     // MARK: Sink
 
     public func environments() async throws -> [ObservedEnvironment] {
+        try await environments(selector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
+    }
+
+    /// The repository's PreviewEnvironments, selected by its label on the server.
+    public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
+        let selector =
+            "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.repositoryLabel)=\(Ownership.repositoryLabelValue(repository))"
+        return try await environments(selector: selector).filter { $0.key.repository == repository }
+    }
+
+    private func environments(selector: String) async throws -> [ObservedEnvironment] {
         let objects = try await client.list(
-            apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil,
-            labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
+            apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
         return objects.compactMap { object in
             guard let key = PreviewEnvironment.key(of: object) else { return nil }
             let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)

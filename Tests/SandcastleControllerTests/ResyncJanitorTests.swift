@@ -68,5 +68,11 @@ struct ResyncJanitorTests {
         _ = await resync.pass()
         #expect(await janitor.pass().enqueued == [Make.key(1), Make.key(2)], "PR 2 left the listing: confirm per PR")
         #expect(await rig.sink.teardownCalls.isEmpty, "the janitor itself never tears down")
+
+        // A preview created (by a webhook) after the latest listing is not a leak: the next listing judges it.
+        rig.clock.advance(by: 60)
+        await rig.source.put(Make.pr(3, lastActivityAt: rig.clock.now))
+        _ = await rig.reconciler().reconcile(Make.key(3))
+        #expect(await janitor.pass().enqueued.contains(Make.key(3)) == false)
     }
 }

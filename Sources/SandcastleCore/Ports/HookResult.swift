@@ -19,6 +19,12 @@ public struct HookResult: Sendable, Hashable {
 }
 
 extension Sink {
+    /// The environments of `repository`, filtered from ``environments()``; sinks that can select
+    /// them more cheaply (the cluster, by label) do so.
+    public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
+        try await environments().filter { $0.key.repository == repository }
+    }
+
     /// Hook Jobs of `key` at `sha`; a sink that runs no Jobs reports none.
     public func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult] { [] }
     /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment

@@ -27,6 +27,8 @@ public protocol StatusReporter: Sendable {
 public protocol Sink: Sendable {
     /// Every preview environment the sink holds. Throws rather than return a partial set.
     func environments() async throws -> [ObservedEnvironment]
+    /// The environments of one repository (a reconcile needs only these, for the concurrency cap).
+    func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment]
     /// Writes `preview`, replacing what the sink held for its key.
     func apply(_ preview: RenderedPreview) async throws
     /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).

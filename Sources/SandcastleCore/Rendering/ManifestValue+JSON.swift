@@ -31,9 +31,9 @@ extension ManifestValue: Decodable {
         }
     }
 
-    /// Parses JSON text into a value.
+    /// Parses JSON text into a value (a single pass; see `JSONParser`).
     public static func parseJSON(_ data: Data) throws -> ManifestValue {
-        try JSONDecoder().decode(ManifestValue.self, from: data)
+        try JSONParser.parse(data)
     }
 
     private struct AnyKey: CodingKey {
