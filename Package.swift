@@ -219,7 +219,10 @@ let package = Package(
         ),
         .testTarget(
             name: "sandcastleTests",
-            dependencies: ["sandcastle", "SandcastleCore", "SandcastleKubernetes", "SandcastleTestSupport"],
+            dependencies: [
+                "sandcastle", "SandcastleCore", "SandcastleKubernetes", "SandcastleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

@@ -4,7 +4,7 @@ public struct ControllerSettings: Sendable, Hashable {
     /// Structured log line format.
     public enum LogFormat: String, Sendable, Hashable, CaseIterable { case logfmt, json }
 
-    /// `HOST:PORT` the HTTP server binds (webhook, probes, metrics, dashboard).
+    /// `HOST:PORT` the HTTP server binds (webhook, probes, metrics, dashboard); port 0 picks a free one.
     public var listen: String
     /// How often every configured repository is listed (conditionally) to repair lost webhooks.
     public var resyncInterval: ConfigDuration
@@ -57,7 +57,8 @@ extension ConfigLoader {
         var settings = ControllerSettings()
         if let listen = fields["listen"], let text = reader.string(listen) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count == 2, ConfigValidation.isHostPort(text), let port = Int(parts[1]), (0...65535).contains(port) {
+            // Port 0 asks the system for a free port (the bound port is logged).
+            if parts.count == 2, ConfigValidation.isHostPort(String(parts[0])), let port = Int(parts[1]), (0...65535).contains(port) {
                 settings.listen = text
             } else {
                 reader.fail(listen, "'\(text)' is not HOST:PORT; expected e.g. 0.0.0.0:8080")

@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import Foundation
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+/// `sandcastle run` and `sandcastle demo` as the built binary.
+@Suite struct RunAndDemoCLITests {
+    static let root = repositoryRoot(from: #filePath)
+
+    @Test func theDemoPlaysTheExamplePRAndExitsZero() async throws {
+        let result = try await SandcastleExecutable.run(["demo"], in: Self.root)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("[1/5] PR opened with the preview label"))
+        #expect(out.contains("webhook pull_request.opened -> HTTP 202"))
+        #expect(out.contains("github: status sandcastle/deploy = success"))
+        #expect(out.contains("preview: Ready at https://shop-pr-42.preview.localhost"))
+        #expect(out.contains("files: ") && out.contains("/pr-42-shop/ (13 manifests"))
+        #expect(out.contains("[3/5] The preview label is removed"))
+        #expect(out.contains("The sticky comment, edited in place"))
+        #expect(out.contains("### Preview removed"))
+        #expect(out.contains("Demo complete: every step converged."))
+    }
+
+    @Test func theDemoNamesABadScenarioField() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write([
+            "scenario.yaml": """
+            repository: acme/shop
+            number: 1
+            author: a
+            permission: write
+            commits: [{message: one, from: .}]
+            steps: [{title: t, action: opened, commit: 3}]
+            """
+        ])
+        let result = try await SandcastleExecutable.run(["demo", "--scenario", dir.path + "/scenario.yaml"], in: Self.root)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("scenario.yaml: steps[0].commit: expected 1 to 1, found 3"), "\(result.stderr)")
+    }
+
+    @Test func runRefusesAConfigurationWithoutAWebhookSecret() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write([
+            "sandcastle.yaml": "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: acme/shop}]\n"
+        ])
+        let result = try await SandcastleExecutable.run(["run", "-c", dir.path + "/sandcastle.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("forge.github.webhookSecret is required by 'run'"), "\(result.stderr)")
+    }
+
+    /// The real composition root: starts without a cluster (directory sink), serves every route,
+    /// answers a signed ping, logs JSON without secrets, and stops cleanly on SIGTERM.
+    @Test func runServesAndShutsDownGracefullyOnSIGTERM() async throws {
+        let github = try await FakeGitHubServer.start()
+        defer { Task { await github.stop() } }
+        await github.github.addRepository(RepositoryName(owner: "acme", name: "shop"), collaborators: ["bot": .write])
+        await github.github.addPersonalToken("ghp_run_token_value", login: "bot")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write([
+            "token": "ghp_run_token_value",
+            "secret": "run-webhook-secret-value",
+            "sandcastle.yaml": """
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            forge:
+              github:
+                apiURL: \(github.apiURL)
+                token: {file: \(dir.path)/token}
+                webhookSecret: {file: \(dir.path)/secret}
+            controller:
+              listen: 127.0.0.1:0
+              logFormat: json
+              workDirectory: \(dir.path)/work
+            repositories: [{name: acme/shop}]
+            """,
+        ])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SandcastleExecutable.path)
+        process.arguments = ["run", "-c", dir.path + "/sandcastle.yaml"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path, "KUBECONFIG": dir.path + "/none"]
+        let logFile = dir.path + "/stderr.log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"listening\"") }),
+                let range = line.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
+            {
+                port = Int(line[range].split(separator: ":").last!)
+            }
+        }
+        let bound = try #require(port, "no 'listening' log line: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
+        let base = "http://127.0.0.1:\(bound)"
+        for (path, needle) in [("/healthz", "ok"), ("/readyz", "ready"), ("/", "Sandcastle previews"), ("/api/previews", "[]"), ("/metrics", "sandcastle_queue_depth")] {
+            let (status, body) = try await Self.get(base + path)
+            #expect(status == 200, "\(path)")
+            #expect(body.contains(needle), "\(path)")
+        }
+        let sender = WebhookSender(secret: "run-webhook-secret-value")
+        let pong = try await sender.deliver(event: "ping", payload: Data(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8), to: base + "/webhooks/github")
+        try await sender.shutdown()
+        #expect(pong.status == 200)
+        let (_, metrics) = try await Self.get(base + "/metrics")
+        #expect(metrics.contains(#"sandcastle_webhook_deliveries_total{outcome="pong"} 1"#))
+
+        process.interrupt()  // SIGINT, then SIGTERM would do the same
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "still running 10 s after SIGTERM")
+        #expect(process.terminationStatus == 0)
+        try log.close()
+        let text = try String(contentsOfFile: logFile, encoding: .utf8)
+        #expect(text.contains("no cluster configured; writing previews with the directory sink"))
+        #expect(!text.contains("ghp_run_token_value") && !text.contains("run-webhook-secret-value"), "a secret reached the log")
+        for line in text.split(separator: "\n") where line.hasPrefix("{") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not JSON: \(line)")
+        }
+    }
+
+    static func get(_ url: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+}
