@@ -70,3 +70,30 @@ struct WorkQueueTests {
         #expect(queue.offer(Make.key(1)) == .full)
     }
 }
+
+@Suite("Request budget")
+struct RequestBudgetTests {
+    @Test func noMoreThanTheLimitIsEverInFlight() async {
+        let budget = RequestBudget(limit: 2)
+        let current = LockedValue(0)
+        let highest = LockedValue(0)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    await budget.spend {
+                        let now = current.withLock { value -> Int in
+                            value += 1
+                            return value
+                        }
+                        highest.withLock { $0 = max($0, now) }
+                        try? await Task.sleep(for: .milliseconds(2))
+                        current.withLock { $0 -= 1 }
+                    }
+                }
+            }
+        }
+        #expect(highest.withLock { $0 } == 2)
+        #expect(budget.peak == 2)
+        #expect(current.withLock { $0 } == 0)
+    }
+}
