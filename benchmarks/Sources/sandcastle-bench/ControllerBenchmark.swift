@@ -98,12 +98,14 @@ private func peakRSSMegabytes() -> Double {
 /// (a) Webhook → environment applied: a signed `pull_request.opened` for a PR whose 30-object
 /// preview does not exist yet, until the controller reports it Ready (the PR's commit fetched with
 /// git, rendered, applied to the fake API server, statuses/deployment/comment sent to the fake GitHub).
-func runWebhookToReadyBenchmark(runs: Int) async throws {
+func runWebhookToReadyBenchmark(runs: Int, kustomize: Bool) async throws {
     let repository = RepositoryName(owner: "acme", name: "shop")
-    try await Fakes.with(repositories: [repository]) { fakes in try await webhookToReady(fakes, repository: repository, runs: runs) }
+    try await Fakes.with(repositories: [repository]) { fakes in
+        try await webhookToReady(fakes, repository: repository, runs: runs, kustomize: kustomize)
+    }
 }
 
-private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: Int) async throws {
+private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: Int, kustomize: Bool) async throws {
     let work = try TemporaryDirectory()
     defer { work.remove() }
     let origin = work.path + "/origin"
@@ -142,12 +144,16 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
             """
         try FileManager.default.createDirectory(atPath: origin + "/deploy/preview", withIntermediateDirectories: true)
         try bundle.write(toFile: origin + "/deploy/preview/app.yaml", atomically: true, encoding: .utf8)
+        if kustomize {
+            try "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n".write(
+                toFile: origin + "/deploy/preview/kustomization.yaml", atomically: true, encoding: .utf8)
+        }
         _ = try run("add", "--all", ".")
         _ = try run("commit", "--quiet", "-m", "\(index)")
         shas.append(try run("rev-parse", "HEAD"))
     }
 
-    let settings = try config(repositories: [repository], apiURL: fakes.github.apiURL)
+    let settings = try config(repositories: [repository], apiURL: fakes.github.apiURL, bundleKind: kustomize ? "kustomize" : "manifests")
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
@@ -183,7 +189,8 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
         if index > 0 { latencies.append(seconds(ContinuousClock.now - start)) }  // the first run warms up connections
         if index == 1 { objects = await fakes.kube.kubernetes.allObjects(namespace: "pr-\(number)-shop").count + 1 }
     }
-    print("webhook -> environment applied and reported Ready, \(objects)-object previews, \(runs) PRs one after another")
+    print(
+        "webhook -> environment applied and reported Ready, \(objects)-object previews (\(kustomize ? "Kustomize" : "plain manifests") bundle), \(runs) PRs one after another")
     print("(git fetch of the PR's commit, render, server-side apply to the fake API server, statuses, deployment and comment on the fake GitHub)")
     print("| p50 | p90 | p99 | max |")
     print("|---|---|---|---|")

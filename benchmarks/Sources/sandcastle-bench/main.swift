@@ -6,7 +6,7 @@ import Foundation
 ///     swift run -c release sandcastle-bench webhooks   # webhook received → key enqueued
 ///     swift run -c release sandcastle-bench apply      # apply and unchanged re-apply of 30 objects
 ///     swift run -c release sandcastle-bench database   # template clone vs direct seed load (needs PostgreSQL)
-///     swift run -c release sandcastle-bench ready      # webhook -> 30-object environment applied and Ready
+///     swift run -c release sandcastle-bench ready      # webhook -> 30-object environment applied and Ready (add `200 kustomize`)
 ///     swift run -c release sandcastle-bench resync     # resync of 1,000 unchanged PRs in 50 repositories
 ///
 /// Results and the commands that produced them are in benchmarks/README.md.
@@ -18,13 +18,15 @@ case "apply": try await runApplyBenchmark(runs: arguments.dropFirst().first.flat
 case "database":
     let rest = Array(arguments.dropFirst())
     try await runDatabaseBenchmark(runs: rest.first.flatMap(Int.init) ?? 5, megabytes: rest.dropFirst().first.flatMap(Int.init) ?? 100)
-case "ready": try await runWebhookToReadyBenchmark(runs: arguments.dropFirst().first.flatMap(Int.init) ?? 200)
+case "ready":
+    let rest = Array(arguments.dropFirst())
+    try await runWebhookToReadyBenchmark(runs: rest.first.flatMap(Int.init) ?? 200, kustomize: rest.dropFirst().first == "kustomize")
 case "resync":
     let rest = Array(arguments.dropFirst())
     try await runResyncBenchmark(
         repositories: rest.first.flatMap(Int.init) ?? 50, perRepository: rest.dropFirst().first.flatMap(Int.init) ?? 20,
         passes: rest.dropFirst(2).first.flatMap(Int.init) ?? 5)
 default:
-    FileHandle.standardError.write(Data("usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS] | resync [REPOS [PRS] [PASSES]]]\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]]]\n".utf8))
     exit(2)
 }
