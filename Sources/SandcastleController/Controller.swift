@@ -102,6 +102,7 @@ public final class Controller: Service, Sendable {
         }
         guard started else { return finishLeading() }
         dependencies.logger.notice("leading: reconciling with \(dependencies.config.controller.workers) workers")
+        await observeExisting()
         let tickers = Task { await self.runTickers() }
         state.withLock { $0.tickers = tickers }
         if state.withLock({ $0.stopped }) { tickers.cancel() }
@@ -120,6 +121,22 @@ public final class Controller: Service, Sendable {
         tickers.cancel()
         await tickers.value
         finishLeading()
+    }
+
+    /// Shows what the sink already holds on the dashboard until each preview is reconciled.
+    private func observeExisting() async {
+        guard let environments = try? await dependencies.sink.environments() else { return }
+        let now = dependencies.clock.now
+        for environment in environments where dependencies.book.record(environment.key) == nil {
+            dependencies.book.update(environment.key, now: now) {
+                $0.phase = .observed
+                $0.sha = environment.sha
+                $0.namespace = environment.namespace
+                $0.createdAt = environment.createdAt
+                $0.message = "live in the sink; not reconciled by this replica yet"
+            }
+        }
+        dependencies.metrics.recordPhases(dependencies.book.countsByPhase)
     }
 
     private func finishLeading() {

@@ -19,6 +19,7 @@ extension GitHubClient {
     /// What a GitHub App installation token needs, per permission name.
     static let requiredAppPermissions: [(name: String, level: String, reason: String)] = [
         ("pull_requests", "read", "read pull requests"),
+        ("contents", "read", "fetch the PR's head commit with git"),
         ("statuses", "write", "set commit statuses"),
         ("deployments", "write", "create deployments"),
         ("issues", "write", "write the sticky comment"),

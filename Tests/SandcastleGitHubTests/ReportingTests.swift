@@ -164,7 +164,7 @@ struct ReportingTests {
             setup: { github in
                 try await github.registerApp(id: 9, slug: "sandcastle", publicKeyPEM: keys.publicPEM)
                 await github.setInstallationPermissions(
-                    77, ["issues": "write", "statuses": "write", "deployments": "write", "pull_requests": "read"])
+                    77, ["issues": "write", "statuses": "write", "deployments": "write", "pull_requests": "read", "contents": "read"])
                 await Self.onePull(github)
             }
         ) { h in
