@@ -81,7 +81,8 @@ public final class Reconciler: Sendable {
         for action in actions {
             switch action {
             case .report(_, .expiryWarning(let at)):
-                notice = "This preview expires at \(RFC3339.string(at)) unless there is new activity; add the \(settings.preserve.label) label to keep it."
+                notice =
+                    "This preview expires at \(RFC3339.string(at)) unless there is new activity; add the \(settings.preserve.label) label to keep it."
             case .report(_, .pinned(let until)):
                 notice = "Pinned by the \(settings.preserve.label) label until \(RFC3339.string(until))."
             default: break
@@ -221,7 +222,8 @@ public final class Reconciler: Sendable {
         wake(key.repository)
         let namespace = environment?.namespace ?? PreviewNames(key: key, settings: settings).namespace
         do {
-            try await ReportStep(dependencies: deps).tornDown(key, sha: environment?.sha ?? "", reason: reason, namespace: namespace, at: deps.clock.now)
+            try await ReportStep(dependencies: deps).tornDown(
+                key, sha: environment?.sha ?? "", reason: reason, namespace: namespace, at: deps.clock.now)
         } catch {
             // The environment is gone; the next reconcile finds nothing to remove, so report now or never:
             // retry with backoff only for the receipt's sake.

@@ -65,7 +65,9 @@ public final class Resync: Sendable {
         let listings = await withTaskGroup(of: (RepositoryConfig, Result<[PullRequestSnapshot], any Error>).self) { group in
             for repository in deps.config.repositories {
                 group.addTask {
-                    do { return (repository, .success(try await deps.source.openPullRequests(in: repository.name))) } catch { return (repository, .failure(error)) }
+                    do { return (repository, .success(try await deps.source.openPullRequests(in: repository.name))) } catch {
+                        return (repository, .failure(error))
+                    }
                 }
             }
             var all: [(RepositoryConfig, Result<[PullRequestSnapshot], any Error>)] = []

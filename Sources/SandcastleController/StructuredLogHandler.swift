@@ -12,7 +12,8 @@ public struct StructuredLogHandler: LogHandler {
     private let format: ControllerSettings.LogFormat
     private let write: @Sendable (String) -> Void
 
-    public init(label: String, format: ControllerSettings.LogFormat, write: @escaping @Sendable (String) -> Void = StructuredLogHandler.standardError) {
+    public init(label: String, format: ControllerSettings.LogFormat, write: @escaping @Sendable (String) -> Void = StructuredLogHandler.standardError)
+    {
         self.label = label
         self.format = format
         self.write = write

@@ -129,7 +129,11 @@ extension GitHubClient {
     /// `github.com`; `HOST/api/v3` → `HOST`).
     public func cloneURL(for repository: RepositoryName) -> String {
         var base = configuration.apiURL
-        if base.hasSuffix("/api/v3") { base = String(base.dropLast(7)) } else { base = base.replacingOccurrences(of: "://api.github.com", with: "://github.com") }
+        if base.hasSuffix("/api/v3") {
+            base = String(base.dropLast(7))
+        } else {
+            base = base.replacingOccurrences(of: "://api.github.com", with: "://github.com")
+        }
         return "\(base)/\(repository.owner)/\(repository.name).git"
     }
 }

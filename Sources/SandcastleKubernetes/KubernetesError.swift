@@ -1,5 +1,5 @@
-import SandcastleCore
 import Foundation
+import SandcastleCore
 
 /// A failed Kubernetes API request. `status` cases are decoded from the server's `Status` body.
 public enum KubernetesError: Error, Sendable, CustomStringConvertible, Equatable {

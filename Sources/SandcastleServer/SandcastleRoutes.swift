@@ -16,7 +16,9 @@ public enum SandcastleRoutes {
         public var refreshSeconds: Int
         public var now: @Sendable () -> Date
 
-        public init(book: PreviewBook, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10, now: @escaping @Sendable () -> Date = { Date() }) {
+        public init(
+            book: PreviewBook, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10, now: @escaping @Sendable () -> Date = { Date() }
+        ) {
             self.book = book
             self.metrics = metrics
             self.refreshSeconds = refreshSeconds

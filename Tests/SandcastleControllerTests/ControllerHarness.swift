@@ -77,7 +77,8 @@ final class ControllerHarness: Sendable {
         fileprivate let tasks: [Task<Void, any Error>]
 
         fileprivate init(
-            controller: Controller, book: PreviewBook, registry: PrometheusCollectorRegistry, gitHubClient: GitHubClient, kubeClient: KubernetesClient,
+            controller: Controller, book: PreviewBook, registry: PrometheusCollectorRegistry, gitHubClient: GitHubClient,
+            kubeClient: KubernetesClient,
             baseURL: String, tasks: [Task<Void, any Error>]
         ) {
             self.controller = controller
@@ -150,7 +151,8 @@ final class ControllerHarness: Sendable {
 
     static func start(maxConcurrent: Int = 5) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
-        await github.github.addRepository(repo, collaborators: ["maintainer": .write, "drive-by": .read, "sandcastle-bot": .write], installationID: 9)
+        await github.github.addRepository(
+            repo, collaborators: ["maintainer": .write, "drive-by": .read, "sandcastle-bot": .write], installationID: 9)
         await github.github.addPersonalToken(token, login: "sandcastle-bot")
         let kube = try await FakeKubernetesServer.start()
         await kube.kubernetes.requireBearerToken(["kube-token"])
@@ -197,7 +199,8 @@ final class ControllerHarness: Sendable {
         let dependencies = ControllerDependencies(
             config: config, source: gitHubClient, reporter: gitHubClient, sink: ClusterSink(client: kubeClient, options: sinkOptions),
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
-            logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)), book: book)
+            logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)), book: book
+        )
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {
             if await fakeKube.object(ResourceRef(apiVersion: "v1", kind: "Namespace", name: "sandcastle-system")) == nil {

@@ -32,7 +32,9 @@ struct EndToEndTests {
         #expect(comments.first?.body.contains(PreviewComment.marker) == true)
         #expect(comments.first?.body.contains("https://shop-pr-1.preview.test") == true)
         let pinned = await h.fakeKube.object(ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "pr-1-shop", name: "shop"))
-        #expect(pinned?.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string == "ghcr.io/acme/shop@\(ControllerHarness.digest)")
+        #expect(
+            pinned?.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string
+                == "ghcr.io/acme/shop@\(ControllerHarness.digest)")
         #expect(instance.book.record(Make.key(1, ControllerHarness.repo))?.phase == .ready)
         #expect(instance.metricsText.contains("sandcastle_event_to_ready_seconds_count 1"))
         #expect(instance.metricsText.contains(#"sandcastle_previews{phase="Ready"} 1"#))

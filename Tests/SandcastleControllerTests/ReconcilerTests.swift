@@ -74,11 +74,15 @@ struct ReconcilerTests {
 
         rig.clock.advance(by: 61 * 3600)  // inside the 12h warning window of the 72h TTL
         _ = await reconciler.reconcile(Make.key(1))
-        #expect(await rig.reporter.comments[Make.key(1)]?.notice?.contains("expires at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))") == true)
+        #expect(
+            await rig.reporter.comments[Make.key(1)]?.notice?.contains("expires at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))")
+                == true)
         #expect(await rig.sink.previews[Make.key(1)] != nil)
 
         rig.clock.advance(by: 12 * 3600)  // past the TTL
-        #expect(await reconciler.reconcile(Make.key(1)) == .settled("torn down: it expired at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))"))
+        #expect(
+            await reconciler.reconcile(Make.key(1))
+                == .settled("torn down: it expired at \(RFC3339.string(Make.epoch.addingTimeInterval(72 * 3600)))"))
         #expect(await rig.sink.previews[Make.key(1)] == nil)
         #expect(await rig.reporter.comments[Make.key(1)]?.teardown != nil)
 

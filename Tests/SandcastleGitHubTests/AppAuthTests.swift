@@ -17,7 +17,8 @@ struct AppAuthTests {
             setup: { github in
                 try await github.registerApp(id: 4242, slug: "sandcastle-preview", publicKeyPEM: keys.publicPEM)
                 await github.setInstallationPermissions(
-                    77, ["pull_requests": "read", "statuses": "write", "deployments": "write", "issues": "write", "metadata": "read", "contents": "read"])
+                    77,
+                    ["pull_requests": "read", "statuses": "write", "deployments": "write", "issues": "write", "metadata": "read", "contents": "read"])
                 await github.putPullRequest(H.repo, number: 1, sha: H.sha(1))
             }, body)
     }

@@ -52,7 +52,10 @@ import Testing
         #expect(mounts.contains { keyPath.hasPrefix(($0["mountPath"]?.string ?? "-") + "/") && $0["name"]?.string == "github" })
         #expect(mounts.contains { $0["mountPath"]?.string == "/etc/sandcastle" })
         let env = (container["env"]?.array ?? []).compactMap(\.object)
-        #expect(env.contains { $0["name"]?.string == "GITHUB_WEBHOOK_SECRET" && $0.value(at: "valueFrom.secretKeyRef.name")?.string == "sandcastle-github" })
+        #expect(
+            env.contains {
+                $0["name"]?.string == "GITHUB_WEBHOOK_SECRET" && $0.value(at: "valueFrom.secretKeyRef.name")?.string == "sandcastle-github"
+            })
         #expect(!text.contains("BEGIN"), "no key material in the ConfigMap")
     }
 

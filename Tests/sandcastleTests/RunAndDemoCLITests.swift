@@ -83,7 +83,9 @@ import Testing
         process.executableURL = URL(fileURLWithPath: SandcastleExecutable.path)
         process.arguments = ["run", "-c", dir.path + "/sandcastle.yaml"]
         process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path, "KUBECONFIG": dir.path + "/none"]
+        process.environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path, "KUBECONFIG": dir.path + "/none",
+        ]
         let logFile = dir.path + "/stderr.log"
         FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
@@ -104,13 +106,16 @@ import Testing
         }
         let bound = try #require(port, "no 'listening' log line: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
         let base = "http://127.0.0.1:\(bound)"
-        for (path, needle) in [("/healthz", "ok"), ("/readyz", "ready"), ("/", "Sandcastle previews"), ("/api/previews", "[]"), ("/metrics", "sandcastle_queue_depth")] {
+        for (path, needle) in [
+            ("/healthz", "ok"), ("/readyz", "ready"), ("/", "Sandcastle previews"), ("/api/previews", "[]"), ("/metrics", "sandcastle_queue_depth"),
+        ] {
             let (status, body) = try await Self.get(base + path)
             #expect(status == 200, "\(path)")
             #expect(body.contains(needle), "\(path)")
         }
         let sender = WebhookSender(secret: "run-webhook-secret-value")
-        let pong = try await sender.deliver(event: "ping", payload: Data(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8), to: base + "/webhooks/github")
+        let pong = try await sender.deliver(
+            event: "ping", payload: Data(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8), to: base + "/webhooks/github")
         try await sender.shutdown()
         #expect(pong.status == 200)
         let (_, metrics) = try await Self.get(base + "/metrics")

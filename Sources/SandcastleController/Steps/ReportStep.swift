@@ -10,7 +10,8 @@ struct ReportStep {
 
     func deploying(_ pr: PullRequestSnapshot, url: String) async throws {
         try await reporter.setStatus(
-            CommitStatus(context: .deploy, state: .pending, description: "Deploying \(pr.headSHA.prefix(7))", targetURL: nil), on: pr.headSHA, of: pr.key)
+            CommitStatus(context: .deploy, state: .pending, description: "Deploying \(pr.headSHA.prefix(7))", targetURL: nil), on: pr.headSHA,
+            of: pr.key)
         try await reporter.reportDeployment(
             DeploymentUpdate(state: .inProgress, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key)), of: pr.key)
     }
@@ -19,7 +20,8 @@ struct ReportStep {
         try await reporter.setStatus(
             CommitStatus(context: .deploy, state: .success, description: "Ready at \(url)", targetURL: url), on: pr.headSHA, of: pr.key)
         for stage in hooks {
-            try await reporter.setStatus(CommitStatus(context: stage.context, state: stage.state, description: stage.description), on: pr.headSHA, of: pr.key)
+            try await reporter.setStatus(
+                CommitStatus(context: stage.context, state: stage.state, description: stage.description), on: pr.headSHA, of: pr.key)
         }
         try await reporter.reportDeployment(
             DeploymentUpdate(

@@ -64,7 +64,8 @@ extension ConfigLoader {
                 reader.fail(listen, "'\(text)' is not HOST:PORT; expected e.g. 0.0.0.0:8080")
             }
         }
-        for (key, path) in [("resyncInterval", \ControllerSettings.resyncInterval), ("janitorInterval", \.janitorInterval), ("retryCap", \.retryCap)] {
+        for (key, path) in [("resyncInterval", \ControllerSettings.resyncInterval), ("janitorInterval", \.janitorInterval), ("retryCap", \.retryCap)]
+        {
             guard let node = fields[key], let duration = reader.duration(node) else { continue }
             if duration.seconds < 1 { reader.fail(node, "expected at least 1s") } else { settings[keyPath: path] = duration }
         }

@@ -134,7 +134,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Delivers a signed `pull_request` webhook built from `pr`; returns the HTTP status.
-    private func deliver(_ step: DemoScenario.Step, pr: PullRequestSnapshot, secret: String, to url: String, delivery: String) async throws -> String {
+    private func deliver(_ step: DemoScenario.Step, pr: PullRequestSnapshot, secret: String, to url: String, delivery: String) async throws -> String
+    {
         let repository: [String: Any] = ["id": 1, "full_name": pr.key.repository.description]
         let branch: (String, String) -> [String: Any] = { sha, ref in ["sha": sha, "ref": ref, "repo": repository] }
         var payload: [String: Any] = [

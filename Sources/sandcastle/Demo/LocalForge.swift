@@ -43,7 +43,8 @@ actor LocalForge: PullRequestSource, StatusReporter {
         }
         guard deployments[id] != update.state else { return }
         deployments[id] = update.state
-        log.append("deployment \(update.environment) at \(update.sha.prefix(7)) = \(update.state.rawValue)\(update.environmentURL.map { " (\($0))" } ?? "")")
+        log.append(
+            "deployment \(update.environment) at \(update.sha.prefix(7)) = \(update.state.rawValue)\(update.environmentURL.map { " (\($0))" } ?? "")")
     }
 
     func upsertComment(_ comment: PreviewComment) async throws {

@@ -184,13 +184,16 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
         precondition(delivery.status == 202, delivery.body)
         while dependencies.book.record(key)?.phase != .ready {
             try await Task.sleep(for: .microseconds(200))
-            if ContinuousClock.now - start > .seconds(30) { fatalError("PR \(number) never became ready: \(String(describing: dependencies.book.record(key)))") }
+            if ContinuousClock.now - start > .seconds(30) {
+                fatalError("PR \(number) never became ready: \(String(describing: dependencies.book.record(key)))")
+            }
         }
         if index > 0 { latencies.append(seconds(ContinuousClock.now - start)) }  // the first run warms up connections
         if index == 1 { objects = await fakes.kube.kubernetes.allObjects(namespace: "pr-\(number)-shop").count + 1 }
     }
     print(
-        "webhook -> environment applied and reported Ready, \(objects)-object previews (\(kustomize ? "Kustomize" : "plain manifests") bundle), \(runs) PRs one after another")
+        "webhook -> environment applied and reported Ready, \(objects)-object previews (\(kustomize ? "Kustomize" : "plain manifests") bundle), \(runs) PRs one after another"
+    )
     print("(git fetch of the PR's commit, render, server-side apply to the fake API server, statuses, deployment and comment on the fake GitHub)")
     print("| p50 | p90 | p99 | max |")
     print("|---|---|---|---|")
@@ -238,7 +241,8 @@ private func resync(_ fakes: Fakes, repositories: [RepositoryName], perRepositor
     let enqueued = LockedValue(0)
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
-        bundles: try GitCheckouts(root: FileManager.default.temporaryDirectory.path + "/sandcastle-bench-unused", remote: .init(url: { _ in "" }, token: { _ in nil })),
+        bundles: try GitCheckouts(
+            root: FileManager.default.temporaryDirectory.path + "/sandcastle-bench-unused", remote: .init(url: { _ in "" }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance))
     let resync = Resync(dependencies: dependencies) { _ in enqueued.withLock { $0 += 1 } }
 
@@ -266,5 +270,7 @@ private func resync(_ fakes: Fakes, repositories: [RepositoryName], perRepositor
                 format: "| %d | %.1f ms | %d | %d | %d | %d | %d |", pass, elapsed * 1000, sent.count, sent.filter { $0.status == 304 }.count,
                 kubeRequests, kubeWrites, report.enqueued.count))
     }
-    print(String(format: "median wall time %.1f ms; peak RSS of the process (fakes included) %.1f MB", percentile(times, 0.5) * 1000, peakRSSMegabytes()))
+    print(
+        String(
+            format: "median wall time %.1f ms; peak RSS of the process (fakes included) %.1f MB", percentile(times, 0.5) * 1000, peakRSSMegabytes()))
 }

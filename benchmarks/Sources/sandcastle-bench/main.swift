@@ -27,6 +27,9 @@ case "resync":
         repositories: rest.first.flatMap(Int.init) ?? 50, perRepository: rest.dropFirst().first.flatMap(Int.init) ?? 20,
         passes: rest.dropFirst(2).first.flatMap(Int.init) ?? 5)
 default:
-    FileHandle.standardError.write(Data("usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]]]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]]]\n"
+                .utf8))
     exit(2)
 }
