@@ -239,14 +239,14 @@ public final class Reconciler: Sendable {
         switch failure {
         case .transient(let why):
             return .failed(why)
-        case .invalid(let why):
+        case .invalid(let why, let context):
             dependencies.book.update(pr.key, now: dependencies.clock.now) {
                 $0.phase = .failed
                 $0.sha = pr.headSHA
                 $0.message = why
             }
             do {
-                try await ReportStep(dependencies: dependencies).failed(pr, message: why)
+                try await ReportStep(dependencies: dependencies).failed(pr, message: why, context: context)
             } catch {
                 return .failed("reporting the failure: \(error)")
             }

@@ -88,7 +88,7 @@ public actor GitCheckouts: BundleSource {
         guard let tar = Subprocess.locate("tar") else { throw GitCheckoutError("tar is not on PATH") }
         let untar = try await Subprocess.runDetached(tar, ["-xf", staging + ".tar", "-C", staging])
         guard untar.status == 0 else { throw GitCheckoutError("\(repository)@\(sha.prefix(12)): extracting the tree failed: \(untar.stderr)") }
-        fm.createFile(atPath: staging + "/.sandcastle-complete", contents: Data())
+        _ = fm.createFile(atPath: staging + "/.sandcastle-complete", contents: Data())
         try fm.createDirectory(atPath: (tree as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if fm.fileExists(atPath: tree) { try fm.removeItem(atPath: tree) }
         try fm.moveItem(atPath: staging, toPath: tree)

@@ -141,3 +141,43 @@ struct ReconcilerTests {
         #expect(await rig.reconciler().reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
     }
 }
+
+@Suite("Reconciler with a database")
+struct ReconcilerDatabaseTests {
+    @Test func theDatabaseIsEnsuredBeforeTheApplyAndDroppedAfterTheTeardown() async throws {
+        let databases = FakeDatabases()
+        let rig = try UnitRig.make(databases: databases)
+        await rig.source.put(Make.pr(1))
+        let reconciler = rig.reconciler()
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await databases.ensured == [Make.key(1)])
+        let applied = try #require(await rig.sink.previews[Make.key(1)])
+        #expect(applied.objects.contains { $0.kind == "Secret" && $0.name == DatabaseCredentials.secretName })
+
+        // Unchanged: the same credentials give the same content hash, so nothing is re-applied.
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(await rig.sink.applyCalls == 1)
+
+        await rig.source.put(Make.pr(1, state: .closed))
+        _ = await reconciler.reconcile(Make.key(1))
+        let names = PreviewNames(key: Make.key(1), settings: rig.config.repositories[0].settings)
+        #expect(await databases.dropped == [names.databaseIdentifier])
+    }
+
+    @Test func aFailingSeedIsReportedOnTheSeedStatusAndNothingIsApplied() async throws {
+        let databases = FakeDatabases()
+        await databases.failSeed("seed db/seed.sql:3: syntax error at or near \"SELEC\"")
+        let rig = try UnitRig.make(databases: databases)
+        await rig.source.put(Make.pr(1))
+        guard case .settled(let why) = await rig.reconciler().reconcile(Make.key(1)) else {
+            Issue.record("a failing seed needs a fix in the PR, not a retry")
+            return
+        }
+        #expect(why.contains("db/seed.sql:3"))
+        #expect(await rig.sink.applyCalls == 0)
+        let statuses = await rig.reporter.statuses[Make.sha]
+        #expect(statuses?[.seed]?.state == .failure)
+        #expect(statuses?[.seed]?.description.contains("db/seed.sql:3: syntax error") == true)
+        #expect(statuses?[.deploy]?.state == .failure)
+    }
+}

@@ -34,7 +34,19 @@ struct UnitRig {
     let bundle: TemporaryDirectory
     let woken = LockedValue([RepositoryName]())
 
-    static func make(maxConcurrent: Int = 5, bundle text: String = UnitRig.goodBundle) throws -> UnitRig {
+    static func make(
+        maxConcurrent: Int = 5, bundle text: String = UnitRig.goodBundle, databases: (any DatabaseProvisioning)? = nil
+    ) throws -> UnitRig {
+        let database =
+            databases == nil
+            ? ""
+            : """
+
+                database:
+                  enabled: true
+                  postgres: {admin: {env: UNIT_PG_ADMIN}}
+                  seed: db/seed.sql
+            """
         let config = try ConfigLoader.parse(
             """
             apiVersion: sandcastle.dev/v1alpha1
@@ -48,7 +60,7 @@ struct UnitRig {
               maxConcurrent: \(maxConcurrent)
             repositories:
               - name: acme/shop
-                bundle: {path: deploy/preview, kind: manifests}
+                bundle: {path: deploy/preview, kind: manifests}\(database)
             """, file: "unit.yaml")
         let bundle = try TemporaryDirectory()
         try bundle.write(["deploy/preview/app.yaml": text])
@@ -61,7 +73,8 @@ struct UnitRig {
         var logger = Logger(label: "unit")
         logger.logLevel = .critical
         let dependencies = ControllerDependencies(
-            config: config, source: source, reporter: reporter, sink: sink, bundles: bundles, clock: clock, logger: logger,
+            config: config, source: source, reporter: reporter, sink: sink, bundles: bundles,
+            databases: databases.map { [Make.repository: $0] } ?? [:], clock: clock, logger: logger,
             metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)))
         return UnitRig(
             config: config, source: source, reporter: reporter, sink: sink, bundles: bundles, clock: clock, registry: registry,
@@ -79,4 +92,34 @@ struct UnitRig {
         metadata: {name: app}
         data: {A: "1"}
         """
+}
+
+/// A database provisioner in memory: records what was ensured and dropped; can fail the seed.
+actor FakeDatabases: DatabaseProvisioning {
+    private(set) var ensured: [PreviewKey] = []
+    private(set) var dropped: [String] = []
+    var seedFailure: String?
+
+    func failSeed(_ message: String?) { seedFailure = message }
+
+    func ensureSecret(for key: PreviewKey, names: PreviewNames, settings: DatabaseSettings, checkout: String) async throws -> Manifest {
+        if let seedFailure { throw InjectedFailureWithText(text: seedFailure) }
+        ensured.append(key)
+        let credentials = DatabaseCredentials(
+            host: "pg.internal", port: 5432, database: names.databaseIdentifier, user: names.databaseIdentifier, password: "fixed-for-tests")
+        return credentials.secret(for: key, namespace: names.namespace)
+    }
+
+    func drop(identifier: String) async throws -> Bool {
+        dropped.append(identifier)
+        return true
+    }
+
+    func reapOrphans(live: Set<PreviewKey>, confirm: @Sendable (PreviewKey) async -> Bool) async throws -> [String] { [] }
+}
+
+/// An error whose description is exactly `text` (as the provisioner's seed errors are).
+struct InjectedFailureWithText: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
 }

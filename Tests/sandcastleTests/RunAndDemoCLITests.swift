@@ -87,7 +87,7 @@ import Testing
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path, "KUBECONFIG": dir.path + "/none",
         ]
         let logFile = dir.path + "/stderr.log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice

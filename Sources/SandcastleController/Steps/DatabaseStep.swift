@@ -18,7 +18,7 @@ struct DatabaseStep {
         } catch {
             let message = String(describing: error)
             // A seed that fails names its file and line; that needs a fix in the PR, not a retry.
-            if message.hasPrefix("seed ") { throw .invalid("database \(message)") }
+            if message.hasPrefix("seed ") { throw .invalid("database \(message)", context: .seed) }
             throw .transient("database: \(message)")
         }
     }

@@ -38,14 +38,15 @@ struct RenderStep {
 
 /// Why a step did not complete, classified by what the controller does next.
 enum StepFailure: Error, Sendable, CustomStringConvertible {
-    /// Needs a human (a broken bundle, a failing seed): reported on the PR, not retried until it changes.
-    case invalid(String)
+    /// Needs a human (a broken bundle, a failing seed): reported on the PR under `context` (and
+    /// `sandcastle/deploy`), not retried until it changes.
+    case invalid(String, context: CommitStatus.Context = .deploy)
     /// Retry with backoff (the forge, the cluster or the database did not answer).
     case transient(String)
 
     var description: String {
         switch self {
-        case .invalid(let why), .transient(let why): why
+        case .invalid(let why, _), .transient(let why): why
         }
     }
 }

@@ -34,13 +34,17 @@ struct ReportStep {
         try await reporter.upsertComment(comment)
     }
 
-    func failed(_ pr: PullRequestSnapshot, message: String) async throws {
+    func failed(_ pr: PullRequestSnapshot, message: String, context: CommitStatus.Context = .deploy) async throws {
+        if context != .deploy {
+            try await reporter.setStatus(CommitStatus(context: context, state: .failure, description: message), on: pr.headSHA, of: pr.key)
+        }
         try await reporter.setStatus(CommitStatus(context: .deploy, state: .failure, description: message), on: pr.headSHA, of: pr.key)
         try await reporter.reportDeployment(
             DeploymentUpdate(
                 state: .failure, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key), description: message), of: pr.key)
-        try await reporter.upsertComment(
-            PreviewComment(key: pr.key, url: nil, sha: pr.headSHA, stages: [.init(context: .deploy, state: .failure, description: message)]))
+        var stages: [PreviewComment.Stage] = [.init(context: .deploy, state: .failure, description: message)]
+        if context != .deploy { stages.append(.init(context: context, state: .failure, description: message)) }
+        try await reporter.upsertComment(PreviewComment(key: pr.key, url: nil, sha: pr.headSHA, stages: stages))
     }
 
     func queued(_ pr: PullRequestSnapshot, position: Int, of total: Int) async throws {

@@ -57,8 +57,9 @@ struct DemoCommand: AsyncParsableCommand {
         let shas = try play.buildRepository(in: origin, scenarioDirectory: scenarioDirectory.isEmpty ? "." : scenarioDirectory)
 
         let verbose = self.verbose
+        let logFormat = config.controller.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StructuredLogHandler(label: label, format: config.controller.logFormat)
+            var handler = StructuredLogHandler(label: label, format: logFormat)
             handler.logLevel = verbose ? .info : .critical
             return handler
         }

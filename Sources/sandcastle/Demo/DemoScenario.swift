@@ -101,7 +101,7 @@ struct DemoScenario: Decodable {
         while let relative = enumerator.nextObject() as? String {
             let from = source + "/" + relative, to = target + "/" + relative
             var isDirectory: ObjCBool = false
-            fm.fileExists(atPath: from, isDirectory: &isDirectory)
+            _ = fm.fileExists(atPath: from, isDirectory: &isDirectory)
             if isDirectory.boolValue {
                 try fm.createDirectory(atPath: to, withIntermediateDirectories: true)
             } else {
