@@ -44,13 +44,15 @@ public final class Reconciler: Sendable {
         let deps = dependencies
         guard let repository = deps.config.repository(key.repository) else { return .settled("repository not configured") }
         let settings = repository.settings
-        let observation = await PullRequestObservation.reading { try await deps.source.pullRequest(key) }
+        // The two observations are independent: read both at once.
+        async let reading = PullRequestObservation.reading { try await deps.source.pullRequest(key) }
+        async let listing = Self.capture { try await deps.sink.environments(in: key.repository) }
+        let observation = await reading
         if case .unavailable(let why) = observation { return .failed("reading the pull request: \(why)") }
         let environments: [ObservedEnvironment]
-        do {
-            environments = try await deps.sink.environments(in: key.repository)
-        } catch {
-            return .failed("reading the sink: \(error)")
+        switch await listing {
+        case .success(let list): environments = list
+        case .failure(let error): return .failed("reading the sink: \(error)")
         }
         let environment = environments.first { $0.key == key }
         let now = deps.clock.now
@@ -162,17 +164,21 @@ public final class Reconciler: Sendable {
                 $0.queuePosition = nil
                 $0.message = "applying \(preview.objects.count) objects"
             }
-            do {
-                try await report.deploying(pr, url: url)
-            } catch {
-                // Progress reports are best effort: GitHub failing must not hold the environment back.
-                deps.logger.warning("reporting progress failed; applying anyway", metadata: ["error": "\(error)"])
-            }
+            // The progress report goes out while the apply runs; it is best effort, so GitHub
+            // failing never holds the environment back.
+            async let progress: Void = report.deploying(pr, url: url)
+            var failure: StepOutcome?
             do {
                 try await ApplyStep(dependencies: deps).run(preview)
             } catch {
-                return await settle(step: error, pr: pr)
+                failure = error
             }
+            do {
+                try await progress
+            } catch {
+                deps.logger.warning("reporting progress failed", metadata: ["error": "\(error)"])
+            }
+            if let failure { return await settle(step: failure, pr: pr) }
         }
         let hooks = await HookStep(dependencies: deps).run(pr.key, sha: pr.headSHA, settings: settings)
         let decision = Policy.evaluate(pr, settings: settings, now: now)
@@ -267,6 +273,11 @@ public final class Reconciler: Sendable {
             try? await ReportStep(dependencies: dependencies).failed(pr, message: step.message)
             return .settled("stalled: \(step.message)")
         }
+    }
+
+    /// The outcome of `body` as a value, so it can be awaited with another call in flight.
+    private static func capture<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
     }
 
     static func seconds(_ duration: Duration) -> Double {
