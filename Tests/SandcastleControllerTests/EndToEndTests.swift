@@ -247,5 +247,11 @@ struct EndToEndTests {
 
         await leader.kill()
         try await eventually("the other replica takes over") { follower.controller.isLeading }
+        // The new leader reconciles what it queued while following, and new work too.
+        await h.putPR(2, sha: sha)
+        try await h.deliver("opened", pr: 2, to: follower)
+        try await eventually("PR 2 is Ready under the new leader") { await h.isReady(2, at: sha) }
+        try await settle(follower)
+        #expect(await h.comments(1).count == 1, "no duplicate comment after the failover")
     }
 }
