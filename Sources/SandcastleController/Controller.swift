@@ -110,11 +110,11 @@ public final class Controller: Service, Sendable {
             for _ in 0..<dependencies.config.controller.workers {
                 group.addTask { await self.work() }
             }
-            // Leadership lost (this task cancelled): stop taking keys so the workers return.
+            // Leadership lost (this task cancelled): waiting workers return at once, the tickers
+            // stop; the queue stays open, so keys wait for the next time this replica leads.
             await withTaskCancellationHandler {
                 await group.waitForAll()
             } onCancel: {
-                self.queue.close()
                 tickers.cancel()
             }
         }

@@ -35,7 +35,8 @@ public final class WorkQueue: Sendable {
         var inFlight: Set<PreviewKey> = []
         var dirty: Set<PreviewKey> = []
         var failures: [PreviewKey: Int] = [:]
-        var takers: [CheckedContinuation<PreviewKey?, Never>] = []
+        var takers: [(id: UInt64, continuation: CheckedContinuation<PreviewKey?, Never>)] = []
+        var nextTakerID: UInt64 = 0
         var closed = false
     }
 
@@ -75,7 +76,7 @@ public final class WorkQueue: Sendable {
             if state.waiting.count >= capacity { return (.full, nil) }
             if !state.takers.isEmpty {
                 state.inFlight.insert(key)
-                return (.enqueued, state.takers.removeFirst())
+                return (.enqueued, state.takers.removeFirst().continuation)
             }
             state.waiting.insert(key)
             state.order.append(key)
@@ -85,19 +86,32 @@ public final class WorkQueue: Sendable {
         return offer
     }
 
-    /// The oldest waiting key, now in flight; suspends while none waits. `nil` once closed.
+    /// The oldest waiting key, now in flight; suspends while none waits. `nil` once closed, or when
+    /// the calling task is cancelled (e.g. leadership lost); the queue itself stays open.
     public func next() async -> PreviewKey? {
-        await withCheckedContinuation { continuation in
-            let immediate: PreviewKey?? = state.withLock { state in
-                if state.closed { return .some(nil) }
-                if let key = Self.pop(&state) {
-                    state.inFlight.insert(key)
-                    return .some(key)
+        let id: UInt64 = state.withLock { state in
+            state.nextTakerID += 1
+            return state.nextTakerID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate: PreviewKey?? = state.withLock { state in
+                    if state.closed || Task.isCancelled { return .some(nil) }
+                    if let key = Self.pop(&state) {
+                        state.inFlight.insert(key)
+                        return .some(key)
+                    }
+                    state.takers.append((id, continuation))
+                    return .none
                 }
-                state.takers.append(continuation)
-                return .none
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            let taker = state.withLock { state -> CheckedContinuation<PreviewKey?, Never>? in
+                guard let index = state.takers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.takers.remove(at: index).continuation
+            }
+            taker?.resume(returning: nil)
         }
     }
 
@@ -133,7 +147,7 @@ public final class WorkQueue: Sendable {
             defer { state.takers = [] }
             return state.takers
         }
-        for taker in takers { taker.resume(returning: nil) }
+        for taker in takers { taker.continuation.resume(returning: nil) }
     }
 
     private static func pop(_ state: inout State) -> PreviewKey? {

@@ -97,3 +97,17 @@ struct RequestBudgetTests {
         #expect(current.withLock { $0 } == 0)
     }
 }
+
+@Suite("Work queue and leadership")
+struct WorkQueueCancellationTests {
+    /// A worker whose leadership ends stops waiting, and the queue keeps its keys for the next leader.
+    @Test func aCancelledWorkerReturnsAndTheQueueStaysOpen() async {
+        let queue = WorkQueue(capacity: 10)
+        let worker = Task { await queue.next() }
+        try? await Task.sleep(for: .milliseconds(20))
+        worker.cancel()
+        #expect(await worker.value == nil)
+        #expect(queue.offer(Make.key(1)) == .enqueued)
+        #expect(await queue.next() == Make.key(1))
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+@Suite("Controller service")
+struct ControllerServiceTests {
+    /// Leadership ends, keys queue meanwhile, and the next term reconciles them.
+    @Test func keysQueuedWhileNotLeadingAreReconciledInTheNextTerm() async throws {
+        let rig = try UnitRig.make()
+        let (endFirstTerm, endFirst) = AsyncStream<Void>.makeStream()
+        let (startSecondTerm, startSecond) = AsyncStream<Void>.makeStream()
+        let controller = Controller(dependencies: rig.dependencies) { body in
+            let first = Task { await body() }
+            for await _ in endFirstTerm { break }
+            first.cancel()
+            await first.value
+            for await _ in startSecondTerm { break }
+            await body()
+        }
+        let running = Task { try await controller.run() }
+        defer { running.cancel() }
+
+        await rig.source.put(Make.pr(1))
+        try await waitUntil { controller.isLeading }
+        controller.enqueue(Make.key(1))
+        try await waitUntil { await rig.sink.previews[Make.key(1)] != nil }
+
+        endFirst.yield()
+        try await waitUntil { !controller.isLeading }
+        await rig.source.put(Make.pr(2))
+        controller.enqueue(Make.key(2))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await rig.sink.previews[Make.key(2)] == nil, "nothing is reconciled without leadership")
+        #expect(controller.queue.depth == 1)
+
+        startSecond.yield()
+        try await waitUntil { await rig.sink.previews[Make.key(2)] != nil }
+        controller.stop()
+    }
+
+    private func waitUntil(_ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("condition not met in 10 s")
+    }
+}
