@@ -56,8 +56,11 @@ public final class Janitor: Sendable {
                 }
                 continue
             }
+            // Only time is the janitor's business: label, draft and state changes reach the
+            // reconciler through webhooks and resync (listings carry no label grants, so the full
+            // policy cannot be judged from them anyway).
             let decision = Policy.evaluate(pr, settings: repository.settings, now: now)
-            if now >= decision.warnFrom || decision.eligibility != .eligible { due.insert(environment.key) }
+            if now >= decision.warnFrom { due.insert(environment.key) }
         }
         due.formUnion(deps.book.allWaiting)
         report.enqueued = due.sorted()

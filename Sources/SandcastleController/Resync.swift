@@ -14,8 +14,9 @@ public struct ResyncReport: Sendable, Equatable {
 /// The periodic resync: lists every configured repository's open PRs (conditional requests, so an
 /// unchanged listing costs a 304) and enqueues what changed or lost its webhook.
 ///
-/// - A PR is enqueued when it is new and wants a preview, changed since the last pass, or its
-///   environment is at another commit or no longer wanted. An unchanged PR costs nothing more.
+/// - A PR is enqueued when it is new and wants a preview, changed since the last pass, its
+///   environment is at another commit or no longer wanted, or its environment did not converge
+///   (left half-applied by a crash, or failed). An unchanged, converged PR costs nothing more.
 /// - An environment whose PR is missing from a *complete* listing is enqueued for a per-PR read,
 ///   which alone may justify a teardown. A failed listing concludes nothing for its repository.
 /// - If more environments would be confirmed away than max(3, 20% of live), the breaker trips:
@@ -93,8 +94,10 @@ public final class Resync: Sendable {
                 pulls.compactMap { pr in
                     let fingerprint = Fingerprint(sha: pr.headSHA, labels: pr.labels.sorted(), draft: pr.draft, activity: pr.lastActivityAt)
                     let previous = seen.updateValue(fingerprint, forKey: pr.key)
-                    if previous == fingerprint { return nil }
                     let environment = live[pr.key]
+                    // Half-applied or failed (a crash mid-apply, an API error): hand it back.
+                    if let environment, !environment.converged { return pr.key }
+                    if previous == fingerprint { return nil }
                     let wants = Self.wants(pr, settings: repository.settings)
                     if previous != nil { return pr.key }  // changed since the last pass
                     if wants, environment == nil { return pr.key }

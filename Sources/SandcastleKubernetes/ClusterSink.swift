@@ -61,10 +61,11 @@ public final class ClusterSink: Sink, Sendable {
         return objects.compactMap { object in
             guard let key = PreviewEnvironment.key(of: object) else { return nil }
             let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
+            let hash = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? ""
             return ObservedEnvironment(
                 key: key, namespace: object.value(at: "spec.namespace")?.string ?? "", sha: object.value(at: "spec.headSHA")?.string ?? "",
-                contentHash: object.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? "",
-                createdAt: created ?? Date(timeIntervalSince1970: 0))
+                contentHash: hash, createdAt: created ?? Date(timeIntervalSince1970: 0),
+                converged: !hash.isEmpty && object.value(at: "status.phase")?.string == "Ready")
         }.sorted { $0.key < $1.key }
     }
 

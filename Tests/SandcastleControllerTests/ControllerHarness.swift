@@ -208,7 +208,7 @@ final class ControllerHarness: Sendable {
             }
             let elector = LeaderElector(
                 client: kubeClient, namespace: "sandcastle-system", identity: identity,
-                timing: .init(leaseDuration: 2, renewDeadline: 1.5, retryPeriod: 0.2))
+                timing: .init(leaseDuration: 4, renewDeadline: 3, retryPeriod: 0.3))
             leadership = { body in await elector.run(lead: body) }
         }
         let controller = Controller(

@@ -33,7 +33,7 @@ struct ControllerServiceTests {
         controller.enqueue(Make.key(2))
         try await Task.sleep(for: .milliseconds(100))
         #expect(await rig.sink.previews[Make.key(2)] == nil, "nothing is reconciled without leadership")
-        #expect(controller.queue.depth == 1)
+        #expect(controller.queue.depth >= 1, "PR 2 waits in the queue")
 
         startSecond.yield()
         try await waitUntil { await rig.sink.previews[Make.key(2)] != nil }

@@ -204,7 +204,7 @@ struct EndToEndTests {
         let sha = try h.commitBundle(version: "1")
         await h.putPR(1, sha: sha)
         // Hold the apply of the workload long enough to kill the process in the middle of it.
-        await h.fakeKube.inject(FakeKubernetesFault(.delay(seconds: 2), method: "PATCH", pathContains: "/deployments/", times: 1))
+        await h.fakeKube.inject(FakeKubernetesFault(.delay(seconds: 4), method: "PATCH", pathContains: "/deployments/", times: 1))
         try await h.deliver("opened", pr: 1, to: first)
         try await eventually("the reconcile is in the middle of applying") { await h.namespace(1) != nil }
         #expect(await h.isReady(1, at: sha) == false)

@@ -76,3 +76,55 @@ struct ResyncJanitorTests {
         #expect(await janitor.pass().enqueued.contains(Make.key(3)) == false)
     }
 }
+
+@Suite("Resync after a crash")
+struct ResyncConvergenceTests {
+    /// An environment left half-applied (no content hash yet, or not Ready) is handed back even
+    /// when its PR did not change, so a restart converges without waiting for an event.
+    @Test func anEnvironmentThatDidNotConvergeIsEnqueued() async throws {
+        let rig = try UnitRig.make()
+        let sink = HalfAppliedSink(base: rig.sink)
+        var dependencies = rig.dependencies
+        dependencies.sink = sink
+        await rig.source.put(Make.pr(1))
+        _ = await rig.reconciler().reconcile(Make.key(1))
+        let resync = Resync(dependencies: dependencies) { _ in }
+        #expect(await resync.pass().enqueued.isEmpty, "converged: nothing to do")
+        await sink.markUnconverged(Make.key(1))
+        #expect(await resync.pass().enqueued == [Make.key(1)])
+    }
+
+    @Test func theJanitorDoesNotHandOverEveryLabelledPR() async throws {
+        let rig = try UnitRig.make()
+        let enqueued = LockedValue([PreviewKey]())
+        let resync = Resync(dependencies: rig.dependencies) { _ in }
+        let janitor = Janitor(dependencies: rig.dependencies, resync: resync) { key in enqueued.withLock { $0.append(key) } }
+        // Listings carry no label grant, as in the controller; that alone must not make a PR due.
+        await rig.source.put(Make.pr(1))
+        _ = await rig.reconciler().reconcile(Make.key(1))
+        await rig.source.put(Make.pr(1, labelGrant: nil))
+        _ = await resync.pass()
+        #expect(await janitor.pass().enqueued.isEmpty)
+    }
+}
+
+/// A sink whose environments can be marked as not converged.
+actor HalfAppliedSink: Sink {
+    let base: FakeSink
+    private var unconverged: Set<PreviewKey> = []
+
+    init(base: FakeSink) { self.base = base }
+
+    func markUnconverged(_ key: PreviewKey) { unconverged.insert(key) }
+
+    func environments() async throws -> [ObservedEnvironment] {
+        try await base.environments().map { environment in
+            var environment = environment
+            environment.converged = !unconverged.contains(environment.key)
+            return environment
+        }
+    }
+
+    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
+}

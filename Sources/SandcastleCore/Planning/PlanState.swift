@@ -54,13 +54,17 @@ public struct ObservedEnvironment: Sendable, Hashable {
     public var sha: String
     public var contentHash: String
     public var createdAt: Date
+    /// The last apply completed and the environment is healthy; `false` for one left half-applied
+    /// (a crash mid-apply) or marked failed, which resync hands back to the reconciler.
+    public var converged: Bool
 
-    public init(key: PreviewKey, namespace: String, sha: String, contentHash: String, createdAt: Date) {
+    public init(key: PreviewKey, namespace: String, sha: String, contentHash: String, createdAt: Date, converged: Bool = true) {
         self.key = key
         self.namespace = namespace
         self.sha = sha
         self.contentHash = contentHash
         self.createdAt = createdAt
+        self.converged = converged
     }
 }
 

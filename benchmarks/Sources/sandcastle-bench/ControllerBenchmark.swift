@@ -234,7 +234,9 @@ private func resync(_ fakes: Fakes, repositories: [RepositoryName], perRepositor
             let sha = String(format: "%040x", (index + 1) * 100_000 + number)
             await fakes.github.github.putPullRequest(repository, number: number, sha: sha, labels: ["preview"], labeledBy: "maintainer")
             let preview = try Make.preview(number, repository: repository, configMaps: 0, sha: sha)
-            _ = try await fakes.kube.kubernetes.seed(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash))
+            var environment = PreviewEnvironment.object(for: preview, contentHash: preview.contentHash)
+            environment["status"] = ["phase": "Ready"]
+            _ = try await fakes.kube.kubernetes.seed(environment)
         }
     }
     let settings = try config(repositories: repositories, apiURL: fakes.github.apiURL)
