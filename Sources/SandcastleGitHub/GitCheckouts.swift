@@ -125,15 +125,14 @@ extension GitHubClient {
         return header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : nil
     }
 
-    /// The clone URL of `repository` on the GitHub this client talks to (`api.github.com` →
-    /// `github.com`; `HOST/api/v3` → `HOST`).
-    public func cloneURL(for repository: RepositoryName) -> String {
-        var base = configuration.apiURL
-        if base.hasSuffix("/api/v3") {
-            base = String(base.dropLast(7))
-        } else {
-            base = base.replacingOccurrences(of: "://api.github.com", with: "://github.com")
-        }
-        return "\(base)/\(repository.owner)/\(repository.name).git"
+    /// The web address of the GitHub this client talks to (`api.github.com` → `https://github.com`;
+    /// `https://HOST/api/v3` → `https://HOST`), where PRs and clone URLs live.
+    public var webURL: String {
+        let base = configuration.apiURL
+        if base.hasSuffix("/api/v3") { return String(base.dropLast(7)) }
+        return base.replacingOccurrences(of: "://api.github.com", with: "://github.com")
     }
+
+    /// The clone URL of `repository` on that GitHub.
+    public func cloneURL(for repository: RepositoryName) -> String { "\(webURL)/\(repository.owner)/\(repository.name).git" }
 }

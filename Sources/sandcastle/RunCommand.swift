@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(
                 config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
                 leadership: leadership, logger: logger,
-                webURL: github.cloneURL(for: RepositoryName(parsing: "o/r")!).replacingOccurrences(of: "/o/r.git", with: ""),
+                webURL: github.webURL,
                 onListening: { port in logger.notice("listening", metadata: ["address": "\(settings.listenAddress.host):\(port)"]) },
                 forgeStats: {
                     let budgets = await github.rateLimitBudgets()

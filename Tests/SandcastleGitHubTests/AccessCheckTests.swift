@@ -58,3 +58,16 @@ struct AccessCheckTests {
         }
     }
 }
+
+@Suite struct GitHubAddressTests {
+    @Test(arguments: [
+        ("https://api.github.com", "https://github.com", "https://github.com/acme/shop.git"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com", "https://ghe.example.com/acme/shop.git"),
+    ])
+    func webAndCloneURLsFollowTheAPIURL(api: String, web: String, clone: String) async throws {
+        let client = try GitHubClient(configuration: GitHubClientConfiguration(apiURL: api, credential: .token("t")))
+        #expect(client.webURL == web)
+        #expect(client.cloneURL(for: RepositoryName(owner: "acme", name: "shop")) == clone)
+        try await client.shutdown()
+    }
+}
