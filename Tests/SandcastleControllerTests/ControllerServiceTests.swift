@@ -40,6 +40,21 @@ struct ControllerServiceTests {
         controller.stop()
     }
 
+    /// A new leader shows what the sink already holds before it has reconciled it.
+    @Test func aNewLeaderShowsExistingPreviewsAsObserved() async throws {
+        let rig = try UnitRig.make()
+        try await rig.sink.apply(Make.preview(7))
+        let controller = Controller(dependencies: rig.dependencies)
+        let running = Task { try await controller.run() }
+        defer { running.cancel() }
+        try await waitUntil { rig.dependencies.book.record(Make.key(7)) != nil }
+        let record = try #require(rig.dependencies.book.record(Make.key(7)))
+        #expect(record.phase == .observed)
+        #expect(record.namespace == "pr-7-shop")
+        #expect(record.pullRequestURL == "https://github.com/acme/shop/pull/7")
+        controller.stop()
+    }
+
     private func waitUntil(_ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
