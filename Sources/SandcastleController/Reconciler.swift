@@ -154,7 +154,8 @@ public final class Reconciler: Sendable {
         let deps = dependencies
         let url = "https://\(preview.names.host)"
         let report = ReportStep(dependencies: deps)
-        let changed = environment?.contentHash != preview.contentHash
+        // A preview whose last apply failed or was cut short is applied again even at the same content.
+        let changed = environment?.contentHash != preview.contentHash || environment?.converged == false
         deps.book.setWaiting(pr.key, since: nil)
         if changed {
             deps.book.update(pr.key, now: now) {

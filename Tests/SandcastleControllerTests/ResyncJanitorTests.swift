@@ -128,3 +128,20 @@ actor HalfAppliedSink: Sink {
     func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
     func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
 }
+
+@Suite("Reconciler after a failed apply")
+struct ReconcileUnconvergedTests {
+    @Test func anEnvironmentThatDidNotConvergeIsAppliedAgainAtTheSameContent() async throws {
+        let rig = try UnitRig.make()
+        let sink = HalfAppliedSink(base: rig.sink)
+        var dependencies = rig.dependencies
+        dependencies.sink = sink
+        await rig.source.put(Make.pr(1))
+        let reconciler = Reconciler(dependencies: dependencies)
+        _ = await reconciler.reconcile(Make.key(1))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+        await sink.markUnconverged(Make.key(1))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await rig.sink.applyCalls == 2)
+    }
+}
