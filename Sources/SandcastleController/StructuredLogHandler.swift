@@ -47,19 +47,6 @@ public struct StructuredLogHandler: LogHandler {
         }.joined(separator: " ")
     }
 
-    private static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal of `text` (the core's canonical JSON escaping; logfmt accepts it too).
+    private static func quote(_ text: String) -> String { ManifestValue.string(text).canonicalJSON }
 }

@@ -29,9 +29,7 @@ public final class WorkQueue: Sendable {
     }
 
     private struct State {
-        var order: [PreviewKey] = []
-        var head = 0
-        var waiting: Set<PreviewKey> = []
+        var waiting = KeyFIFO()
         var inFlight: Set<PreviewKey> = []
         var dirty: Set<PreviewKey> = []
         var failures: [PreviewKey: Int] = [:]
@@ -78,8 +76,7 @@ public final class WorkQueue: Sendable {
                 state.inFlight.insert(key)
                 return (.enqueued, state.takers.removeFirst().continuation)
             }
-            state.waiting.insert(key)
-            state.order.append(key)
+            state.waiting.append(key)
             return (.enqueued, nil)
         }
         taker?.resume(returning: key)
@@ -97,7 +94,7 @@ public final class WorkQueue: Sendable {
             await withCheckedContinuation { continuation in
                 let immediate: PreviewKey?? = state.withLock { state in
                     if state.closed || Task.isCancelled { return .some(nil) }
-                    if let key = Self.pop(&state) {
+                    if let key = state.waiting.popFirst() {
                         state.inFlight.insert(key)
                         return .some(key)
                     }
@@ -148,17 +145,5 @@ public final class WorkQueue: Sendable {
             return state.takers
         }
         for taker in takers { taker.continuation.resume(returning: nil) }
-    }
-
-    private static func pop(_ state: inout State) -> PreviewKey? {
-        guard state.head < state.order.count else { return nil }
-        let key = state.order[state.head]
-        state.head += 1
-        if state.head > 1024, state.head * 2 > state.order.count {
-            state.order.removeFirst(state.head)
-            state.head = 0
-        }
-        state.waiting.remove(key)
-        return key
     }
 }

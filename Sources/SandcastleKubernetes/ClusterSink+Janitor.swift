@@ -47,7 +47,8 @@ extension ClusterSink {
         return reaped
     }
 
-    private func environment(of key: PreviewKey) async throws -> ManifestObject? {
+    /// The stored PreviewEnvironment of `key` (selected by its PR label, matched on its spec).
+    func environment(of key: PreviewKey) async throws -> ManifestObject? {
         let selector = "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.prLabel)=\(key.number)"
         return try await client.list(
             apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector

@@ -252,10 +252,7 @@ public final class ClusterSink: Sink, Sendable {
     /// the PreviewEnvironment with the namespace's conditions in its status; finalizers are never
     /// removed.
     public func tearDown(_ key: PreviewKey) async throws -> TeardownReport {
-        let selector = "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.prLabel)=\(key.number)"
-        let candidates = try await client.list(
-            apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
-        guard let environment = candidates.first(where: { PreviewEnvironment.key(of: $0) == key }) else {
+        guard let environment = try await environment(of: key) else {
             return TeardownReport(namespace: nil, gone: true, conditions: [])
         }
         guard let name = environment.value(at: "metadata.name")?.string, let uid = environment.value(at: "metadata.uid")?.string else {

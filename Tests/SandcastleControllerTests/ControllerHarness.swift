@@ -271,6 +271,16 @@ final class ControllerHarness: Sendable {
         return try await sender.deliver(event: "pull_request", payload: Data(payload.utf8), to: instance.webhookURL)
     }
 
+    /// Commits the bundle, opens PR `number` with the label, delivers `opened` to `instance` and
+    /// waits until the preview is Ready; returns the head SHA.
+    func openUntilReady(_ number: Int, on instance: Instance, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let sha = try commitBundle(version: "1")
+        await putPR(number, sha: sha)
+        try await deliver("opened", pr: number, to: instance)
+        try await eventually("PR \(number) is Ready", sourceLocation: sourceLocation) { await isReady(number, at: sha) }
+        return sha
+    }
+
     func comments(_ number: Int) async -> [FakeGitHub.CommentRecord] { await fakeGitHub.comments(Self.repo, issue: number) }
 
     // MARK: cluster side

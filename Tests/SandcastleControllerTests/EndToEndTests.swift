@@ -44,10 +44,7 @@ struct EndToEndTests {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
-        let first = try h.commitBundle(version: "1")
-        await h.putPR(1, sha: first)
-        try await h.deliver("opened", pr: 1, to: instance)
-        try await eventually("PR 1 is Ready") { await h.isReady(1, at: first) }
+        let first = try await h.openUntilReady(1, on: instance)
         try await settle(instance)
 
         await h.fakeKube.resetRequests()
@@ -70,10 +67,7 @@ struct EndToEndTests {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
-        let sha = try h.commitBundle(version: "1")
-        await h.putPR(1, sha: sha)
-        try await h.deliver("opened", pr: 1, to: instance)
-        try await eventually("PR 1 is Ready") { await h.isReady(1, at: sha) }
+        let sha = try await h.openUntilReady(1, on: instance)
 
         await h.putPR(1, sha: sha, labels: [])
         try await h.deliver("unlabeled", pr: 1, label: "preview", to: instance)
@@ -88,10 +82,7 @@ struct EndToEndTests {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
-        let sha = try h.commitBundle(version: "1")
-        await h.putPR(1, sha: sha)
-        try await h.deliver("opened", pr: 1, to: instance)
-        try await eventually("PR 1 is Ready") { await h.isReady(1, at: sha) }
+        let sha = try await h.openUntilReady(1, on: instance)
 
         await h.putPR(1, sha: sha, state: "closed")
         try await h.deliver("closed", pr: 1, to: instance)

@@ -24,11 +24,7 @@ struct RenderStep {
         let context = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
         let directory = checkout + "/" + settings.bundle.path
         let renderer = dependencies.renderer
-        let rendered: Swift.Result<RenderedPreview, RenderError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Swift.Result { () throws(RenderError) in try renderer.render(context, bundleDirectory: directory) })
-            }
-        }
+        let rendered = await runOffPool { Swift.Result { () throws(RenderError) in try renderer.render(context, bundleDirectory: directory) } }
         switch rendered {
         case .success(let preview): return Result(preview: preview, checkout: checkout)
         case .failure(let error): throw .invalid("the bundle at \(pr.headSHA.prefix(12)) cannot be rendered: \(error.description)")

@@ -33,9 +33,9 @@ public protocol Sink: Sendable {
     func apply(_ preview: RenderedPreview) async throws
     /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).
     func teardown(_ key: PreviewKey) async throws
-    /// Hook Jobs of `key` at `sha` (see the default in `HookResult.swift`).
+    /// Hook Jobs of `key` at `sha` (see `Sink+Defaults.swift`).
     func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult]
-    /// Removes owned leftovers no preview claims (see the default in `HookResult.swift`).
+    /// Removes owned leftovers no preview claims (see `Sink+Defaults.swift`).
     func reapOrphans() async throws -> [String]
 }
 

@@ -13,9 +13,7 @@ public final class BoundedKeyQueue: Sendable {
     }
 
     private struct State {
-        var order: [PreviewKey] = []
-        var head = 0
-        var waiting: Set<PreviewKey> = []
+        var waiting = KeyFIFO()
         var takers: [CheckedContinuation<PreviewKey?, Never>] = []
         var closed = false
     }
@@ -39,8 +37,7 @@ public final class BoundedKeyQueue: Sendable {
             if state.waiting.contains(key) { return (.coalesced, nil) }
             if !state.takers.isEmpty { return (.enqueued, state.takers.removeFirst()) }
             if state.waiting.count >= capacity { return (.full, nil) }
-            state.waiting.insert(key)
-            state.order.append(key)
+            state.waiting.append(key)
             return (.enqueued, nil)
         }
         taker?.resume(returning: key)
@@ -52,7 +49,7 @@ public final class BoundedKeyQueue: Sendable {
         if let key = take() { return key }
         return await withCheckedContinuation { continuation in
             let immediate: PreviewKey?? = state.withLock { state in
-                if let key = Self.pop(&state) { return .some(key) }
+                if let key = state.waiting.popFirst() { return .some(key) }
                 if state.closed { return .some(nil) }
                 state.takers.append(continuation)
                 return .none
@@ -71,17 +68,5 @@ public final class BoundedKeyQueue: Sendable {
         for taker in takers { taker.resume(returning: nil) }
     }
 
-    private func take() -> PreviewKey? { state.withLock { Self.pop(&$0) } }
-
-    private static func pop(_ state: inout State) -> PreviewKey? {
-        guard state.head < state.order.count else { return nil }
-        let key = state.order[state.head]
-        state.head += 1
-        if state.head > 1024, state.head * 2 > state.order.count {
-            state.order.removeFirst(state.head)
-            state.head = 0
-        }
-        state.waiting.remove(key)
-        return key
-    }
+    private func take() -> PreviewKey? { state.withLock { $0.waiting.popFirst() } }
 }

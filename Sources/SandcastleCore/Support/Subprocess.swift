@@ -22,11 +22,7 @@ public enum Subprocess {
     public static func runDetached(
         _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try run(executable, arguments, in: directory, environment: environment) })
-            }
-        }
+        try await runOffPool { Swift.Result { try run(executable, arguments, in: directory, environment: environment) } }.get()
     }
 
     /// Runs `executable` (an absolute path) with `arguments`, standard input closed. `environment`

@@ -1,0 +1,14 @@
+/// Defaults for sinks without a cheaper or richer way (the directory sink, test fakes).
+extension Sink {
+    /// The environments of `repository`, filtered from ``environments()``; sinks that can select
+    /// them more cheaply (the cluster, by label) do so.
+    public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
+        try await environments().filter { $0.key.repository == repository }
+    }
+
+    /// Hook Jobs of `key` at `sha`; a sink that runs no Jobs reports none.
+    public func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult] { [] }
+    /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment
+    /// is gone); returns a line per removal. A sink without such leftovers removes nothing.
+    public func reapOrphans() async throws -> [String] { [] }
+}
