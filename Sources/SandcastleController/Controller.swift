@@ -26,20 +26,17 @@ public final class Controller: Service, Sendable {
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// The forge request budget shared by the workers, resync and janitor (`controller.githubConcurrency`).
-    public let forgeBudget: RequestBudget
-
     public init(
         dependencies unbudgeted: ControllerDependencies, backoff: WorkQueue.Backoff? = nil,
         leadership: @escaping Leadership = { body in await body() }
     ) {
         let settings = unbudgeted.config.controller
-        let budget = RequestBudget(limit: settings.githubConcurrency)
-        let forge = BudgetedForge(source: unbudgeted.source, reporter: unbudgeted.reporter, budget: budget)
+        // One forge request budget shared by the workers, resync and janitor.
+        let forge = BudgetedForge(
+            source: unbudgeted.source, reporter: unbudgeted.reporter, budget: RequestBudget(limit: settings.githubConcurrency))
         var dependencies = unbudgeted
         dependencies.source = forge
         dependencies.reporter = forge
-        self.forgeBudget = budget
         let queue = WorkQueue(
             capacity: settings.queueCapacity, backoff: backoff ?? WorkQueue.Backoff(cap: .seconds(settings.retryCap.seconds)))
         let book = dependencies.book

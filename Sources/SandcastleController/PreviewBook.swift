@@ -30,8 +30,6 @@ public struct PreviewRecord: Sendable, Hashable, Codable {
     public var queuePosition: Int?
     public var message: String
     public var updatedAt: Date
-
-    public var key: PreviewKey? { RepositoryName(parsing: repository).map { PreviewKey(repository: $0, number: number) } }
 }
 
 /// The controller's in-memory view of every preview it knows: the source of the dashboard, the

@@ -19,7 +19,7 @@ struct HookStep {
         var stages: [PreviewComment.Stage] = []
         var running = false
         for stage in configured {
-            let context: CommitStatus.Context = stage == .seed ? .seed : .verify
+            let context = stage.context
             guard let result = observed.first(where: { $0.stage == stage }) else {
                 // A sink that runs no Jobs (the directory sink) cannot report them; say so honestly.
                 stages.append(.init(context: context, state: .pending, description: "Job submitted; its result is not observable from this sink"))

@@ -1,6 +1,11 @@
 /// The outcome of a seed or verify Job for one head commit, as the sink observes it.
 public struct HookResult: Sendable, Hashable {
-    public enum Stage: String, Sendable, Hashable, CaseIterable { case seed, verify }
+    public enum Stage: String, Sendable, Hashable, CaseIterable {
+        case seed, verify
+
+        /// The commit status context this stage reports under.
+        public var context: CommitStatus.Context { self == .seed ? .seed : .verify }
+    }
     public enum State: String, Sendable, Hashable { case running, succeeded, failed }
 
     public var stage: Stage
@@ -13,7 +18,4 @@ public struct HookResult: Sendable, Hashable {
         self.state = state
         self.detail = detail
     }
-
-    /// The commit status context this stage reports under.
-    public var context: CommitStatus.Context { stage == .seed ? .seed : .verify }
 }
