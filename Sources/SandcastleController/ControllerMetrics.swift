@@ -18,6 +18,8 @@ public final class ControllerMetrics: Sendable {
     private let reconcileCounters: [String: Counter]
     private let webhookCounters: LockedValue<[String: Counter]> = LockedValue([:])
     private let resyncFailures: Counter
+    private let leader: Gauge
+    private let leaderElectionErrors: Counter
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -33,6 +35,8 @@ public final class ControllerMetrics: Sendable {
         githubRemaining = Gauge(label: "sandcastle_github_rate_limit_remaining", factory: factory)
         githubRequests = Counter(label: "sandcastle_github_requests_total", factory: factory)
         resyncFailures = Counter(label: "sandcastle_resync_listing_failures_total", factory: factory)
+        leader = Gauge(label: "sandcastle_leader", factory: factory)
+        leaderElectionErrors = Counter(label: "sandcastle_leader_election_errors_total", factory: factory)
         reconcileCounters = Dictionary(
             uniqueKeysWithValues: ["settled", "requeued", "failed"].map {
                 ($0, Counter(label: "sandcastle_reconciles_total", dimensions: [("result", $0)], factory: factory))
@@ -55,6 +59,9 @@ public final class ControllerMetrics: Sendable {
     public func recordEventToReady(seconds: Double) { eventToReady.recordSeconds(seconds) }
     public func recordBreakerTrip() { breakerTrips.increment() }
     public func recordResyncFailure() { resyncFailures.increment() }
+    /// `sandcastle_leader`: 1 while this replica leads, else 0.
+    public func recordLeader(_ leading: Bool) { leader.record(leading ? 1 : 0) }
+    public func recordLeaderElectionError() { leaderElectionErrors.increment() }
 
     /// Counts one webhook delivery by its outcome (`enqueued`, `duplicate`, `unauthorized`, …).
     public func recordWebhook(outcome: String) {

@@ -123,21 +123,27 @@ public final class KubernetesClient: ClusterClient, Sendable {
 
     // MARK: create and replace (Leases)
 
-    /// `POST`: creates the object; a `Status` with `alreadyExists` when it exists.
-    public func create(_ object: ManifestObject) async throws -> ManifestObject {
+    /// `POST`: creates the object; a `Status` with `alreadyExists` when it exists. With `dryRun`
+    /// the server validates and authorizes the request but stores nothing (`dryRun=All`).
+    public func create(_ object: ManifestObject, dryRun: Bool = false) async throws -> ManifestObject {
         let ref = ResourceRef(object)
         let info = try await resolve(apiVersion: ref.apiVersion, kind: ref.kind)
         let path = Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil)
-        let data = try await send(.POST, path, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/json")
+        let data = try await send(
+            .POST, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSON.utf8),
+            contentType: "application/json")
         return try Self.object(data, request: "POST \(path)", ref: ref)
     }
 
     /// `PUT`: replaces the object if its `metadata.resourceVersion` is current; a `Status` with
-    /// `conflict` when someone else changed it first (re-read, then decide again).
-    public func replace(_ object: ManifestObject) async throws -> ManifestObject {
+    /// `conflict` when someone else changed it first (re-read, then decide again). With `dryRun`
+    /// nothing is stored.
+    public func replace(_ object: ManifestObject, dryRun: Bool = false) async throws -> ManifestObject {
         let ref = ResourceRef(object)
         let path = try await objectPath(ref)
-        let data = try await send(.PUT, path, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/json")
+        let data = try await send(
+            .PUT, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSON.utf8),
+            contentType: "application/json")
         return try Self.object(data, request: "PUT \(path)", ref: ref)
     }
 

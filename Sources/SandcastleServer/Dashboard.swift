@@ -6,7 +6,8 @@ import SandcastleCore
 /// the same data as JSON for `GET /api/previews`. No scripts; every value is HTML-escaped.
 public enum Dashboard {
     /// The page for `records` at `now`.
-    public static func html(_ records: [PreviewRecord], now: Date, breaker: String?, refreshSeconds: Int = 10) -> String {
+    /// `notLeading`: why this replica does not lead (shown in the header), `nil` while it leads.
+    public static func html(_ records: [PreviewRecord], now: Date, breaker: String?, notLeading: String? = nil, refreshSeconds: Int = 10) -> String {
         var out = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
@@ -23,6 +24,9 @@ public enum Dashboard {
             <p id="summary">\(records.count) preview(s) · updated \(escape(RFC3339.string(now))) · refreshes every \(refreshSeconds) s · <a href="/api/previews">JSON</a> · <a href="/metrics">metrics</a></p>
 
             """
+        if let notLeading {
+            out += "<div class=\"breaker\" id=\"leadership\">This replica is not leading: \(escape(notLeading))</div>\n"
+        }
         if let breaker { out += "<div class=\"breaker\" id=\"breaker\">Mass-deletion breaker: \(escape(breaker))</div>\n" }
         out += """
             <table id="previews">

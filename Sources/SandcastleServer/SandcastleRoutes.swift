@@ -11,15 +11,19 @@ public enum SandcastleRoutes {
     /// What the controller shows over HTTP.
     public struct Views: Sendable {
         public var book: PreviewBook
+        /// This replica's leadership, for `/readyz` and the dashboard's header.
+        public var leadership: LeadershipMonitor?
         /// The Prometheus text exposition.
         public var metrics: @Sendable () -> String
         public var refreshSeconds: Int
         public var now: @Sendable () -> Date
 
         public init(
-            book: PreviewBook, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10, now: @escaping @Sendable () -> Date = { Date() }
+            book: PreviewBook, leadership: LeadershipMonitor? = nil, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10,
+            now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.book = book
+            self.leadership = leadership
             self.metrics = metrics
             self.refreshSeconds = refreshSeconds
             self.now = now
@@ -27,17 +31,22 @@ public enum SandcastleRoutes {
     }
 
     /// The full router of `sandcastle run`: the webhook, probes, metrics, dashboard and JSON API.
-    public static func router(
-        receiver: WebhookReceiver, views: Views, ready: @escaping @Sendable () async -> Bool = { true }
-    ) -> Router<BasicRequestContext> {
-        let router = router(receiver: receiver, ready: ready)
+    /// `/readyz` answers 200 while webhooks are accepted, and its body says whether this replica
+    /// leads and, once leader election has failed for longer than the lease duration, why not.
+    public static func router(receiver: WebhookReceiver, views: Views) -> Router<BasicRequestContext> {
+        let router = Router()
+        addWebhook(to: router, receiver: receiver)
+        router.get("/healthz") { _, _ in text(.ok, "ok") }
+        router.get("/readyz") { _, _ in text(.ok, readiness(views.leadership)) }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: views.metrics())))
         }
         router.get("/") { _, _ in
-            let page = Dashboard.html(views.book.records, now: views.now(), breaker: views.book.lastBreakerTrip, refreshSeconds: views.refreshSeconds)
+            let page = Dashboard.html(
+                views.book.records, now: views.now(), breaker: views.book.lastBreakerTrip, notLeading: views.leadership?.notLeadingReason,
+                refreshSeconds: views.refreshSeconds)
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         router.get("/api/previews") { _, _ in
@@ -57,6 +66,14 @@ public enum SandcastleRoutes {
         router.get("/healthz") { _, _ in text(.ok, "ok") }
         router.get("/readyz") { _, _ in await ready() ? text(.ok, "ready") : text(.serviceUnavailable, "not ready") }
         return router
+    }
+
+    /// `/readyz`'s body: ready, and what this replica knows about its leadership.
+    static func readiness(_ leadership: LeadershipMonitor?) -> String {
+        guard let leadership else { return "ready" }
+        if let problem = leadership.readinessProblem { return "ready (accepting webhooks)\nnot leading: \(problem)" }
+        if let reason = leadership.notLeadingReason { return "ready (accepting webhooks)\nnot leading: \(reason)" }
+        return leadership.status.isLeader ? "ready (accepting webhooks)\nleading" : "ready (accepting webhooks)\nleader election has not run yet"
     }
 
     /// Adds `POST /webhooks/github`.

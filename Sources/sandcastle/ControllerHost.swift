@@ -19,6 +19,7 @@ struct ControllerHost {
     let application: any ApplicationProtocol
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    let leadership: LeadershipMonitor
 
     /// The adapters and settings the host is built from.
     struct Parts {
@@ -29,7 +30,14 @@ struct ControllerHost {
         var bundles: any BundleSource
         var databases: [RepositoryName: any DatabaseProvisioning] = [:]
         var webhookSecret: String
-        var leadership: Controller.Leadership = { body in await body() }
+        /// Builds the leadership campaign, given where to report each attempt. Without a cluster
+        /// this replica always leads.
+        var leadership: @Sendable (_ observe: @escaping @Sendable (LeaderElectionEvent) -> Void) -> Controller.Leadership = { observe in
+            { body in
+                observe(.leading)
+                await body()
+            }
+        }
         var logger: Logger
         var webURL = "https://github.com"
         /// Called with the bound port once the server listens.
@@ -45,7 +53,8 @@ struct ControllerHost {
         let dependencies = ControllerDependencies(
             config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
             databases: parts.databases, logger: parts.logger, metrics: metrics, book: book)
-        let controller = Controller(dependencies: dependencies, leadership: parts.leadership)
+        let leadership = LeadershipMonitor(logger: parts.logger, metrics: metrics)
+        let controller = Controller(dependencies: dependencies, leadership: parts.leadership { leadership.observe($0) })
         let logger = parts.logger
         let accepts: @Sendable (RepositoryName) -> Bool = { [config = parts.config] in config.repository($0) != nil }
         let receiver = WebhookReceiver(
@@ -62,7 +71,7 @@ struct ControllerHost {
             })
         let forgeStats = parts.forgeStats
         let views = SandcastleRoutes.Views(
-            book: book,
+            book: book, leadership: leadership,
             metrics: {
                 metrics.recordQueueDepth(controller.queue.depth)
                 metrics.recordPhases(book.countsByPhase)
@@ -80,6 +89,7 @@ struct ControllerHost {
         self.book = book
         self.registry = registry
         self.logger = logger
+        self.leadership = leadership
         if let forgeStats {
             Task { [weak controller] in
                 while controller != nil {

@@ -57,23 +57,32 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let (sink, kubernetes) = try makeSink(config, logger: logger)
-        var leadership: Controller.Leadership = { body in await body() }
+        var parts = ControllerHost.Parts(
+            config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
+            logger: logger)
         if let kubernetes {
-            let namespace = leaseNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "sandcastle-system"
+            let namespace = leaseNamespace ?? LeaseDefaults.namespace
             let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
-            let elector = LeaderElector(client: kubernetes, namespace: namespace, identity: identity)
-            leadership = { body in await elector.run(lead: body) }
+            parts.leadership = { observe in
+                let elector = LeaderElector(client: kubernetes, namespace: namespace, identity: identity, observe: observe)
+                return { body in await elector.run(lead: body) }
+            }
+            // The same check as `sandcastle cluster check`, in the background: what fails is logged.
+            Task {
+                let report = await kubernetes.checkAccess(leaseNamespace: namespace)
+                for finding in report.failures {
+                    logger.error("cluster check failed", metadata: ["subject": "\(finding.subject)", "detail": "\(finding.detail)"])
+                }
+                if report.ok { logger.notice("cluster check passed", metadata: ["checks": "\(report.findings.count)"]) }
+            }
         }
-        let host = ControllerHost(
-            .init(
-                config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
-                leadership: leadership, logger: logger,
-                webURL: github.webURL,
-                onListening: { port in logger.notice("listening", metadata: ["address": "\(settings.listenAddress.host):\(port)"]) },
-                forgeStats: {
-                    let budgets = await github.rateLimitBudgets()
-                    return (await github.requestsSent(), budgets.compactMap(\.remaining).min())
-                }))
+        parts.webURL = github.webURL
+        parts.onListening = { port in logger.notice("listening", metadata: ["address": "\(settings.listenAddress.host):\(port)"]) }
+        parts.forgeStats = {
+            let budgets = await github.rateLimitBudgets()
+            return (await github.requestsSent(), budgets.compactMap(\.remaining).min())
+        }
+        let host = ControllerHost(parts)
         try await host.run()
         try? await github.shutdown()
         try? await kubernetes?.shutdown()

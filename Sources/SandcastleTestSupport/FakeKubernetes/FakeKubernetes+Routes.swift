@@ -7,7 +7,7 @@ extension FakeKubernetes {
         requests.append(
             RecordedRequest(
                 method: request.method, path: request.path, query: request.rawQuery, contentType: request.headers["content-type"],
-                status: response.status))
+                status: response.status, body: request.body))
         response.headers.append(("audit-id", UUID().uuidString.lowercased()))
         return response
     }
@@ -38,8 +38,9 @@ extension FakeKubernetes {
         }
         runControllers()
         var response: FakeHTTPResponse
-        do {
-            response = try dispatch(request)
+        do throws(KubeStatus) {
+            if let denial = authorize(request) { throw denial }
+            response = try dispatchWithDryRun(request)
         } catch {
             response = Self.reply(error)
         }
@@ -48,8 +49,23 @@ extension FakeKubernetes {
         return response
     }
 
+    /// `dryRun=All` on a write: everything is checked (decoding, schema, conflicts, namespace)
+    /// and the answer is the one a real write gets, but nothing is stored.
+    private func dispatchWithDryRun(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
+        guard let dryRun = request.query["dryRun"], request.method != "GET" else { return try dispatch(request) }
+        guard dryRun == "All" else {
+            throw KubeStatus(code: 400, reason: "BadRequest", message: "dryRun: Unsupported value: \"\(dryRun)\": supported values: \"All\"")
+        }
+        let saved = (objects, events, applied, revision)
+        defer { (objects, events, applied, revision) = saved }
+        return try dispatch(request)
+    }
+
     private func dispatch(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
         let parts = request.path.split(separator: "/").map(String.init)
+        if request.method == "POST", parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] {
+            return try selfSubjectAccessReview(request)
+        }
         switch parts {
         case ["version"]:
             return Self.json(200, ["major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"])

@@ -13,16 +13,21 @@ struct KubeStatus: Error {
     var retryAfter: Int?
 
     var json: ManifestObject {
-        var details: ManifestObject = ["name": .string(name), "kind": .string(kind)]
+        var details = ManifestObject()
+        if !name.isEmpty { details["name"] = .string(name) }
+        if !kind.isEmpty { details["kind"] = .string(kind) }
         if !group.isEmpty { details["group"] = .string(group) }
         if !causes.isEmpty {
             details["causes"] = .array(causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] })
         }
         if let retryAfter { details["retryAfterSeconds"] = .int(retryAfter) }
-        return [
+        var status: ManifestObject = [
             "kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Failure", "message": .string(message),
-            "reason": .string(reason), "details": .object(details), "code": .int(code),
+            "reason": .string(reason),
         ]
+        if !details.pairs.isEmpty { status["details"] = .object(details) }
+        status["code"] = .int(code)
+        return status
     }
 
     static func notFound(_ type: FakeKubernetes.ResourceType, _ name: String) -> KubeStatus {
@@ -87,15 +92,17 @@ extension FakeKubernetes {
     }
 
     func create(_ type: ResourceType, namespace: String, body: ManifestObject) throws(KubeStatus) -> ManifestObject {
+        try checkDecodes(body, type: type)
         let name = try Self.name(of: body, type: type)
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+        var body = try admit(body, type: type, name: name)
+        if type.hasStatus { body["status"] = nil }  // status is written through its subresource only
         if objects[key] != nil {
             throw KubeStatus(
                 code: 409, reason: "AlreadyExists", message: "\(type.plural) \"\(name)\" already exists", name: name, group: type.group,
                 kind: type.plural)
         }
         try checkNamespace(namespace, type: type)
-        var body = body
         if type.namespaced { body.set(.string(namespace), at: "metadata.namespace") }
         let stored = stamp(body, type: type, previous: nil)
         store(key, stored)
@@ -104,6 +111,7 @@ extension FakeKubernetes {
 
     /// `PUT`: replaces the object when `metadata.resourceVersion` is current (409 otherwise).
     func update(_ type: ResourceType, namespace: String, name: String, body: ManifestObject, statusOnly: Bool) throws(KubeStatus) -> ManifestObject {
+        try checkDecodes(body, type: type)
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         guard let current = objects[key] else { throw KubeStatus.notFound(type, name) }
         let sent = body.value(at: "metadata.resourceVersion")?.string
@@ -125,6 +133,7 @@ extension FakeKubernetes {
             metadata["namespace"] = current.value(at: "metadata.namespace")
             next["metadata"] = .object(metadata)
         }
+        next = try admit(next, type: type, name: name)
         if Self.withoutServerFields(next) == Self.withoutServerFields(current) { return current }
         let stored = stamp(next, type: type, previous: current)
         store(key, stored)
@@ -142,6 +151,7 @@ extension FakeKubernetes {
     func apply(
         _ type: ResourceType, namespace: String, name: String, body: ManifestObject, manager: String, force: Bool, statusOnly: Bool
     ) throws(KubeStatus) -> (created: Bool, object: ManifestObject) {
+        try checkDecodes(body, type: type)
         guard body["apiVersion"]?.string == type.apiVersion, body["kind"]?.string == type.kind else {
             throw KubeStatus(
                 code: 400, reason: "BadRequest",
@@ -163,7 +173,8 @@ extension FakeKubernetes {
         guard let current = objects[key] else {
             if statusOnly { throw KubeStatus.notFound(type, name) }
             try checkNamespace(namespace, type: type)
-            var fresh = body
+            var fresh = try admit(body, type: type, name: name)
+            if type.hasStatus { fresh["status"] = nil }  // status is written through its subresource only
             if type.namespaced { fresh.set(.string(namespace), at: "metadata.namespace") }
             let stored = stamp(fresh, type: type, previous: nil)
             store(key, stored)
@@ -194,6 +205,7 @@ extension FakeKubernetes {
             merged["status"] = current["status"]
             if type.namespaced { merged.set(.string(namespace), at: "metadata.namespace") }
         }
+        merged = try admit(merged, type: type, name: name)
         applied[key, default: [:]][appliedKey] = body
         if Self.withoutServerFields(merged) == Self.withoutServerFields(current) { return (false, current) }
         let stored = stamp(merged, type: type, previous: current)

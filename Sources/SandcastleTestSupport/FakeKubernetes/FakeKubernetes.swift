@@ -7,8 +7,14 @@ import SandcastleCore
 /// controller that empties a `Terminating` namespace and waits for finalizers, and Leases; with
 /// faults injected per request (error statuses with `Retry-After`, delays, dropped connections).
 ///
+/// Like a real server, it refuses a `Time` or `MicroTime` field that Go would not parse (`400`,
+/// the same message), an invalid name, and a custom resource that does not match its CRD's
+/// structural schema (`422 Invalid` with causes, unknown fields pruned); `dryRun=All` validates
+/// and stores nothing; with ``restrictAccess(user:rules:)`` requests are authorized like RBAC and
+/// `SelfSubjectAccessReview`s answered from the same rules.
+///
 /// Known differences from a real API server:
-/// - no schema validation beyond `apiVersion`, `kind` and `metadata.name` (a real server also
+/// - built-in kinds are not validated beyond their timestamps and names (a real server also
 ///   rejects unknown fields and invalid values with 422);
 /// - server-side apply tracks the whole applied configuration per field manager instead of
 ///   `managedFields`; lists are replaced atomically (a real server merges lists by key) and
@@ -29,12 +35,16 @@ public actor FakeKubernetes {
         public var namespaced: Bool
         public var shortNames: [String] = []
         public var hasStatus = false
+        /// The structural `openAPIV3Schema` of a custom resource, enforced like a real server does.
+        public var schema: ManifestObject?
 
         public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
 
         public init(
-            group: String, version: String, kind: String, plural: String, namespaced: Bool, shortNames: [String] = [], hasStatus: Bool = false
+            group: String, version: String, kind: String, plural: String, namespaced: Bool, shortNames: [String] = [], hasStatus: Bool = false,
+            schema: ManifestObject? = nil
         ) {
+            self.schema = schema
             self.group = group
             self.version = version
             self.kind = kind
@@ -58,8 +68,11 @@ public actor FakeKubernetes {
             group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"],
             hasStatus: true),
         .init(group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"], hasStatus: true),
+        .init(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
         .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], hasStatus: true),
+        .init(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true, shortNames: ["rs"], hasStatus: true),
         .init(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], hasStatus: true),
+        .init(group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true, shortNames: ["ds"], hasStatus: true),
         .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatus: true),
         .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], hasStatus: true),
         .init(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"]),
@@ -72,10 +85,25 @@ public actor FakeKubernetes {
             group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
             shortNames: ["hpa"], hasStatus: true),
         .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
-        .init(
-            group: "sandcastle.dev", version: "v1alpha1", kind: "PreviewEnvironment", plural: "previewenvironments", namespaced: false,
-            shortNames: ["preview"], hasStatus: true),
-    ]
+        .init(group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
+    ] + [customType(PreviewEnvironmentDefinition.object)].compactMap { $0 }
+
+    /// The type a CustomResourceDefinition serves (its storage version, with its schema).
+    public static func customType(_ crd: ManifestObject) -> ResourceType? {
+        guard let group = crd.value(at: "spec.group")?.string, let kind = crd.value(at: "spec.names.kind")?.string,
+            let plural = crd.value(at: "spec.names.plural")?.string,
+            let version = (crd.value(at: "spec.versions")?.array ?? []).compactMap(\.object).first(where: { $0["storage"] == .bool(true) })
+        else { return nil }
+        return ResourceType(
+            group: group, version: version["name"]?.string ?? "v1", kind: kind, plural: plural,
+            namespaced: crd.value(at: "spec.scope")?.string != "Cluster",
+            shortNames: crd.value(at: "spec.names.shortNames")?.array?.compactMap(\.string) ?? [],
+            hasStatus: version["subresources"]?.object?["status"] != nil,
+            schema: version["schema"]?.object?["openAPIV3Schema"]?.object)
+    }
+
+    /// The built-in types only: a cluster where the PreviewEnvironment CRD is not installed.
+    public static var typesWithoutCRD: [ResourceType] { builtinTypes.filter { $0.group != "sandcastle.dev" } }
 
     struct Key: Hashable, Comparable {
         var group: String
@@ -93,6 +121,8 @@ public actor FakeKubernetes {
         public var query: String
         public var contentType: String?
         public var status: Int
+        /// The body sent (empty for reads).
+        public var body: Data = Data()
     }
 
     var types: [ResourceType]
@@ -104,6 +134,8 @@ public actor FakeKubernetes {
     var revision = 1000
     var faults: [FakeKubernetesFault] = []
     var bearerTokens: Set<String>?
+    /// With ``restrictAccess(user:rules:)``: the user requests come from and what it may do.
+    var access: (user: String, rules: [FakeRBACRule])?
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
     public var namespaceDeletionDelay: TimeInterval = 0
     public internal(set) var requests: [RecordedRequest] = []

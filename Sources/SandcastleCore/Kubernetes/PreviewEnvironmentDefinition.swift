@@ -1,0 +1,106 @@
+import Foundation
+
+/// The `PreviewEnvironment` CustomResourceDefinition, as `deploy/crds/` installs it (a test keeps the
+/// two equal). `sandcastle cluster check` compares the installed schema with it, and the fake API
+/// server validates PreviewEnvironments against it as a real server would.
+public enum PreviewEnvironmentDefinition {
+    /// The CRD, as YAML.
+    public static let yaml = #"""
+        # One PreviewEnvironment per pull request. Cluster-scoped; it owns the preview's namespace through
+        # an ownerReference, so deleting it deletes the preview.
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: previewenvironments.sandcastle.dev
+          labels:
+            app.kubernetes.io/name: sandcastle
+        spec:
+          group: sandcastle.dev
+          scope: Cluster
+          names:
+            kind: PreviewEnvironment
+            listKind: PreviewEnvironmentList
+            plural: previewenvironments
+            singular: previewenvironment
+            shortNames: [preview]
+          versions:
+            - name: v1alpha1
+              served: true
+              storage: true
+              subresources:
+                status: {}
+              additionalPrinterColumns:
+                - {name: Repo, type: string, jsonPath: .spec.repository}
+                - {name: PR, type: integer, jsonPath: .spec.pullRequest}
+                - {name: Phase, type: string, jsonPath: .status.phase}
+                - {name: URL, type: string, jsonPath: .status.url}
+                - {name: SHA, type: string, jsonPath: .spec.headSHA}
+                - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  required: [spec]
+                  properties:
+                    apiVersion: {type: string}
+                    kind: {type: string}
+                    metadata: {type: object}
+                    spec:
+                      type: object
+                      required: [repository, pullRequest, headSHA, namespace]
+                      properties:
+                        repository: {type: string, description: "OWNER/NAME"}
+                        pullRequest: {type: integer, minimum: 1}
+                        headSHA: {type: string, pattern: "^[0-9a-f]{40}$"}
+                        namespace: {type: string, maxLength: 63}
+                        url: {type: string}
+                    status:
+                      type: object
+                      properties:
+                        phase:
+                          type: string
+                          enum: [Pending, Ready, Failed, Terminating]
+                        url: {type: string}
+                        headSHA: {type: string}
+                        observedContentHash: {type: string}
+                        lastUpdateTime: {type: string, format: date-time}
+                        conditions:
+                          type: array
+                          items:
+                            type: object
+                            required: [type, status]
+                            properties:
+                              type: {type: string, enum: [Ready, Reconciling, Stalled]}
+                              status: {type: string, enum: ["True", "False", "Unknown"]}
+                              reason: {type: string}
+                              message: {type: string}
+                              lastTransitionTime: {type: string, format: date-time}
+                        inventory:
+                          type: array
+                          items:
+                            type: object
+                            required: [apiVersion, kind, name]
+                            properties:
+                              group: {type: string}
+                              apiVersion: {type: string}
+                              kind: {type: string}
+                              name: {type: string}
+                              hash:
+                                description: SHA-256 prefix of the object as applied; an unchanged object is not applied again.
+                                type: string
+                        namespaceConditions:
+                          description: The namespace's own conditions while it stays Terminating.
+                          type: array
+                          items:
+                            type: object
+                            x-kubernetes-preserve-unknown-fields: true
+        """#
+
+    /// The CRD as an object.
+    public static var object: ManifestObject {
+        // The text is a constant checked by a test; it always parses.
+        (try? ManifestYAML.parseDocuments(yaml).first?.object) ?? ManifestObject()
+    }
+
+    /// The `openAPIV3Schema` of the served version.
+    public static var schema: ManifestObject { object.value(at: "spec.versions")?.array?.first?.object?["schema"]?.object?["openAPIV3Schema"]?.object ?? ManifestObject() }
+}

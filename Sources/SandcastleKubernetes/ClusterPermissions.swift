@@ -1,0 +1,55 @@
+import SandcastleCore
+
+/// One thing the controller must be allowed to do: `verbs` on `resource` (`plural` or
+/// `plural/subresource`) of `group`, cluster-wide or in one namespace.
+public struct ClusterPermission: Sendable, Hashable {
+    public var group: String
+    public var resource: String
+    public var verbs: [String]
+    /// `nil`: cluster-wide (cluster-scoped kinds, and namespaced kinds in every preview namespace).
+    public var namespace: String?
+
+    public init(group: String, resource: String, verbs: [String], namespace: String? = nil) {
+        self.group = group
+        self.resource = resource
+        self.verbs = verbs
+        self.namespace = namespace
+    }
+
+    /// `leases.coordination.k8s.io in namespace sandcastle-system`, `namespaces (cluster-wide)`.
+    public var subject: String {
+        let qualified = group.isEmpty ? resource : "\(resource).\(group)"
+        return qualified + (namespace.map { " in namespace \($0)" } ?? " (cluster-wide)")
+    }
+}
+
+/// What `sandcastle run` needs from the API server; `deploy/rbac.yaml` grants exactly this (a test
+/// checks it), and `sandcastle cluster check` asks the server about each.
+public enum ClusterPermissions {
+    private static let workload = ["get", "list", "create", "patch", "delete"]
+
+    public static func required(leaseNamespace: String) -> [ClusterPermission] {
+        [
+            .init(group: "sandcastle.dev", resource: "previewenvironments", verbs: ["get", "list", "watch", "create", "patch", "delete"]),
+            .init(group: "sandcastle.dev", resource: "previewenvironments/status", verbs: ["get", "patch"]),
+            .init(group: "", resource: "namespaces", verbs: ["get", "list", "watch", "create", "patch", "delete"]),
+            .init(group: "", resource: "configmaps", verbs: workload),
+            .init(group: "", resource: "services", verbs: workload),
+            .init(group: "", resource: "serviceaccounts", verbs: workload),
+            .init(group: "", resource: "resourcequotas", verbs: workload),
+            .init(group: "", resource: "limitranges", verbs: workload),
+            .init(group: "", resource: "persistentvolumeclaims", verbs: workload),
+            .init(group: "", resource: "secrets", verbs: ["get", "create", "patch", "delete"]),
+            .init(group: "apps", resource: "deployments", verbs: workload),
+            .init(group: "apps", resource: "statefulsets", verbs: workload),
+            .init(group: "batch", resource: "jobs", verbs: workload),
+            .init(group: "batch", resource: "cronjobs", verbs: workload),
+            .init(group: "networking.k8s.io", resource: "networkpolicies", verbs: workload),
+            .init(group: "networking.k8s.io", resource: "ingresses", verbs: workload),
+            .init(group: "policy", resource: "poddisruptionbudgets", verbs: workload),
+            .init(group: "autoscaling", resource: "horizontalpodautoscalers", verbs: workload),
+            .init(group: "coordination.k8s.io", resource: "leases", verbs: ["get", "create", "update"], namespace: leaseNamespace),
+            .init(group: "events.k8s.io", resource: "events", verbs: ["create"], namespace: leaseNamespace),
+        ]
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import SandcastleCore
+
+/// One RBAC rule: verbs on resources (`plural` or `plural/subresource`) of API groups, cluster-wide
+/// (a ClusterRole bound by a ClusterRoleBinding) or in one namespace (a Role).
+public struct FakeRBACRule: Sendable, Hashable {
+    public var apiGroups: [String]
+    public var resources: [String]
+    public var verbs: [String]
+    /// `nil`: every namespace and cluster-scoped resources.
+    public var namespace: String?
+
+    public init(apiGroups: [String], resources: [String], verbs: [String], namespace: String? = nil) {
+        self.apiGroups = apiGroups
+        self.resources = resources
+        self.verbs = verbs
+        self.namespace = namespace
+    }
+
+    func allows(_ attributes: FakeKubernetes.RequestAttributes) -> Bool {
+        if let namespace, attributes.namespace != namespace { return false }
+        let resource = attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
+        return (apiGroups.contains("*") || apiGroups.contains(attributes.group)) && (resources.contains("*") || resources.contains(resource))
+            && (verbs.contains("*") || verbs.contains(attributes.verb))
+    }
+
+    /// The rules RBAC documents grant `serviceAccount` (`NAMESPACE:NAME`): ClusterRoles through
+    /// ClusterRoleBindings, Roles through RoleBindings in their namespace.
+    public static func granted(by documents: [ManifestObject], to serviceAccount: (namespace: String, name: String)) -> [FakeRBACRule] {
+        func binds(_ binding: ManifestObject) -> Bool {
+            (binding.value(at: "subjects")?.array ?? []).contains { subject in
+                subject.object?["kind"]?.string == "ServiceAccount" && subject.object?["name"]?.string == serviceAccount.name
+                    && subject.object?["namespace"]?.string == serviceAccount.namespace
+            }
+        }
+        func rules(of role: ManifestObject, namespace: String?) -> [FakeRBACRule] {
+            (role.value(at: "rules")?.array ?? []).compactMap(\.object).map { rule in
+                FakeRBACRule(
+                    apiGroups: rule["apiGroups"]?.array?.compactMap(\.string) ?? [], resources: rule["resources"]?.array?.compactMap(\.string) ?? [],
+                    verbs: rule["verbs"]?.array?.compactMap(\.string) ?? [], namespace: namespace)
+            }
+        }
+        func role(kind: String, name: String?, namespace: String?) -> ManifestObject? {
+            documents.first {
+                $0["kind"]?.string == kind && $0.value(at: "metadata.name")?.string == name
+                    && (namespace == nil || $0.value(at: "metadata.namespace")?.string == namespace)
+            }
+        }
+        var granted: [FakeRBACRule] = []
+        for binding in documents where binds(binding) {
+            let roleName = binding.value(at: "roleRef.name")?.string
+            let roleKind = binding.value(at: "roleRef.kind")?.string ?? ""
+            switch binding["kind"]?.string {
+            case "ClusterRoleBinding":
+                if let found = role(kind: "ClusterRole", name: roleName, namespace: nil) { granted += rules(of: found, namespace: nil) }
+            case "RoleBinding":
+                let namespace = binding.value(at: "metadata.namespace")?.string
+                if let found = role(kind: roleKind, name: roleName, namespace: roleKind == "Role" ? namespace : nil) {
+                    granted += rules(of: found, namespace: namespace)
+                }
+            default: break
+            }
+        }
+        return granted
+    }
+}
+
+extension FakeKubernetes {
+    /// What RBAC decides on: the verb, the resource and where.
+    public struct RequestAttributes: Sendable, Hashable {
+        public var verb: String
+        public var group: String
+        public var resource: String
+        public var subresource: String?
+        public var namespace: String?
+        public var name: String?
+    }
+
+    /// Authorizes every resource request of `user` against `rules` (discovery, `/version` and
+    /// `SelfSubjectAccessReview` stay open, as for every authenticated user); denials answer the
+    /// real `403 Forbidden` body.
+    public func restrictAccess(user: String, rules: [FakeRBACRule]) {
+        access = (user, rules)
+    }
+
+    /// The attributes of a resource request; `nil` for discovery and other non-resource paths.
+    func attributes(of request: FakeHTTPRequest) -> RequestAttributes? {
+        var parts = request.path.split(separator: "/").map(String.init)
+        let group: String
+        if parts.first == "api", parts.count >= 3 {
+            group = ""
+            parts.removeFirst(2)
+        } else if parts.first == "apis", parts.count >= 4 {
+            group = parts[1]
+            parts.removeFirst(3)
+        } else {
+            return nil
+        }
+        var namespace: String?
+        if parts.count >= 3, parts[0] == "namespaces" {
+            namespace = parts[1]
+            parts.removeFirst(2)
+        }
+        let name = parts.count > 1 ? parts[1] : nil
+        let verb: String
+        switch request.method {
+        case "GET": verb = name == nil ? (request.query["watch"] == "true" || request.query["watch"] == "1" ? "watch" : "list") : "get"
+        case "POST": verb = "create"
+        case "PUT": verb = "update"
+        case "PATCH": verb = "patch"
+        case "DELETE": verb = "delete"
+        default: verb = request.method.lowercased()
+        }
+        return RequestAttributes(
+            verb: verb, group: group, resource: parts[0], subresource: parts.count > 2 ? parts[2] : nil, namespace: namespace, name: name)
+    }
+
+    /// `nil` when the request is allowed, else the `403` the real server answers.
+    func authorize(_ request: FakeHTTPRequest) -> KubeStatus? {
+        guard let (user, rules) = access, let attributes = attributes(of: request) else { return nil }
+        if attributes.group == "authorization.k8s.io", attributes.resource == "selfsubjectaccessreviews" { return nil }
+        if rules.contains(where: { $0.allows(attributes) }) { return nil }
+        return Self.forbidden(attributes, user: user)
+    }
+
+    static func forbidden(_ attributes: RequestAttributes, user: String) -> KubeStatus {
+        let resource = attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
+        let qualified = attributes.group.isEmpty ? attributes.resource : "\(attributes.resource).\(attributes.group)"
+        let subject = attributes.name.map { "\(qualified) \"\($0)\"" } ?? qualified
+        let scope = attributes.namespace.map { " in the namespace \"\($0)\"" } ?? " at the cluster scope"
+        return KubeStatus(
+            code: 403, reason: "Forbidden",
+            message:
+                "\(subject) is forbidden: User \"\(user)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.group)\"\(scope)",
+            name: attributes.name ?? "", group: attributes.group, kind: attributes.resource)
+    }
+
+    /// `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: answered from the same rules.
+    func selfSubjectAccessReview(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
+        var review = try Self.body(request)
+        guard let resource = review.value(at: "spec.resourceAttributes")?.object else {
+            throw KubeStatus(
+                code: 422, reason: "Invalid",
+                message: "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Required value",
+                group: "authorization.k8s.io", kind: "SelfSubjectAccessReview",
+                causes: [("FieldValueRequired", "Required value", "spec.resourceAttributes")])
+        }
+        let attributes = RequestAttributes(
+            verb: resource["verb"]?.string ?? "", group: resource["group"]?.string ?? "", resource: resource["resource"]?.string ?? "",
+            subresource: resource["subresource"]?.string.flatMap { $0.isEmpty ? nil : $0 },
+            namespace: resource["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 }, name: resource["name"]?.string)
+        var status: ManifestObject = ["allowed": true]
+        if let (_, rules) = access {
+            let allowed = rules.contains { $0.allows(attributes) }
+            status = ["allowed": .bool(allowed)]
+        } else {
+            status["reason"] = "RBAC: allowed by the fake's open access"
+        }
+        review["status"] = .object(status)
+        review.set(.object(ManifestObject()), at: "metadata")
+        review.set(.string(KubernetesTime.string(Date())), at: "metadata.creationTimestamp")
+        return Self.json(201, .object(review))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+/// `sandcastle cluster check` against the fake API server, whose RBAC is what `deploy/rbac.yaml`
+/// grants (or less), answering SelfSubjectAccessReviews and dry-run writes as a real server does.
+@Suite struct ClusterCheckCLITests {
+    static let root = repositoryRoot(from: #filePath)
+    static let user = "system:serviceaccount:sandcastle-system:sandcastle"
+
+    /// The rules deploy/rbac.yaml grants the controller's service account.
+    static func deployedRules() throws -> [FakeRBACRule] {
+        let text = try String(contentsOfFile: root + "/deploy/rbac.yaml", encoding: .utf8)
+        let documents = try ManifestYAML.parseDocuments(text).compactMap(\.object)
+        return FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle"))
+    }
+
+    static func check(_ fake: FakeKubernetes) async throws -> Subprocess.Result {
+        let server = try await FakeKubernetesServer.start(fake)
+        try await fake.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "sandcastle-system"]])
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["kubeconfig": server.kubeconfig()])
+        let result = try await SandcastleExecutable.run(
+            ["cluster", "check", "--kubeconfig", dir.path + "/kubeconfig", "--lease-namespace", "sandcastle-system"])
+        await server.stop()
+        return result
+    }
+
+    @Test func everythingTheDeployedRBACGrantsIsEnough() async throws {
+        let fake = FakeKubernetes()
+        await fake.restrictAccess(user: Self.user, rules: try Self.deployedRules())
+        let result = try await Self.check(fake)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("ok   PreviewEnvironment CRD: installed (sandcastle.dev/v1alpha1, cluster-scoped)"))
+        #expect(result.stdout.contains("ok   leases.coordination.k8s.io in namespace sandcastle-system: get, create, update"))
+        #expect(result.stdout.contains("ok   Lease sandcastle-system/sandcastle-controller: can be created (dry run)"))
+        #expect(!result.stdout.contains("FAIL"))
+        #expect(await fake.allObjects(namespace: "sandcastle-system").isEmpty, "a dry run stores nothing")
+    }
+
+    @Test func withoutCreateOnLeasesTheCheckSaysSoInWords() async throws {
+        let fake = FakeKubernetes()
+        let rules = try Self.deployedRules().map { rule in
+            var rule = rule
+            if rule.resources == ["leases"] { rule.verbs.removeAll { $0 == "create" } }
+            return rule
+        }
+        await fake.restrictAccess(user: Self.user, rules: rules)
+        let result = try await Self.check(fake)
+        #expect(result.status == 1)
+        #expect(
+            result.stdout.contains("FAIL leases.coordination.k8s.io in namespace sandcastle-system: not allowed to create (needs get, create, update)"),
+            "\(result.stdout)")
+        #expect(result.stdout.contains("FAIL Lease sandcastle-system/sandcastle-controller: cannot be written, so this replica would never lead: "))
+        #expect(result.stdout.contains(#"cannot create resource "leases" in API group "coordination.k8s.io" in the namespace "sandcastle-system""#))
+        #expect(result.stdout.contains("ok   namespaces (cluster-wide)"))
+    }
+
+    @Test func withoutTheCRDTheCheckSaysHowToInstallIt() async throws {
+        let result = try await Self.check(FakeKubernetes(types: FakeKubernetes.typesWithoutCRD))
+        #expect(result.status == 1)
+        #expect(
+            result.stdout.contains(
+                "FAIL PreviewEnvironment CRD: not installed: the API server does not serve sandcastle.dev/v1alpha1; run kubectl apply -f deploy/crds/"),
+            "\(result.stdout)")
+        #expect(result.stdout.contains("ok   Lease sandcastle-system/sandcastle-controller"))
+    }
+
+    @Test func anUnreachableServerIsOneClearLine() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write([
+            "kubeconfig": """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+            """
+        ])
+        let result = try await SandcastleExecutable.run(["cluster", "check", "--kubeconfig", dir.path + "/kubeconfig"])
+        #expect(result.status == 1)
+        #expect(result.stdout.hasPrefix("FAIL API server: http://127.0.0.1:9 does not answer: "), "\(result.stdout)")
+    }
+}
