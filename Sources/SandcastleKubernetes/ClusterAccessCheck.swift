@@ -33,7 +33,9 @@ extension KubernetesClient {
             let info = try await resolve(apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind)
             note(true, "PreviewEnvironment CRD", "installed (\(PreviewEnvironment.apiVersion), \(info.namespaced ? "namespaced" : "cluster-scoped"))")
         } catch KubernetesError.unknownType {
-            note(false, "PreviewEnvironment CRD", "not installed: the API server does not serve \(PreviewEnvironment.apiVersion); run kubectl apply -f deploy/crds/")
+            note(
+                false, "PreviewEnvironment CRD",
+                "not installed: the API server does not serve \(PreviewEnvironment.apiVersion); run kubectl apply -f deploy/crds/")
         } catch {
             note(false, "PreviewEnvironment CRD", "cannot be looked up: \(error)")
         }
@@ -53,7 +55,8 @@ extension KubernetesClient {
             } else if denied.isEmpty {
                 note(true, permission.subject, permission.verbs.joined(separator: ", "))
             } else {
-                note(false, permission.subject, "not allowed to \(denied.joined(separator: ", ")) (needs \(permission.verbs.joined(separator: ", ")))")
+                note(
+                    false, permission.subject, "not allowed to \(denied.joined(separator: ", ")) (needs \(permission.verbs.joined(separator: ", ")))")
             }
         }
         let subject = "Lease \(leaseNamespace)/\(leaseName)"

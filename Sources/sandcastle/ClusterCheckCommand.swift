@@ -12,7 +12,8 @@ struct ClusterCommand: ParsableCommand {
 struct ClusterCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Verify the cluster credentials: the API server answers, the CRD is installed, every permission is granted, the Lease can be written.",
+        abstract:
+            "Verify the cluster credentials: the API server answers, the CRD is installed, every permission is granted, the Lease can be written.",
         discussion: """
             Permissions are asked with SelfSubjectAccessReview; the Lease is written with dryRun=All, so nothing changes. \
             Prints one line per check. Exit code 0 when everything works, 1 otherwise.

@@ -98,7 +98,8 @@ struct LeadershipTests {
         let lease = try #require(
             await fake.object(
                 ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")))
-        #expect(lease.value(at: "spec.renewTime")?.string?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#, options: .regularExpression) != nil)
+        #expect(
+            lease.value(at: "spec.renewTime")?.string?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#, options: .regularExpression) != nil)
         // client-go's "became leader" Event, on the Lease.
         let events = await fake.allObjects(namespace: "sandcastle-system").filter { $0["kind"]?.string == "Event" }
         #expect(events.contains { $0["note"]?.string == "replica-a became leader" && $0["reason"]?.string == "LeaderElection" })

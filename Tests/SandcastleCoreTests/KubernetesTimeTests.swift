@@ -43,7 +43,10 @@ import Testing
             "2026-11-30T19:55:43.1234567Z",
             #"parsing time "2026-11-30T19:55:43.1234567Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "7Z" as "Z07:00""#
         ),
-        ("2026-11-30 19:55:43.123456Z", #"parsing time "2026-11-30 19:55:43.123456Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse " 19:55:43.123456Z" as "T""#),
+        (
+            "2026-11-30 19:55:43.123456Z",
+            #"parsing time "2026-11-30 19:55:43.123456Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse " 19:55:43.123456Z" as "T""#
+        ),
         ("2026-13-30T19:55:43.123456Z", #"parsing time "2026-13-30T19:55:43.123456Z": month out of range"#),
         ("2026-02-30T19:55:43.123456Z", #"parsing time "2026-02-30T19:55:43.123456Z": day out of range"#),
         ("yesterday", #"parsing time "yesterday" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "yesterday" as "2006""#),
@@ -55,7 +58,9 @@ import Testing
     @Test func timeAcceptsFractionsAndOffsetsAndRefusesTheRest() throws {
         #expect(try KubernetesTime.parse("2026-11-30T19:55:43.5Z") == Date(timeIntervalSince1970: 1_796_068_543.5))
         #expect(try KubernetesTime.parse("2026-11-30T20:55:43+01:00") == Date(timeIntervalSince1970: 1_796_068_543))
-        #expect(throws: GoTimeParseError(description: #"parsing time "2026-11-30T19:55:43" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00""#)) {
+        #expect(
+            throws: GoTimeParseError(description: #"parsing time "2026-11-30T19:55:43" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00""#)
+        ) {
             try KubernetesTime.parse("2026-11-30T19:55:43")
         }
         #expect(throws: GoTimeParseError(description: #"parsing time "2026-11-30T19:55:43Zjunk": extra text: "junk""#)) {

@@ -33,7 +33,9 @@ struct LeaseTimeTests {
                 #expect(status.reason == .badRequest)
                 #expect(status.message == real["message"]?.string)
             }
-            #expect(await h.fake.object(ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "default", name: "microtime-probe")) == nil)
+            #expect(
+                await h.fake.object(ResourceRef(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "default", name: "microtime-probe"))
+                    == nil)
         }
     }
 
@@ -69,7 +71,8 @@ struct LeaseTimeTests {
         try await KubeHarness.with { h in
             try await h.fake.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "ns"]])
             await h.fake.restrictAccess(
-                user: "system:serviceaccount:ns:sandcastle", rules: [FakeRBACRule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get"])])
+                user: "system:serviceaccount:ns:sandcastle",
+                rules: [FakeRBACRule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get"])])
             let events = LockedValue([LeaderElectionEvent]())
             let elector = LeaderElector(client: h.client, namespace: "ns", identity: "a") { event in events.withLock { $0.append(event) } }
             #expect(await elector.tryAcquireOrRenew() == false)

@@ -31,7 +31,8 @@ struct WatchTests {
         try await KubeHarness.with { h in
             _ = try await h.client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "w"]], force: true)
             _ = try await h.client.apply(ClientTests.configMap("before", namespace: "w"), force: true)
-            let stream = h.client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "w", timeoutSeconds: 3)
+            // Long enough for a loaded machine: the loop below stops after three events anyway.
+            let stream = h.client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "w", timeoutSeconds: 30)
             var iterator = stream.makeAsyncIterator()
             let first = try #require(try await iterator.next())
             #expect(first.kind == .added && first.object.value(at: "metadata.name")?.string == "before")

@@ -51,7 +51,8 @@ import Testing
         let result = try await Self.check(fake)
         #expect(result.status == 1)
         #expect(
-            result.stdout.contains("FAIL leases.coordination.k8s.io in namespace sandcastle-system: not allowed to create (needs get, create, update)"),
+            result.stdout.contains(
+                "FAIL leases.coordination.k8s.io in namespace sandcastle-system: not allowed to create (needs get, create, update)"),
             "\(result.stdout)")
         #expect(result.stdout.contains("FAIL Lease sandcastle-system/sandcastle-controller: cannot be written, so this replica would never lead: "))
         #expect(result.stdout.contains(#"cannot create resource "leases" in API group "coordination.k8s.io" in the namespace "sandcastle-system""#))
@@ -63,7 +64,8 @@ import Testing
         #expect(result.status == 1)
         #expect(
             result.stdout.contains(
-                "FAIL PreviewEnvironment CRD: not installed: the API server does not serve sandcastle.dev/v1alpha1; run kubectl apply -f deploy/crds/"),
+                "FAIL PreviewEnvironment CRD: not installed: the API server does not serve sandcastle.dev/v1alpha1; run kubectl apply -f deploy/crds/"
+            ),
             "\(result.stdout)")
         #expect(result.stdout.contains("ok   Lease sandcastle-system/sandcastle-controller"))
     }

@@ -79,32 +79,8 @@ import Testing
             repositories: [{name: acme/shop}]
             """,
         ])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SandcastleExecutable.path)
-        process.arguments = ["run", "-c", dir.path + "/sandcastle.yaml"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        process.environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path, "KUBECONFIG": dir.path + "/none",
-        ]
-        let logFile = dir.path + "/stderr.log"
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process.standardError = log
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, logFile, log, bound) = try await Self.launchRun(dir, environment: ["KUBECONFIG": dir.path + "/none"])
         defer { if process.isRunning { process.terminate() } }
-
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"listening\"") }),
-                let range = line.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
-            {
-                port = Int(line[range].split(separator: ":").last!)
-            }
-        }
-        let bound = try #require(port, "no 'listening' log line: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
         let base = "http://127.0.0.1:\(bound)"
         for (path, needle) in [
             ("/healthz", "ok"), ("/readyz", "ready"), ("/", "Sandcastle previews"), ("/api/previews", "[]"), ("/metrics", "sandcastle_queue_depth"),
@@ -135,8 +111,105 @@ import Testing
         }
     }
 
+    /// Starts `sandcastle run -c DIR/sandcastle.yaml` in `dir`; returns once it logs `listening`.
+    static func launchRun(_ dir: TemporaryDirectory, environment: [String: String]) async throws -> (Process, String, FileHandle, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SandcastleExecutable.path)
+        process.arguments = ["run", "-c", dir.path + "/sandcastle.yaml"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path].merging(environment) { $1 }
+        let logFile = dir.path + "/stderr.log"
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"listening\"") }),
+                let range = line.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
+            {
+                port = Int(line[range].split(separator: ":").last!)
+            }
+        }
+        guard let port else {
+            process.terminate()
+            throw TestFailure("no 'listening' log line: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
+        }
+        return (process, logFile, log, port)
+    }
+
+    /// On a cluster where the Lease cannot be written, `run` says so: the start-up cluster check
+    /// and the leader election log the API's message, metrics count it, the dashboard shows it.
+    @Test func runOnAClusterThatRefusesTheLeaseSaysWhy() async throws {
+        let github = try await FakeGitHubServer.start()
+        defer { Task { await github.stop() } }
+        await github.github.addRepository(RepositoryName(owner: "acme", name: "shop"), collaborators: ["bot": .write])
+        await github.github.addPersonalToken("ghp_run_token_value", login: "bot")
+        let cluster = try await FakeKubernetesServer.start()
+        defer { Task { await cluster.stop() } }
+        try await cluster.kubernetes.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "sandcastle-system"]])
+        let rules = try ClusterCheckCLITests.deployedRules().map { rule in
+            var rule = rule
+            if rule.resources == ["leases"] { rule.verbs.removeAll { $0 == "create" } }
+            return rule
+        }
+        await cluster.kubernetes.restrictAccess(user: ClusterCheckCLITests.user, rules: rules)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write([
+            "token": "ghp_run_token_value", "secret": "run-webhook-secret-value", "kubeconfig": cluster.kubeconfig(),
+            "sandcastle.yaml": """
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            forge:
+              github:
+                apiURL: \(github.apiURL)
+                token: {file: \(dir.path)/token}
+                webhookSecret: {file: \(dir.path)/secret}
+            controller:
+              listen: 127.0.0.1:0
+              logFormat: json
+              workDirectory: \(dir.path)/work
+            repositories: [{name: acme/shop}]
+            """,
+        ])
+        let (process, logFile, log, port) = try await Self.launchRun(
+            dir, environment: ["KUBECONFIG": dir.path + "/kubeconfig", "POD_NAMESPACE": "sandcastle-system"])
+        defer { if process.isRunning { process.terminate() } }
+        let forbidden = #"cannot create resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"sandcastle-system\""#
+        var text = ""
+        for _ in 0..<200 {
+            text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if text.contains("cluster check failed"), text.contains("leader election failed") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(text.contains("cluster check failed"), "\(text)")
+        #expect(text.contains("leader election failed"), "\(text)")
+        #expect(text.contains(forbidden), "the API's message is in the log: \(text)")
+        let (_, page) = try await Self.get("http://127.0.0.1:\(port)/")
+        #expect(page.contains("This replica is not leading: Lease sandcastle-system/sandcastle-controller:"), "\(page)")
+        let (_, metrics) = try await Self.get("http://127.0.0.1:\(port)/metrics")
+        #expect(metrics.contains("sandcastle_leader 0"))
+        #expect(metrics.contains("sandcastle_leader_election_errors_total"))
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        try log.close()
+        let final = try String(contentsOfFile: logFile, encoding: .utf8)
+        #expect(final.components(separatedBy: "leader election failed").count - 1 == 1, "logged once, not per attempt")
+    }
+
     static func get(_ url: String) async throws -> (Int, String) {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
+}
+
+/// A failed test precondition, with what was seen.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

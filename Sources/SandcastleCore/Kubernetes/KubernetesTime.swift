@@ -59,7 +59,8 @@ struct GoTimeLayoutParser {
 
     private func fail(_ value: Substring, as element: String) -> GoTimeParseError {
         GoTimeParseError(
-            description: "parsing time \(Self.quote(text)) as \(Self.quote(layout)): cannot parse \(Self.quote(String(value))) as \(Self.quote(element))"
+            description:
+                "parsing time \(Self.quote(text)) as \(Self.quote(layout)): cannot parse \(Self.quote(String(value))) as \(Self.quote(element))"
         )
     }
 

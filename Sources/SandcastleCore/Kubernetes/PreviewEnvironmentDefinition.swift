@@ -102,5 +102,7 @@ public enum PreviewEnvironmentDefinition {
     }
 
     /// The `openAPIV3Schema` of the served version.
-    public static var schema: ManifestObject { object.value(at: "spec.versions")?.array?.first?.object?["schema"]?.object?["openAPIV3Schema"]?.object ?? ManifestObject() }
+    public static var schema: ManifestObject {
+        object.value(at: "spec.versions")?.array?.first?.object?["schema"]?.object?["openAPIV3Schema"]?.object ?? ManifestObject()
+    }
 }

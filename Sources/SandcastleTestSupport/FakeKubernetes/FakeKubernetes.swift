@@ -56,37 +56,41 @@ public actor FakeKubernetes {
     }
 
     /// The types a fresh fake serves: what previews use, Leases and the PreviewEnvironment CRD.
-    public static let builtinTypes: [ResourceType] = [
-        .init(group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], hasStatus: true),
-        .init(group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true, shortNames: ["cm"]),
-        .init(group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true),
-        .init(group: "", version: "v1", kind: "Service", plural: "services", namespaced: true, shortNames: ["svc"], hasStatus: true),
-        .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"]),
-        .init(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"], hasStatus: true),
-        .init(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true, shortNames: ["limits"]),
-        .init(
-            group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"],
-            hasStatus: true),
-        .init(group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"], hasStatus: true),
-        .init(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
-        .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], hasStatus: true),
-        .init(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true, shortNames: ["rs"], hasStatus: true),
-        .init(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], hasStatus: true),
-        .init(group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true, shortNames: ["ds"], hasStatus: true),
-        .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatus: true),
-        .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], hasStatus: true),
-        .init(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"]),
-        .init(
-            group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"], hasStatus: true),
-        .init(
-            group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"],
-            hasStatus: true),
-        .init(
-            group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
-            shortNames: ["hpa"], hasStatus: true),
-        .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
-        .init(group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
-    ] + [customType(PreviewEnvironmentDefinition.object)].compactMap { $0 }
+    public static let builtinTypes: [ResourceType] =
+        [
+            .init(group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], hasStatus: true),
+            .init(group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true, shortNames: ["cm"]),
+            .init(group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true),
+            .init(group: "", version: "v1", kind: "Service", plural: "services", namespaced: true, shortNames: ["svc"], hasStatus: true),
+            .init(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"]),
+            .init(
+                group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", namespaced: true, shortNames: ["quota"], hasStatus: true),
+            .init(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", namespaced: true, shortNames: ["limits"]),
+            .init(
+                group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, shortNames: ["pvc"],
+                hasStatus: true),
+            .init(group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true, shortNames: ["po"], hasStatus: true),
+            .init(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
+            .init(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], hasStatus: true),
+            .init(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true, shortNames: ["rs"], hasStatus: true),
+            .init(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], hasStatus: true),
+            .init(group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true, shortNames: ["ds"], hasStatus: true),
+            .init(group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatus: true),
+            .init(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", namespaced: true, shortNames: ["cj"], hasStatus: true),
+            .init(
+                group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"]),
+            .init(
+                group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", namespaced: true, shortNames: ["ing"],
+                hasStatus: true),
+            .init(
+                group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"],
+                hasStatus: true),
+            .init(
+                group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
+                shortNames: ["hpa"], hasStatus: true),
+            .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
+            .init(group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
+        ] + [customType(PreviewEnvironmentDefinition.object)].compactMap { $0 }
 
     /// The type a CustomResourceDefinition serves (its storage version, with its schema).
     public static func customType(_ crd: ManifestObject) -> ResourceType? {

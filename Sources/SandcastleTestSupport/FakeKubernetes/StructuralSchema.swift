@@ -109,7 +109,8 @@ struct StructuralSchema {
                 if case .null = value, schema["nullable"] == .bool(true) { return }
                 causes.append(
                     Cause(
-                        reason: "FieldValueTypeInvalid", message: "Invalid value: \"\(actual)\": \(path) in body must be of type \(type): \"\(actual)\"",
+                        reason: "FieldValueTypeInvalid",
+                        message: "Invalid value: \"\(actual)\": \(path) in body must be of type \(type): \"\(actual)\"",
                         field: path))
                 return
             }
