@@ -7,12 +7,12 @@ import Testing
 
 @testable import SandcastleDatabase
 
-/// The real PostgreSQL 15 server that `.ci/run` starts (`scripts/test-postgres.sh start` exports
+/// The real PostgreSQL 15 server that `scripts/test.sh` starts (`scripts/test-postgres.sh start` exports
 /// its admin URL as `SANDCASTLE_TEST_POSTGRES_URL`).
 enum TestPostgres {
     struct NotRunning: Error, CustomStringConvertible {
         var description: String {
-            "SANDCASTLE_TEST_POSTGRES_URL is not set: start a server with eval \"$(scripts/test-postgres.sh start)\" (.ci/run does this)"
+            "SANDCASTLE_TEST_POSTGRES_URL is not set: run scripts/test.sh (installs and starts everything the tests need), or start only PostgreSQL with eval \"$(scripts/test-postgres.sh start)\""
         }
     }
 

@@ -83,7 +83,7 @@ struct DashboardTests {
     @Test func aRealBrowserRendersThePreviewList() async throws {
         let chromium = try #require(
             ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { Subprocess.locate($0) }.first,
-            "Chromium is required (Debian package 'chromium'; .ci/run installs it)")
+            "Chromium is required: run scripts/test.sh (installs it), or apt-get install chromium")
         let server = try await LoopbackHTTPServer.start(router: Self.router())
         defer { Task { await server.stop() } }
         let profile = try TemporaryDirectory()

@@ -4,7 +4,7 @@ import SandcastleTestSupport
 import Testing
 
 /// `sandcastle apply` with a database, `db list`, `db drop` and `teardown`, against the fake API
-/// server and the real PostgreSQL server `.ci/run` starts.
+/// server and the real PostgreSQL server `scripts/test.sh` starts.
 @Suite struct DatabaseCLITests {
     static let root = repositoryRoot(from: #filePath)
     static let sha = "0123456789abcdef0123456789abcdef01234567"
@@ -26,7 +26,7 @@ import Testing
 
     @Test func applyListDropAndTeardownWithADatabase() async throws {
         guard ProcessInfo.processInfo.environment["SANDCASTLE_TEST_POSTGRES_URL"] != nil else {
-            Issue.record("SANDCASTLE_TEST_POSTGRES_URL is not set: eval \"$(scripts/test-postgres.sh start)\" (.ci/run does this)")
+            Issue.record("SANDCASTLE_TEST_POSTGRES_URL is not set: run scripts/test.sh, or eval \"$(scripts/test-postgres.sh start)\"")
             return
         }
         let server = try await FakeKubernetesServer.start()

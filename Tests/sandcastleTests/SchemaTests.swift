@@ -4,7 +4,7 @@ import SandcastleTestSupport
 import Testing
 
 /// The rendered examples validate strictly against the official Kubernetes OpenAPI schemas
-/// (`kubernetes-validate`, installed by `.ci/run`), for the oldest and a current supported version.
+/// (`kubernetes-validate`, installed by `scripts/test.sh`), for the oldest and a current supported version.
 @Suite struct SchemaTests {
     static let root = repositoryRoot(from: #filePath)
     static let sha = "0123456789abcdef0123456789abcdef01234567"
@@ -36,7 +36,7 @@ import Testing
     private func runValidator(_ arguments: [String]) throws -> Subprocess.Result {
         let result = try Subprocess.run("/usr/bin/env", ["python3", "-m", "kubernetes_validate"] + arguments)
         if result.stderr.contains("No module named kubernetes_validate") {
-            Issue.record("kubernetes-validate is not installed: pip install kubernetes-validate (.ci/run does this)")
+            Issue.record("kubernetes-validate is not installed: run scripts/test.sh, or pip install kubernetes-validate")
         }
         return result
     }
