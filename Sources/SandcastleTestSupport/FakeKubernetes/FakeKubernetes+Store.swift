@@ -56,6 +56,13 @@ extension FakeKubernetes {
         if let deletion = old?["deletionTimestamp"] { metadata["deletionTimestamp"] = deletion }
         if type.namespaced == false { metadata["namespace"] = nil }
         metadata["resourceVersion"] = .string(nextRevision())
+        if let generation = generation(for: type, new: object, previous: previous) {
+            metadata["generation"] = generation
+            if previous == nil || previous?["spec"] != object["spec"], let name = metadata["name"]?.string {
+                let namespace = type.namespaced ? metadata["namespace"]?.string ?? "" : ""
+                specChangedAt[Key(group: type.group, plural: type.plural, namespace: namespace, name: name)] = Date()
+            }
+        }
         if type.kind == "Namespace" {
             var labels = metadata["labels"]?.object ?? ManifestObject()
             labels["kubernetes.io/metadata.name"] = metadata["name"]
@@ -263,6 +270,7 @@ extension FakeKubernetes {
     /// content with finalizers keeps it `Terminating` with the conditions a real server reports.
     func runControllers() {
         let now = Date()
+        runRollouts(now: now)
         for (key, namespace) in objects where key.plural == "namespaces" && key.group.isEmpty {
             guard let deleted = namespace.value(at: "metadata.deletionTimestamp")?.string,
                 let since = RFC3339.date(deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay

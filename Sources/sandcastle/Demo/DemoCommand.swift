@@ -7,23 +7,39 @@ import SandcastleController
 import SandcastleCore
 import SandcastleDirectorySink
 import SandcastleGitHub
+import SandcastleKubernetes
 
-/// `sandcastle demo`: the whole pipeline on loopback, with no cluster, network or GitHub account.
+/// `sandcastle demo`: the whole pipeline on loopback, with no cluster, network or GitHub account,
+/// or (`--cluster`) against a real cluster, waiting for real readiness and cleaning up after itself.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Play an example PR's life through the real server and controller, writing previews as files.",
+        abstract: "Play an example PR's life through the real server and controller.",
         discussion: """
-            Starts the webhook server and controller on 127.0.0.1 with the directory sink and a local forge whose PR state \
-            comes from the scenario file; each step delivers a signed webhook to the real endpoint and prints what happened.
+            Starts the webhook server and controller on 127.0.0.1 with a local forge whose PR state comes from the scenario; \
+            each step delivers a signed webhook to the real endpoint and prints what happened. The scenario, configuration \
+            and bundle are built in (--export writes them out to edit and replay with --config and --scenario). Previews \
+            are written as files, or with --cluster (or --kubeconfig) applied to the cluster, in the namespace \
+            pr-42-blog, waiting until its workloads are available; the last step tears it down.
             """
     )
 
-    @Option(help: "The demo configuration.")
-    var config = "examples/demo/sandcastle.yaml"
+    @Option(help: "The demo configuration (default: the built-in one).")
+    var config: String?
 
-    @Option(help: "The scenario to play.")
-    var scenario = "examples/demo/scenario.yaml"
+    @Option(help: "The scenario to play (default: the built-in one).")
+    var scenario: String?
+
+    @Option(help: "Write the built-in configuration, scenario and bundle under this directory and exit.")
+    var export: String?
+
+    @Flag(help: "Play against the cluster of --kubeconfig, $KUBECONFIG or ~/.kube/config instead of writing files.")
+    var cluster = false
+
+    @OptionGroup var clusterOptions: ClusterOptions
+
+    @Option(help: "With a cluster: seconds to wait for the preview's workloads to become available.")
+    var readyTimeout: Double = 300
 
     @Option(help: "Where previews are written (default: a new temporary directory).")
     var output: String?
@@ -35,21 +51,36 @@ struct DemoCommand: AsyncParsableCommand {
     var verbose = false
 
     func run() async throws {
+        // Line by line, also when redirected to a file (`demo --hold > demo.log`).
+        LineBufferedOutput.enable()
+        if let export {
+            try DemoFiles.write(to: export, forCluster: cluster || clusterOptions.kubeconfig != nil)
+            print("Wrote the demo's configuration, scenario and bundle under \(export):")
+            for path in DemoFiles.files.keys.sorted() { print("  \(export)/\(path)") }
+            print("Replay them with: sandcastle demo --config \(export)/demo/sandcastle.yaml --scenario \(export)/demo/scenario.yaml")
+            return
+        }
+        let onCluster = cluster || clusterOptions.kubeconfig != nil
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-demo-\(UUID().uuidString.prefix(8))").path
+        defer { if output == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        let builtIn = self.config == nil || self.scenario == nil ? try DemoFiles.write(to: scratch + "/example", forCluster: onCluster) : ""
+        let configPath = self.config ?? builtIn + "/demo/sandcastle.yaml"
+        let scenario = self.scenario ?? builtIn + "/demo/scenario.yaml"
         var config: SandcastleConfig
         do {
-            config = try ConfigLoader.load(path: self.config)
+            config = try ConfigLoader.load(path: configPath)
         } catch {
             throw InvalidInput(error.description)
         }
         let play = try DemoScenario.load(scenario)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sandcastle-demo-\(UUID().uuidString.prefix(8))").path
         let outputDirectory = output ?? scratch + "/previews"
-        config.sink = SinkConfig(kind: .directory, path: outputDirectory)
+        let kubernetes = onCluster ? try clusterOptions.client() : nil
+        config.sink = SinkConfig(kind: onCluster ? .cluster : .directory, path: onCluster ? nil : outputDirectory)
         config.controller.listen = "127.0.0.1:0"
         config.controller.workDirectory = scratch + "/work"
         let repositoryName = RepositoryName(parsing: play.repository)!
         guard let repository = config.repository(repositoryName) else {
-            throw InvalidInput("\(scenario): repository \(play.repository) is not configured in \(self.config)")
+            throw InvalidInput("\(scenario): repository \(play.repository) is not configured in \(configPath)")
         }
         let key = PreviewKey(repository: repositoryName, number: play.number)
         let scenarioDirectory = (scenario as NSString).deletingLastPathComponent
@@ -66,9 +97,10 @@ struct DemoCommand: AsyncParsableCommand {
         let forge = LocalForge()
         let secret = UUID().uuidString + UUID().uuidString
         let port = LockedValue(0)
+        let sink: any Sink = kubernetes.map { ClusterSink(client: $0) } ?? DirectorySink(root: outputDirectory)
         let host = ControllerHost(
             .init(
-                config: config, source: forge, reporter: forge, sink: DirectorySink(root: outputDirectory),
+                config: config, source: forge, reporter: forge, sink: sink,
                 bundles: try GitCheckouts(root: scratch + "/work/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
                 webhookSecret: secret, logger: Logger(label: "sandcastle"),
                 onListening: { bound in port.withLock { $0 = bound } }))
@@ -80,7 +112,11 @@ struct DemoCommand: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(port.withLock { $0 })"
         print("Sandcastle demo: \(play.repository)#\(play.number), \(shas.count) commits in a local git repository")
         print("  server and controller on \(base) (dashboard \(base)/, API \(base)/api/previews, metrics \(base)/metrics)")
-        print("  previews are written to \(outputDirectory)")
+        if let kubernetes {
+            print("  previews are applied to the cluster at \(kubernetes.config.server) (\(kubernetes.config.source))")
+        } else {
+            print("  previews are written to \(outputDirectory)")
+        }
 
         let names = PreviewNames(key: key, settings: repository.settings)
         var pr = PullRequestSnapshot(
@@ -110,14 +146,23 @@ struct DemoCommand: AsyncParsableCommand {
             } else {
                 print("  preview: none")
             }
-            let folder = outputDirectory + "/" + names.namespace
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-            if files.isEmpty {
-                print("  files: \(folder) does not exist")
+            let present: Bool
+            if let kubernetes {
+                let observed = try await DemoCluster(client: kubernetes, namespace: names.namespace).report(
+                    waitForReadiness: step.expect == "present", timeout: readyTimeout)
+                present = observed.present
+                if let problem = observed.problem { failures.append("step \(index + 1) (\(step.title)): \(problem)") }
             } else {
-                print("  files: \(folder)/ (\(files.count) manifests: \(files.prefix(4).joined(separator: ", "))\(files.count > 4 ? ", …" : ""))")
+                let folder = outputDirectory + "/" + names.namespace
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+                present = !files.isEmpty
+                if files.isEmpty {
+                    print("  files: \(folder) does not exist")
+                } else {
+                    print("  files: \(folder)/ (\(files.count) manifests: \(files.prefix(4).joined(separator: ", "))\(files.count > 4 ? ", …" : ""))")
+                }
             }
-            if let expect = step.expect, (expect == "present") == files.isEmpty {
+            if let expect = step.expect, (expect == "present") != present {
                 failures.append("step \(index + 1) (\(step.title)): expected the preview to be \(expect)")
             }
         }
@@ -129,7 +174,14 @@ struct DemoCommand: AsyncParsableCommand {
         if hold { try await running.value }
         await group.triggerGracefulShutdown()
         _ = try? await running.value
-        if output == nil { try? FileManager.default.removeItem(atPath: scratch) }
+        if let kubernetes {
+            // Whatever the scenario left behind (a failed step, an early stop) is removed.
+            if try await kubernetes.get(PreviewEnvironment.ref(names.namespace)) != nil {
+                print("Cleaning up: tearing down \(names.namespace)")
+                _ = try? await ClusterSink(client: kubernetes).tearDown(key)
+            }
+            try? await kubernetes.shutdown()
+        }
         guard failures.isEmpty else { throw InvalidInput("the demo did not go as expected:\n" + failures.joined(separator: "\n")) }
         print("Demo complete: every step converged.")
     }
