@@ -28,8 +28,15 @@ public struct PreviewRecord: Sendable, Hashable, Codable {
     public var createdAt: Date?
     public var expiresAt: Date?
     public var queuePosition: Int?
+    /// Until when the `preserve` label pins the preview.
+    public var pinnedUntil: Date?
+    /// The current reason: why it waits, failed, or what it did last.
     public var message: String
     public var updatedAt: Date
+    /// The head commit's stages as observed (`PreviewRecord+Timeline.swift`).
+    public var stages: [StageTiming] = []
+    /// The last few things that happened, oldest first.
+    public var events: [PreviewEvent] = []
 }
 
 /// The controller's in-memory view of every preview it knows: the source of the dashboard, the
@@ -39,6 +46,8 @@ public final class PreviewBook: Sendable {
         var records: [PreviewKey: PreviewRecord] = [:]
         var waiting: [PreviewKey: Date] = [:]
         var lastBreakerTrip: String?
+        /// Time to Ready of each preview that became Ready, for the summary (last 24 h kept).
+        var readyTimes: [(at: Date, seconds: Double)] = []
     }
 
     private let state = LockedValue(State())
@@ -94,6 +103,22 @@ public final class PreviewBook: Sendable {
 
     /// Every waiting PR.
     public var allWaiting: [PreviewKey] { state.withLock { Array($0.waiting.keys).sorted() } }
+
+    /// Records how long a preview took from its first event to Ready.
+    public func recordTimeToReady(seconds: Double, at time: Date) {
+        state.withLock { state in
+            state.readyTimes.append((time, seconds))
+            state.readyTimes.removeAll { time.timeIntervalSince($0.at) > 86_400 }
+        }
+    }
+
+    /// The median and 95th percentile time to Ready over the day before `now`; `nil` without samples.
+    public func timeToReady(now: Date) -> (p50: Double, p95: Double, count: Int)? {
+        let samples = state.withLock { $0.readyTimes.filter { now.timeIntervalSince($0.at) <= 86_400 }.map(\.seconds) }.sorted()
+        guard !samples.isEmpty else { return nil }
+        func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int((p * Double(samples.count)).rounded(.up)) - 1)] }
+        return (percentile(0.5), percentile(0.95), samples.count)
+    }
 
     /// The latest mass-deletion breaker trip, shown on the dashboard until a pass completes without one.
     public var lastBreakerTrip: String? {

@@ -80,6 +80,7 @@ public final class Reconciler: Sendable {
         logger.debug("planned", metadata: ["actions": "\(actions.map(\.description))"])
 
         var notice: String?
+        var pinnedUntil: Date?
         for action in actions {
             switch action {
             case .report(_, .expiryWarning(let at)):
@@ -87,6 +88,7 @@ public final class Reconciler: Sendable {
                     "This preview expires at \(RFC3339.string(at)) unless there is new activity; add the \(settings.preserve.label) label to keep it."
             case .report(_, .pinned(let until)):
                 notice = "Pinned by the \(settings.preserve.label) label until \(RFC3339.string(until))."
+                pinnedUntil = until
             default: break
             }
         }
@@ -94,6 +96,7 @@ public final class Reconciler: Sendable {
             switch action {
             case .create, .update, .report(_, .upToDate):
                 guard case .read(let pr) = observation, let preview else { continue }
+                deps.book.update(key, now: now) { $0.pinnedUntil = pinnedUntil }
                 return await deploy(pr, preview, environment: environment, settings: settings, notice: notice, now: now)
             case .teardown(_, let reason):
                 return await tearDown(key, environment: environment, reason: reason.description, settings: settings)
@@ -102,9 +105,11 @@ public final class Reconciler: Sendable {
                 deps.book.setWaiting(key, since: pr.createdAt)
                 deps.book.update(key, now: now) {
                     $0.phase = .queued
-                    $0.sha = pr.headSHA
+                    $0.startHead(pr.headSHA, at: now)
+                    $0.begin(.queued, at: now)
                     $0.queuePosition = position
                     $0.message = "waiting for a free slot (\(settings.maxConcurrent) per repository)"
+                    $0.note("queued at position \(position) of \(total)", at: now)
                 }
                 do {
                     try await ReportStep(dependencies: deps).queued(pr, position: position, of: total)
@@ -160,10 +165,13 @@ public final class Reconciler: Sendable {
         if changed {
             deps.book.update(pr.key, now: now) {
                 $0.phase = .deploying
-                $0.sha = pr.headSHA
+                $0.startHead(pr.headSHA, at: now)
+                $0.finish(.queued, at: now)
+                $0.begin(.apply, at: now)
                 $0.namespace = preview.names.namespace
                 $0.queuePosition = nil
                 $0.message = "applying \(preview.objects.count) objects"
+                $0.note("applying \(preview.objects.count) objects at \(pr.headSHA.prefix(7))", at: now)
             }
             // The progress report goes out while the apply runs; it is best effort, so GitHub
             // failing never holds the environment back.
@@ -179,27 +187,48 @@ public final class Reconciler: Sendable {
             } catch {
                 deps.logger.warning("reporting progress failed", metadata: ["error": "\(error)"])
             }
+            let applied = deps.clock.now
+            deps.book.update(pr.key, now: applied) {
+                $0.finish(.apply, at: applied, failed: failure != nil)
+                $0.note(failure.map { "apply failed: \($0.message)" } ?? "applied \(preview.objects.count) objects", at: applied)
+            }
             if let failure { return await settle(step: failure, pr: pr) }
         }
         let hooks = await HookStep(dependencies: deps).run(pr.key, sha: pr.headSHA, settings: settings)
+        deps.book.update(pr.key, now: deps.clock.now) { record in
+            for stage in hooks.stages {
+                let name: StageTiming.Name = stage.context == .seed ? .seed : .verify
+                switch stage.state {
+                case .pending: record.begin(name, at: deps.clock.now)
+                case .success: record.finish(name, at: deps.clock.now)
+                case .failure, .error: record.finish(name, at: deps.clock.now, failed: true)
+                }
+            }
+        }
         let decision = Policy.evaluate(pr, settings: settings, now: now)
         do {
             try await report.ready(pr, url: url, hooks: hooks.stages, expiresAt: decision.expiresAt, notice: notice)
         } catch {
             return .failed("reporting readiness: \(error)")
         }
+        let first = firstEvent.withLock { $0.removeValue(forKey: pr.key) }
+        let readyAt = deps.clock.now
         deps.book.update(pr.key, now: now) {
+            if $0.phase != .ready { $0.note("ready at \(url)", at: readyAt) }
             $0.phase = .ready
             $0.url = url
-            $0.sha = pr.headSHA
+            $0.startHead(pr.headSHA, at: readyAt)
+            $0.finish(.ready, at: readyAt, since: first ?? $0.stages.first?.startedAt)
             $0.namespace = preview.names.namespace
             $0.createdAt = environment?.createdAt ?? now
             $0.expiresAt = decision.expiresAt
             $0.queuePosition = nil
             $0.message = notice ?? (changed ? "deployed \(preview.objects.count) objects" : "up to date")
         }
-        if let since = firstEvent.withLock({ $0.removeValue(forKey: pr.key) }) {
-            deps.metrics.recordEventToReady(seconds: max(0, deps.clock.now.timeIntervalSince(since)))
+        if let first {
+            let seconds = max(0, readyAt.timeIntervalSince(first))
+            deps.metrics.recordEventToReady(seconds: seconds)
+            deps.book.recordTimeToReady(seconds: seconds, at: readyAt)
         }
         if hooks.running { return .waiting("hook Jobs are running", after: .seconds(15)) }
         return .settled(changed ? "applied \(pr.headSHA.prefix(7))" : "up to date at \(pr.headSHA.prefix(7))")
@@ -213,6 +242,7 @@ public final class Reconciler: Sendable {
         deps.book.update(key, now: deps.clock.now) {
             $0.phase = .tearingDown
             $0.message = "tearing down: \(reason)"
+            $0.note("tearing down: \(reason)", at: deps.clock.now)
         }
         do {
             try await CleanupStep(dependencies: deps).run(key, settings: settings)
@@ -249,8 +279,9 @@ public final class Reconciler: Sendable {
         case .invalid(let why, let context):
             dependencies.book.update(pr.key, now: dependencies.clock.now) {
                 $0.phase = .failed
-                $0.sha = pr.headSHA
+                $0.startHead(pr.headSHA, at: dependencies.clock.now)
                 $0.message = why
+                $0.note("failed: \(why)", at: dependencies.clock.now)
             }
             do {
                 try await ReportStep(dependencies: dependencies).failed(pr, message: why, context: context)
@@ -270,6 +301,7 @@ public final class Reconciler: Sendable {
             dependencies.book.update(pr.key, now: dependencies.clock.now) {
                 $0.phase = .failed
                 $0.message = step.message
+                $0.note("failed: \(step.message)", at: dependencies.clock.now)
             }
             try? await ReportStep(dependencies: dependencies).failed(pr, message: step.message)
             return .settled("stalled: \(step.message)")

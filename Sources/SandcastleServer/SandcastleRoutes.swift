@@ -17,6 +17,8 @@ public enum SandcastleRoutes {
         public var metrics: @Sendable () -> String
         public var refreshSeconds: Int
         public var now: @Sendable () -> Date
+        /// The lowest remaining GitHub rate limit, when known.
+        public var githubRemaining: @Sendable () -> Int? = { nil }
 
         public init(
             book: PreviewBook, leadership: LeadershipMonitor? = nil, metrics: @escaping @Sendable () -> String, refreshSeconds: Int = 10,
@@ -44,9 +46,12 @@ public enum SandcastleRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: views.metrics())))
         }
         router.get("/") { _, _ in
+            let now = views.now()
             let page = Dashboard.html(
-                views.book.records, now: views.now(), breaker: views.book.lastBreakerTrip, notLeading: views.leadership?.notLeadingReason,
-                refreshSeconds: views.refreshSeconds)
+                views.book.records,
+                context: .init(
+                    now: now, breaker: views.book.lastBreakerTrip, notLeading: views.leadership?.notLeadingReason,
+                    timeToReady: views.book.timeToReady(now: now), githubRemaining: views.githubRemaining(), refreshSeconds: views.refreshSeconds))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         router.get("/api/previews") { _, _ in

@@ -153,13 +153,14 @@ struct GetCommand: AsyncParsableCommand {
 /// The `sandcastle get` table.
 enum PreviewTable {
     static func render(_ objects: [ManifestObject], now: Date) -> String {
-        var rows = [["REPO", "PR", "PHASE", "URL", "SHA", "AGE"]]
+        var rows = [["REPO", "PR", "PHASE", "REASON", "URL", "SHA", "AGE"]]
         for object in objects.sorted(by: { (PreviewEnvironment.key(of: $0) ?? Self.none) < (PreviewEnvironment.key(of: $1) ?? Self.none) }) {
             let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
             rows.append([
                 object.value(at: "spec.repository")?.string ?? "?",
                 PreviewEnvironment.key(of: object).map { String($0.number) } ?? "?",
                 object.value(at: "status.phase")?.string ?? "Pending",
+                reason(object),
                 object.value(at: "status.url")?.string ?? object.value(at: "spec.url")?.string ?? "",
                 String((object.value(at: "spec.headSHA")?.string ?? "").prefix(7)),
                 created.map { age(now.timeIntervalSince($0)) } ?? "?",
@@ -167,6 +168,13 @@ enum PreviewTable {
         }
         if rows.count == 1 { return "No previews.\n" }
         return TextTable.render(rows)
+    }
+
+    /// The Ready condition's message, as `kubectl get previews` shows it, cut to fit a terminal.
+    static func reason(_ object: ManifestObject) -> String {
+        let ready = (object.value(at: "status.conditions")?.array ?? []).compactMap(\.object).first { $0["type"]?.string == "Ready" }
+        let message = (ready?["message"]?.string ?? "").replacingOccurrences(of: "\n", with: " ")
+        return message.count > 60 ? String(message.prefix(59)) + "…" : message
     }
 
     private static let none = PreviewKey(repository: RepositoryName(owner: "", name: ""), number: 0)

@@ -70,7 +70,8 @@ struct ControllerHost {
                 logger.info("webhook", metadata: fields)
             })
         let forgeStats = parts.forgeStats
-        let views = SandcastleRoutes.Views(
+        let githubRemaining = LockedValue<Int?>(nil)
+        var views = SandcastleRoutes.Views(
             book: book, leadership: leadership,
             metrics: {
                 metrics.recordQueueDepth(controller.queue.depth)
@@ -79,6 +80,7 @@ struct ControllerHost {
                 registry.emit(into: &buffer)
                 return String(decoding: buffer, as: UTF8.self)
             })
+        views.githubRemaining = { githubRemaining.withLock { $0 } }
         let router = SandcastleRoutes.router(receiver: receiver, views: views)
         let (host, port) = parts.config.controller.listenAddress
         let onListening = parts.onListening
@@ -95,6 +97,7 @@ struct ControllerHost {
                 while controller != nil {
                     let stats = await forgeStats()
                     metrics.recordGitHub(requestsSent: stats.requests, remaining: stats.remaining)
+                    if let remaining = stats.remaining { githubRemaining.withLock { $0 = remaining } }
                     try? await Task.sleep(for: .seconds(15))
                 }
             }

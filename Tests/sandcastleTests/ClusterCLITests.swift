@@ -35,6 +35,8 @@ import Testing
         #expect(lines.first?.hasPrefix("REPO") == true)
         #expect(lines.count == 2)
         #expect(lines[1].contains("acme/blog") && lines[1].contains("Ready") && lines[1].contains("0123456"))
+        #expect(lines.first?.contains("PHASE") == true && lines.first?.contains("REASON") == true)
+        #expect(lines[1].contains("objects applied at 0123456789ab"), "the Ready condition's message, as kubectl get previews shows it")
 
         let teardown = try await SandcastleExecutable.run([
             "teardown", "-c", Self.root + "/examples/sandcastle.yaml", "--repo", "acme/blog", "--pr", "7", "--kubeconfig", dir.path + "/kubeconfig",

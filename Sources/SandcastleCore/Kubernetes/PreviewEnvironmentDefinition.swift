@@ -33,6 +33,7 @@ public enum PreviewEnvironmentDefinition {
                 - {name: Repo, type: string, jsonPath: .spec.repository}
                 - {name: PR, type: integer, jsonPath: .spec.pullRequest}
                 - {name: Phase, type: string, jsonPath: .status.phase}
+                - {name: Reason, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].message'}
                 - {name: URL, type: string, jsonPath: .status.url}
                 - {name: SHA, type: string, jsonPath: .spec.headSHA}
                 - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
