@@ -4,6 +4,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import SandcastleCore
 
 /// An in-process HTTP server on 127.0.0.1 and a free port, for fakes and for the real receiver in
 /// tests. Stopped by ``stop()``.
@@ -58,5 +59,21 @@ public final class LoopbackHTTPServer: Sendable {
     public func stop() async {
         task.cancel()
         _ = try? await task.value
+    }
+}
+
+extension LoopbackHTTPServer {
+    /// A server that records every request's path and answers 200 with a small YAML object, the
+    /// way an internal service or a metadata endpoint would answer a request smuggled in by a
+    /// bundle. Tests expect it to receive nothing.
+    public static func startRecording() async throws -> (server: LoopbackHTTPServer, paths: LockedValue<[String]>) {
+        let paths = LockedValue([String]())
+        let server = try await start { request, _ in
+            paths.withLock { $0.append(request.uri.path) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stolen}\ndata: {token: secret}\n")))
+        }
+        return (server, paths)
     }
 }

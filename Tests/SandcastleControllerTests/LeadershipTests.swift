@@ -80,7 +80,7 @@ struct LeadershipTests {
         #expect(readyBody.contains("not leading: leader election failing for 16 s"), "\(readyBody)")
         #expect(readyBody.contains(#"cannot create resource "leases" in API group "coordination.k8s.io" in the namespace "sandcastle-system""#))
         let (_, page) = try await get("/")
-        #expect(page.contains(#"<div class="breaker" id="leadership">This replica is not leading: Lease sandcastle-system/sandcastle-controller: "#))
+        #expect(page.contains(#"<div class="banner" id="leadership">This replica is not leading: Lease sandcastle-system/sandcastle-controller: "#))
         #expect(page.contains("cannot create resource &quot;leases&quot;"), "escaped in the page")
 
         // The permission is granted: the replica leads, says so once, and the header goes away.

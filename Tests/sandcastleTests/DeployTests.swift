@@ -89,7 +89,7 @@ import Testing
         let version = try #require(crd.value(at: "spec.versions")?.array?.first?.object)
         #expect(version["name"]?.string == "v1alpha1")
         let columns = (version["additionalPrinterColumns"]?.array ?? []).compactMap { $0.object?["name"]?.string }
-        #expect(columns == ["Repo", "PR", "Phase", "URL", "SHA", "Age"])
+        #expect(columns == ["Repo", "PR", "Phase", "Reason", "URL", "SHA", "Age"])
         let schema = try #require(version.value(at: "schema.openAPIV3Schema")?.object)
 
         let preview = try Make.preview(42)

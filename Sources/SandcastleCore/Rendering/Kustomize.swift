@@ -6,11 +6,18 @@ public protocol KustomizeBuilding: Sendable {
     func build(directory: String) throws(RenderError) -> String
 }
 
-/// `kubectl kustomize DIR`, found on `PATH`. Exec plugins and Helm stay disabled (kubectl's defaults).
+/// `kubectl kustomize DIR`, found on `PATH`, confined: Kustomize reads a PR's bundle, so it runs
+/// with the load restrictor on (root only), exec plugins and Helm off (kubectl's defaults), no
+/// usable network (proxies to a closed port, no git transport), and limits on memory, CPU, wall
+/// time and output size (``Subprocess/Confinement``), in its own process group killed on any limit.
 public struct KubectlKustomize: KustomizeBuilding {
     public var executable: String
+    public var limits: Subprocess.Confinement
 
-    public init(executable: String = "kubectl") { self.executable = executable }
+    public init(executable: String = "kubectl", limits: Subprocess.Confinement = .init()) {
+        self.executable = executable
+        self.limits = limits
+    }
 
     public func build(directory: String) throws(RenderError) -> String {
         guard let path = Subprocess.locate(executable) else {
@@ -18,16 +25,20 @@ public struct KubectlKustomize: KustomizeBuilding {
                 "'\(executable)' is not installed or not on PATH; it is needed to build Kustomize bundles (bundle.kind: kustomize). Install kubectl, or use bundle.kind: manifests"
             )
         }
-        let result: Subprocess.Result
+        let run: (result: Subprocess.Result, exceeded: Bool)
         do {
-            result = try Subprocess.run(path, ["kustomize", directory])
+            run = try Subprocess.runConfined(path, ["kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", directory], limits: limits)
         } catch {
             throw RenderError("cannot run '\(path) kustomize': \(error.localizedDescription)")
         }
-        guard result.status == 0 else {
-            throw RenderError("kubectl kustomize failed (exit \(result.status)): \(result.stderr.trimmingWhitespace())")
+        if run.exceeded {
+            throw RenderError(
+                "kubectl kustomize was stopped: the bundle needs more than the renderer's limits (\(limits.summary)); make it smaller")
         }
-        return result.stdout
+        guard run.result.status == 0 else {
+            throw RenderError("kubectl kustomize failed (exit \(run.result.status)): \(String(run.result.stderr.trimmingWhitespace().prefix(2000)))")
+        }
+        return run.result.stdout
     }
 }
 
@@ -93,40 +104,18 @@ enum KustomizeBundle {
         return ManifestYAML.emit(.object(kustomization))
     }
 
-    /// Remote bases would make a build fetch code from the network: refused.
+    /// The bundle is checked before Kustomize reads it: kustomizations against
+    /// ``KustomizationPolicy``, and every YAML file parsed as Sandcastle parses YAML (so an alias
+    /// bomb or a merge key is refused here, not expanded by Kustomize).
     static func checkNoRemoteResources(_ files: BundleFiles) throws(RenderError) {
-        var issues: [RenderError.Issue] = []
-        for file in files.files where file.isKustomization {
-            guard let documents = try? ManifestYAML.parseDocuments(String(decoding: file.data, as: UTF8.self)),
-                let object = documents.first?.object
-            else {
-                issues.append(.init(location: file.path, message: "not a readable kustomization"))
-                continue
-            }
-            for field in ["resources", "bases", "components"] {
-                for entry in object[field]?.array ?? [] {
-                    guard let text = entry.string else { continue }
-                    let remote = text.contains("://") || text.hasPrefix("github.com/") || text.hasPrefix("git@")
-                    if remote || text.hasPrefix("/") || escapes(text, from: file.path) {
-                        issues.append(
-                            .init(location: file.path, message: "\(field) entry '\(text)' is outside the bundle; only paths inside it are allowed"))
-                    }
-                }
-            }
-            if object["helmCharts"] != nil || object["helmChartInflationGenerator"] != nil {
-                issues.append(.init(location: file.path, message: "Helm charts are not supported in preview bundles"))
+        var issues = KustomizationPolicy.check(files)
+        for file in files.files where file.isYAML && !file.isKustomization {
+            do {
+                _ = try ManifestYAML.parseDocuments(String(decoding: file.data, as: UTF8.self))
+            } catch {
+                issues.append(.init(location: error.line.map { "\(file.path):\($0)" } ?? file.path, message: error.message))
             }
         }
-        guard issues.isEmpty else { throw RenderError("the Kustomize bundle refers outside itself", issues: issues) }
-    }
-
-    /// Whether a relative path written in the file at `filePath` climbs above the bundle root.
-    static func escapes(_ reference: String, from filePath: String) -> Bool {
-        var depth = filePath.split(separator: "/").count - 1
-        for component in reference.split(separator: "/") {
-            if component == ".." { depth -= 1 } else if component != "." { depth += 1 }
-            if depth < 0 { return true }
-        }
-        return false
+        guard issues.isEmpty else { throw RenderError("the Kustomize bundle is not allowed as it is", issues: issues) }
     }
 }
