@@ -101,8 +101,12 @@ struct LeadershipTests {
         #expect(
             lease.value(at: "spec.renewTime")?.string?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#, options: .regularExpression) != nil)
         // client-go's "became leader" Event, on the Lease.
-        let events = await fake.allObjects(namespace: "sandcastle-system").filter { $0["kind"]?.string == "Event" }
-        #expect(events.contains { $0["note"]?.string == "replica-a became leader" && $0["reason"]?.string == "LeaderElection" })
+        #expect(
+            await Self.eventually {
+                await fake.allObjects(namespace: "sandcastle-system").contains {
+                    $0["kind"]?.string == "Event" && $0["note"]?.string == "replica-a became leader" && $0["reason"]?.string == "LeaderElection"
+                }
+            })
 
         campaign.cancel()
         await campaign.value

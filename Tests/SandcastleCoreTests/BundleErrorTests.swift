@@ -54,7 +54,7 @@ import Testing
         ])
         #expect(text.contains("ClusterRole/escalate (a.yaml): cluster-scoped kind ClusterRole"))
         #expect(text.contains("ConfigMap/elsewhere (a.yaml): hard-coded namespace 'kube-system'"))
-        #expect(text.contains("Role/not-allowed (a.yaml): kind Role is not in bundle.allowedKinds"))
+        #expect(text.contains("Role/not-allowed (a.yaml): kind rbac.authorization.k8s.io/Role is not in bundle.allowedKinds"))
         #expect(text.contains("Secret/<no name> (b.yaml): missing metadata.name"))
         #expect(!text.contains("ConfigMap/fine"))
     }

@@ -106,7 +106,14 @@ extension ConfigLoader {
     }
 
     private static func readBundle(_ node: ConfigNode, into bundle: inout BundleSettings, reader: inout ConfigReader) {
-        guard let b = reader.mapping(node, allowed: ["path", "kind", "allowedKinds", "maxObjects", "maxObjectBytes"]) else { return }
+        guard
+            let b = reader.mapping(
+                node,
+                allowed: [
+                    "path", "kind", "allowedKinds", "maxObjects", "maxObjectBytes", "allowedServiceTypes", "allowExternalIPs",
+                    "allowedRouteAnnotations",
+                ])
+        else { return }
         if let v = b["path"], let p = reader.string(v) {
             if ConfigValidation.isRelativeInnerPath(p) {
                 bundle.path = p
@@ -116,12 +123,29 @@ extension ConfigLoader {
         }
         if let v = b["kind"], let k = reader.choice(v, as: BundleKind.self) { bundle.kind = k }
         if let v = b["allowedKinds"], let kinds = reader.strings(v) {
-            let clusterScoped = kinds.filter { BundleContract.clusterScopedKinds.contains($0) }
-            if !clusterScoped.isEmpty { reader.fail(v, "cluster-scoped kinds cannot be allowed: \(clusterScoped.joined(separator: ", "))") }
-            bundle.allowedKinds = kinds
+            let clusterScoped = kinds.filter { BundleContract.clusterScopedKinds.contains(BundleContract.qualified($0)?.kind ?? $0) }
+            let unqualified = kinds.filter { BundleContract.qualified($0) == nil }
+            if !clusterScoped.isEmpty {
+                reader.fail(v, "cluster-scoped kinds cannot be allowed: \(clusterScoped.joined(separator: ", "))")
+            } else if !unqualified.isEmpty {
+                reader.fail(
+                    v, "\(unqualified.joined(separator: ", ")): not a built-in kind; write it with its API group, e.g. example.com/\(unqualified[0])")
+            } else {
+                bundle.allowedKinds = kinds
+            }
         }
         if let v = b["maxObjects"], let i = reader.int(v, in: 1...5000) { bundle.maxObjects = i }
         if let v = b["maxObjectBytes"], let i = reader.int(v, in: 1024...1_048_576) { bundle.maxObjectBytes = i }
+        if let v = b["allowedServiceTypes"], let types = reader.strings(v) {
+            let unknown = types.filter { !["NodePort", "LoadBalancer", "ExternalName"].contains($0) }
+            if unknown.isEmpty {
+                bundle.allowedServiceTypes = types
+            } else {
+                reader.fail(v, "expected NodePort, LoadBalancer or ExternalName, found \(unknown.joined(separator: ", "))")
+            }
+        }
+        if let v = b["allowExternalIPs"], let flag = reader.bool(v) { bundle.allowExternalIPs = flag }
+        if let v = b["allowedRouteAnnotations"], let patterns = reader.strings(v) { bundle.allowedRouteAnnotations = patterns }
     }
 
     private static func readImage(_ node: ConfigNode, reader: inout ConfigReader) -> ImagePin? {

@@ -165,6 +165,13 @@ public struct BundleSettings: Sendable, Hashable {
     public var maxObjects: Int
     /// Largest single object, in bytes of canonical JSON.
     public var maxObjectBytes: Int
+    /// Service types a bundle may use besides ClusterIP (`NodePort`, `LoadBalancer`, `ExternalName`).
+    public var allowedServiceTypes: [String] = []
+    /// Whether a bundle's Services may set `externalIPs`.
+    public var allowExternalIPs = false
+    /// Annotations a bundle's Ingress and routes may carry (`*` patterns). Snippet annotations are
+    /// refused unless listed exactly.
+    public var allowedRouteAnnotations: [String] = ["*"]
 }
 
 /// An image to pin: every container image with this repository is rewritten to `name@digest`.

@@ -20,7 +20,12 @@ public struct Renderer: Sendable {
 
     /// Checks bundle objects against the contract and adds everything Sandcastle owns.
     public func assemble(_ bundle: [Manifest], context: RenderContext) throws(RenderError) -> RenderedPreview {
-        let violations = BundleContract.violations(of: bundle, namespace: context.names.namespace, settings: context.settings.bundle)
+        // What Sandcastle renders itself; its database Secret (added later) is covered by the `sandcastle-` prefix.
+        let own = Baselines.objects(for: context) + HookJobs.objects(for: context)
+        let violations =
+            BundleContract.violations(of: bundle, namespace: context.names.namespace, settings: context.settings.bundle)
+            + BundleContract.reservedNameViolations(of: bundle, reserved: own)
+            + ExposurePolicy.violations(of: bundle, hosts: [context.names.host], settings: context.settings.bundle)
         guard violations.isEmpty else {
             throw RenderError("the bundle breaks the preview contract (\(violations.count) problem(s)); nothing was rendered", issues: violations)
         }
