@@ -153,3 +153,31 @@ import Testing
         #expect(left.stdout.isEmpty, "left running: \(left.stdout)")
     }
 }
+
+/// The bundle directory is resolved inside the checkout: no symbolic link out of it, at any level.
+@Suite struct BundlePathTests {
+    @Test(arguments: [("deploy/preview", "/etc"), ("deploy", "/etc")])
+    func aBundleDirectoryThatLinksOutOfTheCheckoutIsRefused(link: String, target: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/" + (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + link, withDestinationPath: target)
+        do {
+            _ = try BundleFiles.directory(inside: dir.path, at: "deploy/preview")
+            Issue.record("a bundle linked to \(target) was accepted")
+        } catch {
+            #expect(error.description.contains("bundle.path 'deploy/preview' leads outside the repository"), "\(error)")
+            #expect(!error.description.contains("passwd"), "nothing from the target is listed")
+        }
+    }
+
+    @Test func aLinkInsideTheCheckoutIsFine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["real/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"])
+        try FileManager.default.createDirectory(atPath: dir.path + "/deploy", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/deploy/preview", withDestinationPath: "../real")
+        let resolved = try BundleFiles.directory(inside: dir.path, at: "deploy/preview")
+        #expect(resolved.hasSuffix("/real"))
+    }
+}

@@ -22,7 +22,12 @@ struct RenderStep {
             throw .transient("checkout of \(pr.headSHA.prefix(12)) failed: \(error)")
         }
         let context = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
-        let directory = checkout + "/" + settings.bundle.path
+        let directory: String
+        do {
+            directory = try BundleFiles.directory(inside: checkout, at: settings.bundle.path)
+        } catch {
+            throw .invalid("the bundle at \(pr.headSHA.prefix(12)) cannot be rendered: \(error.description)")
+        }
         let renderer = dependencies.renderer
         let rendered = await runOffPool { Swift.Result { () throws(RenderError) in try renderer.render(context, bundleDirectory: directory) } }
         switch rendered {

@@ -24,6 +24,25 @@ public struct BundleFiles: Sendable {
     /// Largest bundle, all files together.
     public static let maxTotalBytes = 16 * 1024 * 1024
 
+    /// The bundle directory `path` of the repository checked out at `checkout`, resolved: a symbolic
+    /// link at any level of it must stay inside the checkout (a PR could otherwise point its bundle
+    /// at `/etc` and have its listing reported on the PR).
+    public static func directory(inside checkout: String, at path: String) throws(RenderError) -> String {
+        let root = URL(fileURLWithPath: checkout).standardizedFileURL.resolvingSymlinksInPath().path
+        // Links are resolved on the deepest part that exists (a missing tail cannot be resolved).
+        var existing = URL(fileURLWithPath: root + "/" + path).standardizedFileURL
+        var tail: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path.count > root.count {
+            tail.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+        }
+        let resolved = ([existing.resolvingSymlinksInPath().path] + tail).joined(separator: "/")
+        guard resolved == root || resolved.hasPrefix(root + "/") else {
+            throw RenderError("bundle.path '\(path)' leads outside the repository (through a symbolic link); the bundle must be a directory in it")
+        }
+        return resolved
+    }
+
     /// Reads every regular file under `directory` (sorted by path) and substitutes variables in YAML files.
     public static func read(directory: String, variables: [String: String]) throws(RenderError) -> BundleFiles {
         let fm = FileManager.default
