@@ -37,6 +37,8 @@ public struct PreviewRecord: Sendable, Hashable, Codable {
     public var stages: [StageTiming] = []
     /// The last few things that happened, oldest first.
     public var events: [PreviewEvent] = []
+    /// What the forge refused to take (e.g. the sticky comment), until it takes it.
+    public var reportingProblem: String?
 }
 
 /// The controller's in-memory view of every preview it knows: the source of the dashboard, the

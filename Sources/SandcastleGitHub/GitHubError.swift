@@ -46,3 +46,12 @@ public enum RateLimitKind: String, Sendable, Equatable {
     /// Abuse protection: `retry-after`, or at least a minute with exponential backoff.
     case secondary
 }
+
+extension GitHubError: ForgeRefusal {
+    /// GitHub refused the request itself: a bad request, a validation failure (422, e.g. a body
+    /// over the size limit), a gone or missing resource, a payload too large.
+    public var permanentRefusal: String? {
+        guard case .status(_, let code, _) = self, [400, 404, 410, 413, 422].contains(code) else { return nil }
+        return description
+    }
+}

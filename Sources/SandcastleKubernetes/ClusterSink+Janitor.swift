@@ -55,3 +55,20 @@ extension ClusterSink {
         ).first { PreviewEnvironment.key(of: $0) == key }
     }
 }
+
+extension ClusterSink {
+    /// The field manager of `status.reportingProblem`, so the controller's own status applies keep it.
+    static let reportingManager = "sandcastle-reporting"
+
+    /// Sets (or with `nil` clears) `status.reportingProblem` on the PreviewEnvironment of `key`.
+    public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws {
+        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        var status = ManifestObject()
+        if let problem { status["reportingProblem"] = .string(String(problem.prefix(1024))) }
+        _ = try await client.applyStatus(
+            [
+                "apiVersion": .string(PreviewEnvironment.apiVersion), "kind": .string(PreviewEnvironment.kind), "metadata": ["name": .string(name)],
+                "status": .object(status),
+            ], asManager: Self.reportingManager)
+    }
+}

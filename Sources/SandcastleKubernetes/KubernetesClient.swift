@@ -77,6 +77,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
         try await applyPatch(object, subresource: "status", force: true)
     }
 
+    public func applyStatus(_ object: ManifestObject, asManager manager: String) async throws -> ManifestObject {
+        try await applyPatch(object, subresource: "status", force: true, manager: manager)
+    }
+
     public func get(_ ref: ResourceRef) async throws -> ManifestObject? {
         let path = try await objectPath(ref)
         do {
@@ -155,10 +159,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
 
     // MARK: plumbing
 
-    private func applyPatch(_ object: ManifestObject, subresource: String?, force: Bool) async throws -> ManifestObject {
+    private func applyPatch(_ object: ManifestObject, subresource: String?, force: Bool, manager: String? = nil) async throws -> ManifestObject {
         let ref = ResourceRef(object)
         let path = try await objectPath(ref) + (subresource.map { "/\($0)" } ?? "")
-        var query = ["fieldManager": options.fieldManager]
+        var query = ["fieldManager": manager ?? options.fieldManager]
         if force { query["force"] = "true" }
         let data = try await send(
             .PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/apply-patch+yaml")

@@ -65,11 +65,26 @@ public actor FakeStatusReporter: StatusReporter {
         deployments[key, default: []].append(update)
     }
 
+    /// Thrown by ``upsertComment(_:)`` only, e.g. a ``RefusedByForge``.
+    public var commentFailure: (any Error & Sendable)?
+    public private(set) var commentAttempts = 0
+
+    public func failComments(_ failure: (any Error & Sendable)?) { commentFailure = failure }
+
     public func upsertComment(_ comment: PreviewComment) async throws {
         calls += 1
+        commentAttempts += 1
         if let failure { throw failure }
+        if let commentFailure { throw commentFailure }
         comments[comment.key] = comment
     }
+}
+
+/// A refusal as the forge words it (e.g. GitHub's 422 for a comment over its size limit).
+public struct RefusedByForge: ForgeRefusal, Sendable, CustomStringConvertible {
+    public var permanentRefusal: String?
+    public init(_ message: String) { permanentRefusal = message }
+    public var description: String { permanentRefusal ?? "refused" }
 }
 
 /// An in-memory sink holding rendered previews.

@@ -22,6 +22,29 @@ struct ReconcilerTests {
         #expect(await rig.sink.applyCalls == 1)
     }
 
+    /// A comment GitHub refuses (422) does not fail the reconcile or loop: the refusal is logged
+    /// once and shown on the preview; the deployment itself is reported.
+    @Test func aRefusedCommentIsRecordedOnceAndNotRetriedInALoop() async throws {
+        let rig = try UnitRig.make()
+        await rig.source.put(Make.pr(1))
+        await rig.reporter.failComments(
+            RefusedByForge("POST /repos/acme/shop/issues/1/comments: HTTP 422: body is too long (maximum is 65536 characters)"))
+        let outcome = await rig.reconciler().reconcile(Make.key(1))
+        #expect(outcome == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await rig.reporter.statuses[Make.sha]?[.deploy]?.state == .success)
+        let record = try #require(rig.dependencies.book.record(Make.key(1)))
+        #expect(record.reportingProblem?.contains("HTTP 422: body is too long") == true)
+        #expect(record.events.contains { $0.text.hasPrefix("GitHub refused the sticky comment") })
+        _ = await rig.reconciler().reconcile(Make.key(1))
+        #expect(await rig.reporter.commentAttempts == 2, "one attempt per reconcile, no loop")
+        #expect(rig.dependencies.book.record(Make.key(1))?.events.filter { $0.text.hasPrefix("GitHub refused") }.count == 1)
+
+        await rig.reporter.failComments(nil)
+        await rig.source.put(Make.pr(1, sha: String(repeating: "b", count: 40)))
+        _ = await rig.reconciler().reconcile(Make.key(1))
+        #expect(rig.dependencies.book.record(Make.key(1))?.reportingProblem == nil, "cleared once GitHub takes it")
+    }
+
     @Test func overTheCapPRsWaitInOrderAndAreToldTheirPosition() async throws {
         let rig = try UnitRig.make(maxConcurrent: 1)
         await rig.source.put(Make.pr(1, createdAt: Make.epoch))

@@ -160,7 +160,8 @@ import Testing
     func aBundleDirectoryThatLinksOutOfTheCheckoutIsRefused(link: String, target: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try FileManager.default.createDirectory(atPath: dir.path + "/" + (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir.path + "/" + (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + link, withDestinationPath: target)
         do {
             _ = try BundleFiles.directory(inside: dir.path, at: "deploy/preview")

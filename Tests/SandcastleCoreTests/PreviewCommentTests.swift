@@ -18,9 +18,9 @@ struct PreviewCommentTests {
         #expect(text.contains("**URL:** https://shop-pr-42.preview.acme.dev"))
         #expect(text.contains("**Commit:** `a1a1a1a1a1a1`"))
         #expect(text.contains("**Expires:** 2027-01-22T08:00:00Z"))
-        #expect(text.contains("| sandcastle/deploy | ✅ success | Ready |"))
-        // Text from a PR (an error message) cannot break the table or inject HTML.
-        #expect(text.contains("| sandcastle/seed | ❌ failure | seed.sql:3: syntax error \\| near &lt;script&gt; |"))
+        #expect(text.contains("| sandcastle/deploy | ✅ success | `Ready` |"))
+        // Text from a PR (an error message) cannot break the table or inject HTML: a code span.
+        #expect(text.contains("| sandcastle/seed | ❌ failure | `seed.sql:3: syntax error \\| near <script>` |"))
         #expect(Self.base.markdown == text, "deterministic")
     }
 
@@ -41,5 +41,24 @@ struct PreviewCommentTests {
         #expect(!gone.markdown.contains("| Stage |"))
         gone.teardown?.confirmedGone = false
         #expect(gone.markdown.contains("is being deleted"))
+    }
+
+    @Test func aThousandProblemsMakeOneCommentUnderGitHubsLimit() {
+        var comment = Self.base
+        comment.problems = (0..<1000).map {
+            "app-\($0).yaml: Ingress/web-\($0): spec.rules[0].host: host 'evil-\($0).example.com' is not this preview's; "
+                + String(repeating: "x", count: 200)
+        }
+        let text = comment.markdown
+        #expect(text.count < PreviewComment.maxLength)
+        #expect(text.count < 65_536, "GitHub's limit")
+        #expect(text.contains("- …and 950 more problems"))
+    }
+
+    @Test func backticksInTheTextCannotCloseTheCodeSpan() {
+        let inert = PreviewComment.inert("a ``` b ` c")
+        #expect(inert == "````a ``` b ` c````")
+        #expect(PreviewComment.inert("`x`") == "`` `x` ``")
+        #expect(PreviewComment.inert("bell\u{07} and\u{202E}rtl\nnext") == "`bell andrtl next`")
     }
 }

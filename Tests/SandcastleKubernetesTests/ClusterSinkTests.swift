@@ -185,3 +185,21 @@ struct ClusterSinkTests {
         }
     }
 }
+
+@Suite("Reporting problems on the PreviewEnvironment")
+struct ReportingProblemTests {
+    @Test func aRefusedCommentIsRecordedAndSurvivesTheNextStatusWrite() async throws {
+        try await KubeHarness.with { h in
+            let preview = try Make.preview(4)
+            _ = try await h.sink.applyPreview(preview)
+            try await h.sink.recordReportingProblem(preview.key, problem: "GitHub refused the sticky comment: HTTP 422: body is too long")
+            // The controller writes the status again (a new commit): the problem stays until cleared.
+            _ = try await h.sink.applyPreview(try Make.preview(4, version: "2"))
+            let stored = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
+            #expect(stored.value(at: "status.reportingProblem")?.string == "GitHub refused the sticky comment: HTTP 422: body is too long")
+            #expect(stored.value(at: "status.phase")?.string == "Ready")
+            try await h.sink.recordReportingProblem(preview.key, problem: nil)
+            #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace))?.value(at: "status.reportingProblem") == nil)
+        }
+    }
+}

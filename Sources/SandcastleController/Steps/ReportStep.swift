@@ -31,10 +31,13 @@ struct ReportStep {
             key: pr.key, url: url, sha: pr.headSHA,
             stages: [.init(context: .deploy, state: .success, description: "Ready")] + hooks, expiresAt: expiresAt)
         comment.notice = notice
-        try await reporter.upsertComment(comment)
+        try await upsertComment(comment)
     }
 
-    func failed(_ pr: PullRequestSnapshot, message: String, context: CommitStatus.Context = .deploy) async throws {
+    func failed(_ pr: PullRequestSnapshot, message full: String, context: CommitStatus.Context = .deploy) async throws {
+        // A render error is a summary line and one line per problem: the problems are listed apart.
+        let lines = full.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let message = lines.first ?? full
         if context != .deploy {
             try await reporter.setStatus(CommitStatus(context: context, state: .failure, description: message), on: pr.headSHA, of: pr.key)
         }
@@ -44,14 +47,16 @@ struct ReportStep {
                 state: .failure, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key), description: message), of: pr.key)
         var stages: [PreviewComment.Stage] = [.init(context: .deploy, state: .failure, description: message)]
         if context != .deploy { stages.append(.init(context: context, state: .failure, description: message)) }
-        try await reporter.upsertComment(PreviewComment(key: pr.key, url: nil, sha: pr.headSHA, stages: stages))
+        var comment = PreviewComment(key: pr.key, url: nil, sha: pr.headSHA, stages: stages)
+        comment.problems = Array(lines.dropFirst())
+        try await upsertComment(comment)
     }
 
     func queued(_ pr: PullRequestSnapshot, position: Int, of total: Int) async throws {
         try await reporter.setStatus(
             CommitStatus(context: .deploy, state: .pending, description: "Queued: position \(position) of \(total) for a free preview slot"),
             on: pr.headSHA, of: pr.key)
-        try await reporter.upsertComment(
+        try await upsertComment(
             PreviewComment(
                 key: pr.key, url: nil, sha: pr.headSHA, stages: [.init(context: .deploy, state: .pending, description: "Queued")],
                 queuePosition: position))
@@ -61,9 +66,42 @@ struct ReportStep {
         try await reporter.reportDeployment(
             DeploymentUpdate(state: .inactive, sha: sha, environment: DeploymentUpdate.defaultEnvironment(for: key), description: "Preview removed"),
             of: key)
-        try await reporter.upsertComment(
+        try await upsertComment(
             PreviewComment(
                 key: key, url: nil, sha: sha,
                 teardown: PreviewComment.TeardownReceipt(at: at, reason: reason, namespace: namespace, confirmedGone: true)))
+    }
+
+    /// Upserts the sticky comment. A comment the forge refuses outright (a 4xx such as 422) is not
+    /// retried until it changes: the refusal is logged once and recorded on the preview's
+    /// environment and dashboard record; anything else is thrown and retried.
+    private func upsertComment(_ comment: PreviewComment) async throws {
+        let deps = dependencies
+        let key = comment.key
+        do {
+            try await reporter.upsertComment(comment)
+            if deps.book.record(key)?.reportingProblem != nil {
+                deps.book.update(key, now: deps.clock.now) { $0.reportingProblem = nil }
+                try? await deps.sink.recordReportingProblem(key, problem: nil)
+            }
+        } catch let error as any ForgeRefusal {
+            guard let refusal = error.permanentRefusal else { throw error }
+            let problem = "GitHub refused the sticky comment: \(refusal)"
+            guard deps.book.record(key)?.reportingProblem != problem else { return }
+            deps.logger.error(
+                "the sticky comment was refused; not retried until it changes",
+                metadata: ["repository": "\(key.repository)", "pr": "\(key.number)", "error": "\(refusal)"])
+            if deps.book.record(key) != nil {
+                deps.book.update(key, now: deps.clock.now) {
+                    $0.reportingProblem = problem
+                    $0.note(problem, at: deps.clock.now)
+                }
+            }
+            do {
+                try await deps.sink.recordReportingProblem(key, problem: problem)
+            } catch {
+                deps.logger.warning("recording the refused comment on the environment failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

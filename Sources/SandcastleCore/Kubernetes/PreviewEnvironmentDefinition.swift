@@ -63,6 +63,9 @@ public enum PreviewEnvironmentDefinition {
                         url: {type: string}
                         headSHA: {type: string}
                         observedContentHash: {type: string}
+                        reportingProblem:
+                          description: Set when GitHub refused what Sandcastle reported (e.g. the sticky comment); not retried until it changes.
+                          type: string
                         lastUpdateTime: {type: string, format: date-time}
                         conditions:
                           type: array

@@ -41,6 +41,9 @@ public protocol ClusterClient: Sendable {
     func apply(_ object: ManifestObject, force: Bool) async throws -> ManifestObject
     /// Server-side apply of the object's `status` subresource.
     func applyStatus(_ object: ManifestObject) async throws -> ManifestObject
+    /// Server-side apply of the `status` fields in `object` as another field manager, so they are
+    /// kept when `sandcastle` applies the rest of the status.
+    func applyStatus(_ object: ManifestObject, asManager manager: String) async throws -> ManifestObject
     /// The object, or `nil` when it does not exist.
     func get(_ ref: ResourceRef) async throws -> ManifestObject?
     /// Every object of a type, all pages; throws rather than return a partial list.

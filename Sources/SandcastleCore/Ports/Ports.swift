@@ -37,6 +37,9 @@ public protocol Sink: Sendable {
     func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult]
     /// Removes owned leftovers no preview claims (see `Sink+Defaults.swift`).
     func reapOrphans() async throws -> [String]
+    /// Records on the environment of `key` that the forge refused what was reported (`nil` clears
+    /// it), so the refusal is visible where the preview is (see `Sink+Defaults.swift`).
+    func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws
 }
 
 /// One commit status Sandcastle sets.

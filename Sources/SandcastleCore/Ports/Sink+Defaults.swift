@@ -11,4 +11,6 @@ extension Sink {
     /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment
     /// is gone); returns a line per removal. A sink without such leftovers removes nothing.
     public func reapOrphans() async throws -> [String] { [] }
+    /// A sink without a status record keeps nothing (the log and the dashboard still show it).
+    public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws {}
 }

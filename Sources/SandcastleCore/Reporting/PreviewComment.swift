@@ -43,6 +43,15 @@ public struct PreviewComment: Sendable, Hashable {
     public var teardown: TeardownReceipt?
     /// A line shown prominently, e.g. the expiry warning or the preserve pin.
     public var notice: String?
+    /// What is wrong with the PR's bundle, one problem each (text from the PR: shown inert).
+    public var problems: [String] = []
+
+    /// GitHub refuses comments over 65,536 characters; the comment stays well below.
+    public static let maxLength = 60_000
+    /// Problems listed before "…and N more problems".
+    public static let maxProblems = 50
+    /// Longest text shown from one stage detail or problem.
+    public static let maxDetail = 500
 
     public init(
         key: PreviewKey, url: String?, sha: String, stages: [Stage] = [], expiresAt: Date? = nil, queuePosition: Int? = nil,
@@ -66,7 +75,7 @@ public struct PreviewComment: Sendable, Hashable {
         if let teardown {
             lines.append("### Preview removed")
             lines.append("")
-            lines.append("Torn down at \(RFC3339.string(teardown.at)): \(Self.escape(teardown.reason)).")
+            lines.append("Torn down at \(RFC3339.string(teardown.at)): \(Self.inert(teardown.reason)).")
             lines.append(
                 teardown.confirmedGone
                     ? "Namespace `\(teardown.namespace)` and everything in it are gone."
@@ -78,7 +87,7 @@ public struct PreviewComment: Sendable, Hashable {
         lines.append("### Preview environment")
         lines.append("")
         if let notice {
-            lines.append("> **Note:** \(Self.escape(notice))")
+            lines.append("> **Note:** \(Self.inert(notice))")
             lines.append("")
         }
         if let queuePosition {
@@ -94,8 +103,23 @@ public struct PreviewComment: Sendable, Hashable {
             lines.append("|---|---|---|")
             for stage in stages {
                 lines.append(
-                    "| \(stage.context.rawValue) | \(Self.symbol(stage.state)) \(stage.state.rawValue) | \(Self.escape(stage.description)) |")
+                    "| \(stage.context.rawValue) | \(Self.symbol(stage.state)) \(stage.state.rawValue) | \(Self.inert(stage.description, inTable: true)) |"
+                )
             }
+        }
+        if !problems.isEmpty {
+            lines.append("")
+            lines.append("**Problems:**")
+            var length = lines.reduce(0) { $0 + $1.count + 1 }
+            var shown = 0
+            for problem in problems.prefix(Self.maxProblems) {
+                let line = "- " + Self.inert(problem)
+                if length + line.count > Self.maxLength - 200 { break }
+                lines.append(line)
+                length += line.count + 1
+                shown += 1
+            }
+            if shown < problems.count { lines.append("- …and \(problems.count - shown) more problems") }
         }
         return lines.joined(separator: "\n")
     }
@@ -109,9 +133,26 @@ public struct PreviewComment: Sendable, Hashable {
         }
     }
 
-    /// Keeps table cells on one line and neutralises Markdown/HTML in text that may come from a PR.
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    /// Text that may come from a PR, made inert: a code span (no links, images, mentions, emphasis
+    /// or HTML inside), one line, control characters removed, at most ``maxDetail`` characters,
+    /// and in a table cell `|` escaped so the row holds.
+    public static func inert(_ text: String, inTable: Bool = false) -> String {
+        var clean = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 }.filter {
+                    !($0.properties.generalCategory == .control || $0.properties.generalCategory == .format)
+                }))
+        clean = clean.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        if clean.count > maxDetail { clean = String(clean.prefix(maxDetail - 1)) + "…" }
+        if clean.isEmpty { return "" }
+        if inTable { clean = clean.replacingOccurrences(of: "|", with: "\\|") }
+        var longest = 0, run = 0
+        for character in clean {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = clean.hasPrefix("`") || clean.hasSuffix("`") ? " " : ""
+        return fence + pad + clean + pad + fence
     }
 }
