@@ -17,6 +17,10 @@ public enum ConfigLoader {
     /// Parses configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> SandcastleConfig {
         var reader = ConfigReader(file: file)
+        // Refused before the parser sees them: an alias bomb must not be expanded, not even once.
+        if let line = YAMLAnchorScan.firstAnchorOrAlias(in: text) {
+            throw ConfigError(issues: [ConfigIssue(file: file, path: "", line: line, message: "YAML anchors and aliases are not supported")])
+        }
         let root: ConfigNode
         do {
             guard let node = try Yams.compose(yaml: text) else {

@@ -4,6 +4,11 @@ import Yams
 public enum ManifestYAML {
     /// Parses a multi-document YAML stream; empty documents are skipped.
     public static func parseDocuments(_ text: String) throws(ManifestYAMLError) -> [ManifestValue] {
+        // Anchors make aliases possible, and aliases make exponential expansion possible ("billion
+        // laughs") from untrusted text: refused before the parser sees them.
+        if let line = YAMLAnchorScan.firstAnchorOrAlias(in: text) {
+            throw ManifestYAMLError(line: line, message: "YAML anchors and aliases are not supported")
+        }
         do {
             var out: [ManifestValue] = []
             var documents = try Yams.compose_all(yaml: text)
