@@ -96,6 +96,9 @@ public final class WebhookReceiver: Sendable {
             return WebhookReply(status: 200, message: "pong", outcome: .pong)
         case .ignored, .issueComment:
             return WebhookReply(status: 202, message: "\(event) ignored", outcome: .ignored)
+        case .pullRequestComment(let action, _, _, let body) where action != "created" || PreviewCommand.parse(body) == nil:
+            // Conversation, and the bot's own comment edits: nothing to do, no request to GitHub.
+            return WebhookReply(status: 202, message: "comment is not a /sandcastle command; ignored", outcome: .ignored)
         case .pullRequest, .pullRequestComment:
             guard let key = decoded.previewKey, accepts(key.repository) else {
                 return WebhookReply(status: 202, message: "repository not configured; ignored", outcome: .ignored, key: decoded.previewKey)

@@ -37,7 +37,33 @@ import Testing
     }
 
     @Test func anAnchorInTheConfigurationIsRefusedAsDocumented() {
-        let text = "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\ndefaults: &d\n  domain: preview.example.com\nrepositories: [{name: acme/shop}]\n"
+        let text =
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\ndefaults: &d\n  domain: preview.example.com\nrepositories: [{name: acme/shop}]\n"
         #expect(throws: ConfigError.self) { _ = try ConfigLoader.parse(text, file: "c.yaml") }
+    }
+}
+
+/// A secret written where a reference belongs is never repeated in an error, in any shape.
+@Suite struct InlineSecretTests {
+    static let secret = "ghp_9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"
+
+    @Test(arguments: [
+        "forge:\n  github:\n    token: SECRET\n", "forge:\n  github:\n    token: {env: \"SECRET-x\"}\n",
+        "forge:\n  github:\n    token: {file: a, env: SECRET}\n", "forge:\n  github:\n    token: [SECRET]\n",
+        "forge:\n  github:\n    token: {env: SECRET\n", "forge:\n  github:\n    token: \"SECRET\n  apiURL: x\n",
+        "forge:\n  github:\n    webhookSecret: {value: SECRET}\n",
+    ])
+    func theValueIsNeverEchoed(snippet: String) {
+        let text =
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\n" + snippet.replacingOccurrences(of: "SECRET", with: Self.secret)
+            + "repositories: [{name: acme/shop}]\n"
+        do {
+            _ = try ConfigLoader.parse(text, file: "c.yaml")
+            Issue.record("accepted \(snippet)")
+        } catch {
+            #expect(!error.description.contains(Self.secret), "echoed: \(error.description)")
+            #expect(!error.description.contains("9f8e7d6c"), "echoed in part: \(error.description)")
+            #expect(error.description.contains("c.yaml"), "names the file: \(error.description)")
+        }
     }
 }

@@ -61,16 +61,31 @@ struct WebhookEndpointTests {
         }
     }
 
-    @Test func aCommentOnAPullRequestQueuesItsPreview() async throws {
+    /// Only a `/sandcastle refresh` comment queues the PR; conversation (and the bot's own comment
+    /// edits) cost nothing.
+    @Test func onlyACommandCommentQueuesItsPreview() async throws {
         try await Self.with { endpoint in
-            var payload =
-                try JSONSerialization.jsonObject(with: try Fixtures.data("github-webhooks/issue_comment.created.payload.json")) as! [String: Any]
-            var issue = payload["issue"] as! [String: Any]
-            issue["pull_request"] = ["url": "https://api.github.com/repos/o/r/pulls/1"]
-            payload["issue"] = issue
-            let delivery = try await endpoint.sender.deliver(
-                event: "issue_comment", payload: try JSONSerialization.data(withJSONObject: payload), to: endpoint.url)
-            #expect(delivery.status == 202 && delivery.body.contains("queued"))
+            func comment(_ body: String, action: String = "created") async throws -> (status: Int, body: String) {
+                var payload =
+                    try JSONSerialization.jsonObject(with: try Fixtures.data("github-webhooks/issue_comment.created.payload.json")) as! [String: Any]
+                var issue = payload["issue"] as! [String: Any]
+                issue["pull_request"] = ["url": "https://api.github.com/repos/o/r/pulls/1"]
+                payload["issue"] = issue
+                payload["action"] = action
+                var text = payload["comment"] as! [String: Any]
+                text["body"] = body
+                payload["comment"] = text
+                let delivery = try await endpoint.sender.deliver(
+                    event: "issue_comment", payload: try JSONSerialization.data(withJSONObject: payload), to: endpoint.url)
+                return (delivery.status, delivery.body)
+            }
+            let chat = try await comment("LGTM, but /sandcastle refresh later please")
+            #expect(chat.status == 202 && chat.body.contains(#"not a \/sandcastle command"#))
+            let edited = try await comment("/sandcastle refresh", action: "edited")
+            #expect(edited.body.contains(#""outcome":"ignored""#))
+            #expect(endpoint.queue.depth == 0)
+            let command = try await comment("/sandcastle refresh\nthe deploy looked stuck")
+            #expect(command.status == 202 && command.body.contains("queued"))
             #expect(endpoint.queue.depth == 1)
         }
     }

@@ -32,7 +32,7 @@ public enum ConfigLoader {
         } catch let error as ConfigError {
             throw error
         } catch {
-            throw ConfigError(issues: [ConfigIssue(file: file, path: "", line: yamlLine(error), message: "not valid YAML: \(error)")])
+            throw ConfigError(issues: [ConfigIssue(file: file, path: "", line: yamlLine(error), message: "not valid YAML: \(yamlProblem(error))")])
         }
         let config = read(root, reader: &reader)
         var seen = Set<ConfigIssue>()
@@ -149,7 +149,8 @@ public enum ConfigLoader {
         case (let env?, nil):
             guard let name = reader.string(env) else { return nil }
             guard ConfigValidation.isEnvironmentName(name) else {
-                reader.fail(env, "'\(name)' is not an environment variable name (letters, digits, '_')")
+                // Not echoed: a value in the wrong place may be the secret itself.
+                reader.fail(env, "expected an environment variable name (letters, digits, '_'); the value is not shown in case it is a secret")
                 return nil
             }
             return .environment(name)
@@ -174,6 +175,19 @@ public enum ConfigLoader {
         }
         if kind == .cluster, let pathNode = fields["path"] { reader.fail(pathNode, "only the directory sink takes a path") }
         return SinkConfig(kind: kind, path: path)
+    }
+}
+
+/// What a YAML syntax error says, without the excerpt of the text Yams adds (the line may hold a
+/// secret written inline by mistake).
+func yamlProblem(_ error: any Error) -> String {
+    switch error {
+    case YamlError.scanner(_, let problem, let mark, _), YamlError.parser(_, let problem, let mark, _),
+        YamlError.composer(_, let problem, let mark, _):
+        return "\(problem) (column \(mark.column))"
+    default:
+        // Other errors (duplicated keys) name keys only; keep the first line all the same.
+        return String(describing: error).split(separator: "\n").first.map(String.init) ?? "the text cannot be parsed"
     }
 }
 
