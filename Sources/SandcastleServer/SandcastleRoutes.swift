@@ -32,14 +32,36 @@ public enum SandcastleRoutes {
         }
     }
 
-    /// The full router of `sandcastle run`: the webhook, probes, metrics, dashboard and JSON API.
+    /// Every route on one listener (tests, benchmarks): the webhook, probes, metrics, dashboard and
+    /// JSON API. `sandcastle run` serves ``webhookRouter(receiver:views:)`` and
+    /// ``adminRouter(views:)`` on two listeners instead, so only the webhook faces the internet.
+    public static func router(receiver: WebhookReceiver, views: Views) -> Router<BasicRequestContext> {
+        let router = webhookRouter(receiver: receiver, views: views)
+        addAdmin(to: router, views: views)
+        return router
+    }
+
+    /// The listener that faces GitHub: `POST /webhooks/github`, `/healthz` and `/readyz`.
     /// `/readyz` answers 200 while webhooks are accepted, and its body says whether this replica
     /// leads and, once leader election has failed for longer than the lease duration, why not.
-    public static func router(receiver: WebhookReceiver, views: Views) -> Router<BasicRequestContext> {
+    public static func webhookRouter(receiver: WebhookReceiver, views: Views) -> Router<BasicRequestContext> {
         let router = Router()
         addWebhook(to: router, receiver: receiver)
         router.get("/healthz") { _, _ in text(.ok, "ok") }
         router.get("/readyz") { _, _ in text(.ok, readiness(views.leadership)) }
+        return router
+    }
+
+    /// The admin listener (`controller.adminListen`, loopback or cluster-internal): the dashboard at
+    /// `/`, `GET /api/previews`, `GET /metrics` and `/healthz`.
+    public static func adminRouter(views: Views) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in text(.ok, "ok") }
+        addAdmin(to: router, views: views)
+        return router
+    }
+
+    private static func addAdmin(to router: Router<BasicRequestContext>, views: Views) {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -59,7 +81,6 @@ public enum SandcastleRoutes {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Dashboard.json(views.book.records))))
         }
-        return router
     }
 
     /// A router serving the webhook receiver and the probes. `ready` answers `/readyz`.
@@ -81,27 +102,15 @@ public enum SandcastleRoutes {
         return leadership.status.isLeader ? "ready (accepting webhooks)\nleading" : "ready (accepting webhooks)\nleader election has not run yet"
     }
 
-    /// Adds `POST /webhooks/github`.
+    /// Adds `POST /webhooks/github` (``WebhookIntake``: the signature is computed as the body
+    /// streams in, within a read deadline and a budget of unauthenticated bytes).
     public static func addWebhook<Context: RequestContext>(to router: Router<Context>, receiver: WebhookReceiver) {
         router.post("/webhooks/github") { request, _ -> Response in
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > receiver.maxBodyBytes {
-                return reply(receiver.refuseTooLarge())
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: receiver.maxBodyBytes)
-            } catch {
-                return reply(receiver.refuseTooLarge())
-            }
-            let headers = request.headers
-            let result = receiver.receive(
-                event: headers[GitHubHeader.event], deliveryID: headers[GitHubHeader.delivery], signatureHeader: headers[GitHubHeader.signature],
-                body: body.readableBytesView)
-            return reply(result)
+            reply(await WebhookIntake.receive(request, receiver: receiver))
         }
     }
 
-    private static func reply(_ reply: WebhookReply) -> Response {
+    static func reply(_ reply: WebhookReply) -> Response {
         var json = #"{"outcome":""# + reply.outcome.rawValue + #"","message":"#
         json += String(decoding: (try? JSONEncoder().encode(reply.message)) ?? Data("\"\"".utf8), as: UTF8.self) + "}"
         return Response(
@@ -112,11 +121,4 @@ public enum SandcastleRoutes {
     private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
     }
-}
-
-/// The headers GitHub sends with each delivery.
-enum GitHubHeader {
-    static let event = HTTPField.Name("X-GitHub-Event")!
-    static let delivery = HTTPField.Name("X-GitHub-Delivery")!
-    static let signature = HTTPField.Name("X-Hub-Signature-256")!
 }

@@ -4,6 +4,13 @@ import SandcastleCore
 /// What became of one webhook delivery; also the label of the deliveries metric.
 public enum WebhookOutcome: String, Sendable, CaseIterable {
     case enqueued, coalesced, duplicate, pong, ignored, unauthorized, malformed, tooLarge = "too_large", queueFull = "queue_full"
+    /// The body did not arrive within the read deadline.
+    case timeout
+    /// Too many unauthenticated bytes were being read at once; retry later.
+    case busy
+
+    /// Whether the request proved it came from GitHub (a valid signature).
+    public var isAuthenticated: Bool { ![.unauthorized, .tooLarge, .timeout, .busy, .malformed].contains(self) }
 }
 
 /// The receiver's answer: an HTTP status, a short message and the outcome.
@@ -27,6 +34,10 @@ public final class WebhookReceiver: Sendable {
     private let accepts: @Sendable (RepositoryName) -> Bool
     private let counts = LockedValue([WebhookOutcome: Int]())
     private let observe: @Sendable (WebhookReply, String?) -> Void
+    /// Limits of reading bodies before they are authenticated (``WebhookIntake``).
+    public let intakeLimits: WebhookIntake.Limits
+    /// The bytes of unauthenticated bodies being read now, all requests together.
+    public let intakeBudget: ByteBudget
 
     /// - Parameters:
     ///   - secret: the webhook secret deliveries are signed with.
@@ -42,8 +53,10 @@ public final class WebhookReceiver: Sendable {
     public init(
         secret: String, enqueue: @escaping @Sendable (PreviewKey) -> BoundedKeyQueue.Offer, deliveries: DeliveryLog = DeliveryLog(),
         maxBodyBytes: Int = 5 * 1024 * 1024, accepts: @escaping @Sendable (RepositoryName) -> Bool = { _ in true },
-        observe: @escaping @Sendable (WebhookReply, String?) -> Void = { _, _ in }
+        intakeLimits: WebhookIntake.Limits = .init(), observe: @escaping @Sendable (WebhookReply, String?) -> Void = { _, _ in }
     ) {
+        self.intakeLimits = intakeLimits
+        self.intakeBudget = ByteBudget(limit: intakeLimits.unauthenticatedBytes)
         self.signature = WebhookSignature(secret: Data(secret.utf8))
         self.enqueue = enqueue
         self.observe = observe
@@ -52,14 +65,37 @@ public final class WebhookReceiver: Sendable {
         self.accepts = accepts
     }
 
+    /// A verifier for one streamed body (see ``receive(event:deliveryID:verified:body:)``).
+    public func verifier() -> WebhookSignature.Verifier { signature.verifier() }
+
+    /// Records a request refused before its body was complete (read deadline, busy).
+    public func refuse(_ outcome: WebhookOutcome, status: Int, message: String) -> WebhookReply {
+        let reply = WebhookReply(status: status, message: message, outcome: outcome)
+        counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        observe(reply, nil)
+        return reply
+    }
+
+    /// Handles one delivery whose signature was checked while its body streamed in.
+    public func receive(event: String?, deliveryID: String?, verified: Bool, body: some DataProtocol) -> WebhookReply {
+        let reply =
+            verified
+            ? decide(event: event, deliveryID: deliveryID, signatureHeader: nil, body: body, verified: true)
+            : WebhookReply(status: 401, message: "missing or invalid X-Hub-Signature-256", outcome: .unauthorized)
+        counts.withLock { $0[reply.outcome, default: 0] += 1 }
+        // Nothing from an unauthenticated request is passed on to the log (not even its delivery id).
+        observe(reply, reply.outcome.isAuthenticated ? deliveryID.map { String($0.prefix(64)) } : nil)
+        return reply
+    }
+
     /// Deliveries so far, by outcome.
     public var outcomes: [WebhookOutcome: Int] { counts.withLock { $0 } }
 
     /// Handles one delivery and reports it to `observe` (metrics, logs) with its delivery id.
     public func receive(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
-        let reply = decide(event: event, deliveryID: deliveryID, signatureHeader: signatureHeader, body: body)
+        let reply = decide(event: event, deliveryID: deliveryID, signatureHeader: signatureHeader, body: body, verified: false)
         counts.withLock { $0[reply.outcome, default: 0] += 1 }
-        observe(reply, deliveryID)
+        observe(reply, reply.outcome.isAuthenticated ? deliveryID.map { String($0.prefix(64)) } : nil)
         return reply
     }
 
@@ -71,11 +107,11 @@ public final class WebhookReceiver: Sendable {
         return reply
     }
 
-    private func decide(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol) -> WebhookReply {
+    private func decide(event: String?, deliveryID: String?, signatureHeader: String?, body: some DataProtocol, verified: Bool) -> WebhookReply {
         guard body.count <= maxBodyBytes else {
             return WebhookReply(status: 413, message: "payload larger than \(maxBodyBytes) bytes", outcome: .tooLarge)
         }
-        guard signature.isValid(header: signatureHeader, body: body) else {
+        guard verified || signature.isValid(header: signatureHeader, body: body) else {
             return WebhookReply(status: 401, message: "missing or invalid X-Hub-Signature-256", outcome: .unauthorized)
         }
         guard let event, !event.isEmpty else { return WebhookReply(status: 400, message: "missing X-GitHub-Event", outcome: .malformed) }

@@ -16,7 +16,9 @@ import UnixSignals
 struct ControllerHost {
     let controller: Controller
     let book: PreviewBook
+    /// The webhook listener (faces GitHub) and the admin listener (dashboard, API, metrics).
     let application: any ApplicationProtocol
+    let admin: any ApplicationProtocol
     let registry: PrometheusCollectorRegistry
     let logger: Logger
     let leadership: LeadershipMonitor
@@ -40,8 +42,10 @@ struct ControllerHost {
         }
         var logger: Logger
         var webURL = "https://github.com"
-        /// Called with the bound port once the server listens.
+        /// Called with the bound port once the webhook listener listens.
         var onListening: @Sendable (Int) async -> Void = { _ in }
+        /// Called with the bound port once the admin listener listens.
+        var onAdminListening: @Sendable (Int) async -> Void = { _ in }
         /// Polled for GitHub request totals and the remaining rate limit (for metrics).
         var forgeStats: (@Sendable () async -> (requests: Int, remaining: Int?))?
     }
@@ -81,12 +85,23 @@ struct ControllerHost {
                 return String(decoding: buffer, as: UTF8.self)
             })
         views.githubRemaining = { githubRemaining.withLock { $0 } }
-        let router = SandcastleRoutes.router(receiver: receiver, views: views)
-        let (host, port) = parts.config.controller.listenAddress
+        let settings = parts.config.controller
+        let (host, port) = settings.listenAddress
         let onListening = parts.onListening
+        // What faces the internet: the webhook and the probes, with idle connections dropped after
+        // 30 s and at most `maxConnections` open at once.
         self.application = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sandcastle"),
+            router: SandcastleRoutes.webhookRouter(receiver: receiver, views: views), server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "sandcastle",
+                availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+        let (adminHost, adminPort) = settings.adminAddress
+        let onAdminListening = parts.onAdminListening
+        self.admin = Application(
+            router: SandcastleRoutes.adminRouter(views: views),
+            configuration: .init(address: .hostname(adminHost, port: adminPort), serverName: "sandcastle-admin"),
+            onServerRunning: { channel in await onAdminListening(channel.localAddress?.port ?? adminPort) }, logger: logger)
         self.controller = controller
         self.book = book
         self.registry = registry
@@ -108,7 +123,8 @@ struct ControllerHost {
     func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         ServiceGroup(
             configuration: .init(
-                services: [.init(service: application), .init(service: controller)], gracefulShutdownSignals: signals, logger: logger))
+                services: [.init(service: application), .init(service: admin), .init(service: controller)], gracefulShutdownSignals: signals,
+                logger: logger))
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.

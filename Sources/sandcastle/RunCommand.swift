@@ -78,6 +78,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         parts.webURL = github.webURL
         parts.onListening = { port in logger.notice("listening", metadata: ["address": "\(settings.listenAddress.host):\(port)"]) }
+        parts.onAdminListening = { port in
+            logger.notice(
+                "admin listening", metadata: ["address": "\(settings.adminAddress.host):\(port)", "serves": "dashboard, /api/previews, /metrics"])
+        }
         parts.forgeStats = {
             let budgets = await github.rateLimitBudgets()
             return (await github.requestsSent(), budgets.compactMap(\.remaining).min())

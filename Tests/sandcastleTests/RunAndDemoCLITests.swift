@@ -74,27 +74,35 @@ import Testing
                 webhookSecret: {file: \(dir.path)/secret}
             controller:
               listen: 127.0.0.1:0
+              adminListen: 127.0.0.1:0
               logFormat: json
               workDirectory: \(dir.path)/work
             repositories: [{name: acme/shop}]
             """,
         ])
-        let (process, logFile, log, bound) = try await Self.launchRun(dir, environment: ["KUBECONFIG": dir.path + "/none"])
+        let (process, logFile, log, bound, adminBound) = try await Self.launchRun(dir, environment: ["KUBECONFIG": dir.path + "/none"])
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(bound)"
-        for (path, needle) in [
-            ("/healthz", "ok"), ("/readyz", "ready"), ("/", "Sandcastle previews"), ("/api/previews", "[]"), ("/metrics", "sandcastle_queue_depth"),
+        let admin = "http://127.0.0.1:\(adminBound)"
+        for (url, needle) in [
+            (base + "/healthz", "ok"), (base + "/readyz", "ready"), (admin + "/", "Sandcastle previews"), (admin + "/api/previews", "[]"),
+            (admin + "/metrics", "sandcastle_queue_depth"),
         ] {
-            let (status, body) = try await Self.get(base + path)
-            #expect(status == 200, "\(path)")
-            #expect(body.contains(needle), "\(path)")
+            let (status, body) = try await Self.get(url)
+            #expect(status == 200, "\(url)")
+            #expect(body.contains(needle), "\(url)")
+        }
+        // Only the webhook and the probes face the internet: the dashboard, API and metrics do not.
+        for path in ["/", "/api/previews", "/metrics"] {
+            let (status, _) = try await Self.get(base + path)
+            #expect(status == 404, "\(path) is not served on the webhook listener")
         }
         let sender = WebhookSender(secret: "run-webhook-secret-value")
         let pong = try await sender.deliver(
             event: "ping", payload: Data(#"{"zen":"Keep it logically awesome.","hook_id":1}"#.utf8), to: base + "/webhooks/github")
         try await sender.shutdown()
         #expect(pong.status == 200)
-        let (_, metrics) = try await Self.get(base + "/metrics")
+        let (_, metrics) = try await Self.get(admin + "/metrics")
         #expect(metrics.contains(#"sandcastle_webhook_deliveries_total{outcome="pong"} 1"#))
 
         process.interrupt()  // SIGINT, then SIGTERM would do the same
@@ -112,7 +120,7 @@ import Testing
     }
 
     /// Starts `sandcastle run -c DIR/sandcastle.yaml` in `dir`; returns once it logs `listening`.
-    static func launchRun(_ dir: TemporaryDirectory, environment: [String: String]) async throws -> (Process, String, FileHandle, Int) {
+    static func launchRun(_ dir: TemporaryDirectory, environment: [String: String]) async throws -> (Process, String, FileHandle, Int, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SandcastleExecutable.path)
         process.arguments = ["run", "-c", dir.path + "/sandcastle.yaml"]
@@ -124,21 +132,23 @@ import Testing
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        var port: Int?
-        for _ in 0..<200 where port == nil {
+        func port(_ message: String, in text: String) -> Int? {
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"\(message)\"") }),
+                let range = line.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
+            else { return nil }
+            return Int(line[range].split(separator: ":").last!)
+        }
+        var ports: (Int, Int)?
+        for _ in 0..<200 where ports == nil {
             try await Task.sleep(for: .milliseconds(50))
             let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"listening\"") }),
-                let range = line.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
-            {
-                port = Int(line[range].split(separator: ":").last!)
-            }
+            if let webhook = port("listening", in: text), let admin = port("admin listening", in: text) { ports = (webhook, admin) }
         }
-        guard let port else {
+        guard let ports else {
             process.terminate()
             throw TestFailure("no 'listening' log line: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
         }
-        return (process, logFile, log, port)
+        return (process, logFile, log, ports.0, ports.1)
     }
 
     /// On a cluster where the Lease cannot be written, `run` says so: the start-up cluster check
@@ -171,12 +181,13 @@ import Testing
                 webhookSecret: {file: \(dir.path)/secret}
             controller:
               listen: 127.0.0.1:0
+              adminListen: 127.0.0.1:0
               logFormat: json
               workDirectory: \(dir.path)/work
             repositories: [{name: acme/shop}]
             """,
         ])
-        let (process, logFile, log, port) = try await Self.launchRun(
+        let (process, logFile, log, _, port) = try await Self.launchRun(
             dir, environment: ["KUBECONFIG": dir.path + "/kubeconfig", "POD_NAMESPACE": "sandcastle-system"])
         defer { if process.isRunning { process.terminate() } }
         let forbidden = #"cannot create resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"sandcastle-system\""#

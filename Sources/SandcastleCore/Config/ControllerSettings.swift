@@ -4,8 +4,14 @@ public struct ControllerSettings: Sendable, Hashable {
     /// Structured log line format.
     public enum LogFormat: String, Sendable, Hashable, CaseIterable { case logfmt, json }
 
-    /// `HOST:PORT` the HTTP server binds (webhook, probes, metrics, dashboard); port 0 picks a free one.
+    /// `HOST:PORT` the webhook listener binds (the webhook and the probes: what faces GitHub);
+    /// port 0 picks a free one.
     public var listen: String
+    /// `HOST:PORT` the admin listener binds (dashboard, `/api/previews`, `/metrics`): loopback by
+    /// default, or a cluster-internal address; never exposed with the webhook.
+    public var adminListen: String = "127.0.0.1:9090"
+    /// Connections the webhook listener holds open at once; more wait in the accept backlog.
+    public var maxConnections = 512
     /// How often every configured repository is listed (conditionally) to repair lost webhooks.
     public var resyncInterval: ConfigDuration
     /// How often the janitor looks for leaks, expired previews and orphaned databases.
@@ -40,30 +46,37 @@ public struct ControllerSettings: Sendable, Hashable {
     }
 
     /// The host and port of ``listen``.
-    public var listenAddress: (host: String, port: Int) {
-        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 8080 : 8080)
+    public var listenAddress: (host: String, port: Int) { Self.hostPort(listen, defaultPort: 8080) }
+
+    /// The host and port of ``adminListen``.
+    public var adminAddress: (host: String, port: Int) { Self.hostPort(adminListen, defaultPort: 9090) }
+
+    static func hostPort(_ text: String, defaultPort: Int) -> (host: String, port: Int) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? defaultPort : defaultPort)
     }
 }
 
 extension ConfigLoader {
     static let controllerKeys = [
-        "listen", "resyncInterval", "janitorInterval", "workers", "githubConcurrency", "queueCapacity", "retryCap", "logFormat",
-        "workDirectory",
+        "listen", "adminListen", "maxConnections", "resyncInterval", "janitorInterval", "workers", "githubConcurrency", "queueCapacity",
+        "retryCap", "logFormat", "workDirectory",
     ]
 
     static func readController(_ node: ConfigNode, reader: inout ConfigReader) -> ControllerSettings? {
         guard let fields = reader.mapping(node, allowed: controllerKeys) else { return nil }
         var settings = ControllerSettings()
-        if let listen = fields["listen"], let text = reader.string(listen) {
+        for (key, path, example) in [("listen", \ControllerSettings.listen, "0.0.0.0:8080"), ("adminListen", \.adminListen, "127.0.0.1:9090")] {
+            guard let node = fields[key], let text = reader.string(node) else { continue }
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             // Port 0 asks the system for a free port (the bound port is logged).
             if parts.count == 2, ConfigValidation.isHostPort(String(parts[0])), let port = Int(parts[1]), (0...65535).contains(port) {
-                settings.listen = text
+                settings[keyPath: path] = text
             } else {
-                reader.fail(listen, "'\(text)' is not HOST:PORT; expected e.g. 0.0.0.0:8080")
+                reader.fail(node, "'\(text)' is not HOST:PORT; expected e.g. \(example)")
             }
         }
+        if let node = fields["maxConnections"], let value = reader.int(node, in: 16...100_000) { settings.maxConnections = value }
         for (key, path) in [("resyncInterval", \ControllerSettings.resyncInterval), ("janitorInterval", \.janitorInterval), ("retryCap", \.retryCap)]
         {
             guard let node = fields[key], let duration = reader.duration(node) else { continue }

@@ -21,6 +21,30 @@ public struct WebhookSignature: Sendable {
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body), using: key)
     }
 
+    /// An HMAC computed while the body streams in: feed each chunk with ``Verifier/update(_:)``,
+    /// then check the header with ``Verifier/isValid(header:)`` (constant time).
+    public struct Verifier: Sendable {
+        private var hmac: HMAC<SHA256>
+
+        init(key: SymmetricKey) { hmac = HMAC<SHA256>(key: key) }
+
+        public mutating func update(_ chunk: some DataProtocol) { hmac.update(data: Array(chunk)) }
+
+        /// Whether `header` is `sha256=` and the 64 hex digits of the MAC of everything fed.
+        public func isValid(header: String?) -> Bool {
+            guard let header, header.hasPrefix("sha256="), let expected = WebhookSignature.hexBytes(header.dropFirst(7)), expected.count == 32
+            else { return false }
+            let actual = Array(hmac.finalize())
+            // Constant time: every byte is compared whatever the first difference.
+            var difference: UInt8 = 0
+            for (a, b) in zip(actual, expected) { difference |= a ^ b }
+            return difference == 0
+        }
+    }
+
+    /// A verifier for one body.
+    public func verifier() -> Verifier { Verifier(key: key) }
+
     /// The header value GitHub would send for `body`.
     public func sign(_ body: some DataProtocol) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(body), using: key)

@@ -77,6 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
         let kubernetes = onCluster ? try clusterOptions.client() : nil
         config.sink = SinkConfig(kind: onCluster ? .cluster : .directory, path: onCluster ? nil : outputDirectory)
         config.controller.listen = "127.0.0.1:0"
+        config.controller.adminListen = "127.0.0.1:0"
         config.controller.workDirectory = scratch + "/work"
         let repositoryName = RepositoryName(parsing: play.repository)!
         guard let repository = config.repository(repositoryName) else {
@@ -97,21 +98,23 @@ struct DemoCommand: AsyncParsableCommand {
         let forge = LocalForge()
         let secret = UUID().uuidString + UUID().uuidString
         let port = LockedValue(0)
+        let adminPort = LockedValue(0)
         let sink: any Sink = kubernetes.map { ClusterSink(client: $0) } ?? DirectorySink(root: outputDirectory)
         let host = ControllerHost(
             .init(
                 config: config, source: forge, reporter: forge, sink: sink,
                 bundles: try GitCheckouts(root: scratch + "/work/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
                 webhookSecret: secret, logger: Logger(label: "sandcastle"),
-                onListening: { bound in port.withLock { $0 = bound } }))
+                onListening: { bound in port.withLock { $0 = bound } }, onAdminListening: { bound in adminPort.withLock { $0 = bound } }))
         let group = host.serviceGroup()
         let running = Task { try await group.run() }
-        while port.withLock({ $0 }) == 0 {
+        while port.withLock({ $0 }) == 0 || adminPort.withLock({ $0 }) == 0 {
             try await Task.sleep(for: .milliseconds(20))
         }
         let base = "http://127.0.0.1:\(port.withLock { $0 })"
+        let adminBase = "http://127.0.0.1:\(adminPort.withLock { $0 })"
         print("Sandcastle demo: \(play.repository)#\(play.number), \(shas.count) commits in a local git repository")
-        print("  server and controller on \(base) (dashboard \(base)/, API \(base)/api/previews, metrics \(base)/metrics)")
+        print("  webhooks on \(base)/webhooks/github; dashboard \(adminBase)/, API \(adminBase)/api/previews, metrics \(adminBase)/metrics")
         if let kubernetes {
             print("  previews are applied to the cluster at \(kubernetes.config.server) (\(kubernetes.config.source))")
         } else {
@@ -170,7 +173,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("\nThe sticky comment, edited in place \(await forge.commentWrites) time(s), now reads:\n")
             print(comment.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
         }
-        print("\nDashboard: \(base)/ (served while the demo runs\(hold ? "; Ctrl-C to stop" : "; pass --hold to keep it up"))")
+        print("\nDashboard: \(adminBase)/ (served while the demo runs\(hold ? "; Ctrl-C to stop" : "; pass --hold to keep it up"))")
         if hold { try await running.value }
         await group.triggerGracefulShutdown()
         _ = try? await running.value

@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SandcastleCore
+
+/// Reads one webhook body as an unauthenticated request must be read: the HMAC is computed while
+/// the body streams in (nothing is parsed before it matches), the body must arrive within a read
+/// deadline, and all bodies being read at once share a byte budget, so slow or large uploads from
+/// anyone cannot hold the controller's memory. Genuine deliveries are small and quick.
+public enum WebhookIntake {
+    /// Limits of the webhook listener.
+    public struct Limits: Sendable {
+        /// A body must be complete this long after the request arrived.
+        public var readDeadline: Duration = .seconds(10)
+        /// Bytes of not yet authenticated bodies buffered at once, all requests together.
+        public var unauthenticatedBytes = 32 << 20
+
+        public init() {}
+    }
+
+    /// Receives the delivery in `request` with `receiver`.
+    public static func receive(_ request: Request, receiver: WebhookReceiver) async -> WebhookReply {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > receiver.maxBodyBytes {
+            return receiver.refuseTooLarge()
+        }
+        let headers = request.headers
+        let budget = receiver.intakeBudget
+        let limits = receiver.intakeLimits
+        let outcome = Race<BodyRead>()
+        let reader = Task {
+            var verifier = receiver.verifier()
+            var buffer = ByteBuffer()
+            var reserved = 0
+            defer { budget.release(reserved) }
+            do {
+                for try await chunk in request.body {
+                    if outcome.isDecided { return }
+                    guard buffer.readableBytes + chunk.readableBytes <= receiver.maxBodyBytes else { return outcome.decide(.tooLarge) }
+                    guard budget.reserve(chunk.readableBytes) else { return outcome.decide(.busy) }
+                    reserved += chunk.readableBytes
+                    verifier.update(chunk.readableBytesView)
+                    buffer.writeImmutableBuffer(chunk)
+                }
+                outcome.decide(.complete(buffer, verifier))
+            } catch {
+                outcome.decide(.broken)
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limits.readDeadline)
+            outcome.decide(.timeout)
+        }
+        let result = await outcome.value
+        timer.cancel()
+        if case .complete = result {} else { reader.cancel() }
+        switch result {
+        case .complete(let body, let verifier):
+            return receiver.receive(
+                event: headers[WebhookHeader.event], deliveryID: headers[WebhookHeader.delivery],
+                verified: verifier.isValid(header: headers[WebhookHeader.signature]), body: body.readableBytesView)
+        case .tooLarge:
+            return receiver.refuseTooLarge()
+        case .busy:
+            return receiver.refuse(.busy, status: 503, message: "too many webhook bodies are being read; redeliver later")
+        case .timeout, .broken:
+            return receiver.refuse(.timeout, status: 408, message: "the body did not arrive within the read deadline")
+        }
+    }
+
+    enum BodyRead: Sendable {
+        case complete(ByteBuffer, WebhookSignature.Verifier)
+        case tooLarge, busy, timeout, broken
+    }
+}
+
+/// Bytes of unauthenticated bodies held at once, shared by every request of one receiver.
+public final class ByteBudget: Sendable {
+    private let used = LockedValue(0)
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Takes `bytes` from the budget; `false` (nothing taken) when that would exceed it.
+    public func reserve(_ bytes: Int) -> Bool {
+        used.withLock { used in
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+    }
+
+    public func release(_ bytes: Int) { used.withLock { $0 -= bytes } }
+
+    public var inUse: Int { used.withLock { $0 } }
+}
+
+/// The first of several outcomes, decided once; awaited by one reader.
+final class Race<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var waiter: CheckedContinuation<Value, Never>?
+    }
+
+    private let state = LockedValue(State())
+
+    var isDecided: Bool { state.withLock { $0.value != nil } }
+
+    /// Sets the outcome unless one was set already.
+    func decide(_ value: Value) {
+        let waiter = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Value? in
+                    if let value = state.value { return value }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}
+
+/// The headers GitHub sends with each delivery.
+enum WebhookHeader {
+    static let event = HTTPField.Name("X-GitHub-Event")!
+    static let delivery = HTTPField.Name("X-GitHub-Delivery")!
+    static let signature = HTTPField.Name("X-Hub-Signature-256")!
+}
