@@ -49,3 +49,10 @@ trap 'scripts/test-postgres.sh stop "$SANDCASTLE_TEST_POSTGRES_DIR"' EXIT
 
 log "test"
 swift test --skip-build "$@"
+
+# Timing-sensitive, so alone: 30 s of slow and large unauthenticated uploads against the built
+# binary while genuine deliveries are timed and its memory is measured.
+if [ $# -eq 0 ]; then
+    log "test: the webhook endpoint under attack"
+    SANDCASTLE_ATTACK_TEST=1 swift test --skip-build --filter WebhookAttackTests
+fi

@@ -13,8 +13,14 @@ public enum WebhookIntake {
     public struct Limits: Sendable {
         /// A body must be complete this long after the request arrived.
         public var readDeadline: Duration = .seconds(10)
-        /// Bytes of not yet authenticated bodies buffered at once, all requests together.
-        public var unauthenticatedBytes = 32 << 20
+        /// Bytes of not yet authenticated bodies buffered at once, all requests together, counted
+        /// as they arrive (GitHub's pull-request payloads are tens of kilobytes).
+        public var unauthenticatedBytes = 16 << 20
+        /// Bodies announcing more than this reserve their whole length up front, from a budget of
+        /// their own (``largeBodyBytes``): refused at once when it is taken, never read in vain,
+        /// and never in the way of ordinary deliveries.
+        public var largeBodyThreshold = 1 << 20
+        public var largeBodyBytes = 16 << 20
 
         public init() {}
     }
@@ -27,20 +33,44 @@ public enum WebhookIntake {
         let headers = request.headers
         let budget = receiver.intakeBudget
         let limits = receiver.intakeLimits
+        // An announced length is reserved whole before a byte is read: over budget, the request is
+        // refused at once instead of being read and thrown away.
+        let announced = request.headers[.contentLength].flatMap(Int.init)
+        let large = announced.map { $0 > limits.largeBodyThreshold } ?? false
+        if large, let announced, !receiver.largeBodyBudget.reserve(announced) {
+            return receiver.refuse(.busy, status: 503, message: "too many large webhook bodies are being read; redeliver later")
+        }
+        let largeBudget = receiver.largeBodyBudget
+        // Events Sandcastle ignores are not kept: their body only feeds the signature check.
+        let keep = WebhookDecoder.handledEvents.contains(headers[WebhookHeader.event] ?? "")
         let outcome = Race<BodyRead>()
         let reader = Task {
             var verifier = receiver.verifier()
             var buffer = ByteBuffer()
-            var reserved = 0
-            defer { budget.release(reserved) }
+            if keep { buffer.reserveCapacity(min(announced ?? 0, receiver.maxBodyBytes)) }
+            var reserved = large ? announced ?? 0 : 0
+            var read = 0
+            defer {
+                if large {
+                    largeBudget.release(announced ?? 0)
+                    MemoryReturn.afterLargeBody()
+                } else {
+                    budget.release(reserved)
+                }
+            }
             do {
                 for try await chunk in request.body {
                     if outcome.isDecided { return }
-                    guard buffer.readableBytes + chunk.readableBytes <= receiver.maxBodyBytes else { return outcome.decide(.tooLarge) }
-                    guard budget.reserve(chunk.readableBytes) else { return outcome.decide(.busy) }
-                    reserved += chunk.readableBytes
+                    read += chunk.readableBytes
+                    let size = read
+                    guard size <= receiver.maxBodyBytes else { return outcome.decide(.tooLarge) }
+                    if size > reserved {
+                        // Reserved as it comes (a large body longer than announced is refused).
+                        guard !large, budget.reserve(size - reserved) else { return outcome.decide(.busy) }
+                        reserved = size
+                    }
                     verifier.update(chunk.readableBytesView)
-                    buffer.writeImmutableBuffer(chunk)
+                    if keep { buffer.writeImmutableBuffer(chunk) }
                 }
                 outcome.decide(.complete(buffer, verifier))
             } catch {
@@ -94,6 +124,30 @@ public final class ByteBudget: Sendable {
 
     public var inUse: Int { used.withLock { $0 } }
 }
+
+/// Gives freed heap memory back to the system after large bodies (glibc keeps it otherwise, so a
+/// burst of large unauthenticated uploads would leave the process big), at most every 2 s.
+enum MemoryReturn {
+    private static let last = LockedValue(ContinuousClock.now - .seconds(10))
+
+    static func afterLargeBody() {
+        #if os(Linux)
+            let now = ContinuousClock.now
+            let due = last.withLock { last -> Bool in
+                guard now - last >= .seconds(2) else { return false }
+                last = now
+                return true
+            }
+            if due { _ = sandcastleMallocTrim(0) }
+        #endif
+    }
+}
+
+#if os(Linux)
+    /// glibc's `malloc_trim` (declared in `<malloc.h>`, which Swift's Glibc module does not export).
+    @_silgen_name("malloc_trim")
+    private func sandcastleMallocTrim(_ pad: Int) -> Int32
+#endif
 
 /// The first of several outcomes, decided once; awaited by one reader.
 final class Race<Value: Sendable>: Sendable {

@@ -38,6 +38,8 @@ public final class WebhookReceiver: Sendable {
     public let intakeLimits: WebhookIntake.Limits
     /// The bytes of unauthenticated bodies being read now, all requests together.
     public let intakeBudget: ByteBudget
+    /// The bytes reserved by large bodies (announced over ``WebhookIntake/Limits/largeBodyThreshold``).
+    public let largeBodyBudget: ByteBudget
 
     /// - Parameters:
     ///   - secret: the webhook secret deliveries are signed with.
@@ -57,6 +59,7 @@ public final class WebhookReceiver: Sendable {
     ) {
         self.intakeLimits = intakeLimits
         self.intakeBudget = ByteBudget(limit: intakeLimits.unauthenticatedBytes)
+        self.largeBodyBudget = ByteBudget(limit: intakeLimits.largeBodyBytes)
         self.signature = WebhookSignature(secret: Data(secret.utf8))
         self.enqueue = enqueue
         self.observe = observe

@@ -31,6 +31,9 @@ public struct WebhookDecodingError: Error, Sendable, CustomStringConvertible {
 
 /// Decodes webhook payloads (the body, after its signature was verified).
 public enum WebhookDecoder {
+    /// The events whose payload Sandcastle reads; every other event is acknowledged and ignored.
+    public static let handledEvents: Set<String> = ["pull_request", "issue_comment", "ping"]
+
     /// Decodes `body` of the event named by the `X-GitHub-Event` header.
     public static func decode(event: String, body: Data) throws(WebhookDecodingError) -> WebhookEvent {
         let decoder = GitHubPullRequestObject.decoder
