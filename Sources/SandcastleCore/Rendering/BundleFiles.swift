@@ -9,12 +9,20 @@ public struct BundleFiles: Sendable {
     public struct File: Sendable {
         public var path: String
         public var data: Data
+
+        public init(path: String, data: Data) {
+            self.path = path
+            self.data = data
+        }
+
         public var isYAML: Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") }
         /// The file is a Kustomization (at any depth).
         var isKustomization: Bool { BundleFiles.kustomizationNames.contains((path as NSString).lastPathComponent) }
     }
 
     public var files: [File]
+
+    public init(files: [File]) { self.files = files }
 
     /// The file names Kustomize reads as a kustomization.
     static let kustomizationNames: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
