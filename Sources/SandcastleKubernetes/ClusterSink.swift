@@ -83,6 +83,14 @@ public final class ClusterSink: Sink, Sendable {
     /// Applies `preview`; a set whose hash the PreviewEnvironment already records costs one read.
     public func applyPreview(_ preview: RenderedPreview) async throws -> ApplyReport {
         let name = preview.names.namespace
+        // What is cluster-scoped is what this cluster's discovery says (CRDs included), not a fixed list.
+        var clusterScoped: [String] = []
+        for object in preview.objects where object.kind != "Namespace" {
+            if try await !client.isNamespaced(apiVersion: object.apiVersion, kind: object.kind) {
+                clusterScoped.append("\(object.kind)/\(object.name) (\(object.apiVersion))")
+            }
+        }
+        guard clusterScoped.isEmpty else { throw ClusterSinkError.clusterScoped(objects: clusterScoped) }
         let existing = try await client.get(PreviewEnvironment.ref(name))
         if let existing {
             try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)")
@@ -311,6 +319,8 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
     case namespaceStuck(namespace: String, conditions: [PreviewEnvironment.Condition])
     /// The namespace is being deleted; the preview can be applied once it is gone.
     case namespaceTerminating(namespace: String)
+    /// The cluster serves these kinds cluster-scoped: a preview holds namespaced objects only.
+    case clusterScoped(objects: [String])
 
     public var description: String {
         switch self {
@@ -319,6 +329,8 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
             return "namespace \(namespace) is still Terminating" + (blocking.isEmpty ? "" : " (\(blocking.joined(separator: "; ")))")
                 + "; Sandcastle never removes finalizers, the objects' controllers must"
         case .namespaceTerminating(let namespace): return "namespace \(namespace) is still being deleted; try again once it is gone"
+        case .clusterScoped(let objects):
+            return "\(objects.joined(separator: ", ")): cluster-scoped on this cluster (discovery); a preview bundle may hold namespaced objects only"
         }
     }
 }

@@ -81,6 +81,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
         try await applyPatch(object, subresource: "status", force: true, manager: manager)
     }
 
+    public func isNamespaced(apiVersion: String, kind: String) async throws -> Bool {
+        try await resolve(apiVersion: apiVersion, kind: kind).namespaced
+    }
+
     public func get(_ ref: ResourceRef) async throws -> ManifestObject? {
         let path = try await objectPath(ref)
         do {

@@ -203,3 +203,29 @@ struct ReportingProblemTests {
         }
     }
 }
+
+@Suite("Cluster-scoped kinds from discovery")
+struct DiscoveryScopeTests {
+    /// A kind the renderer's fixed list does not know, served cluster-scoped by this cluster (a
+    /// CRD), is refused before anything is written.
+    @Test func aClusterScopedCustomKindIsRefusedBeforeAnyWrite() async throws {
+        try await KubeHarness.with { h in
+            await h.fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: false))
+            var preview = try Make.preview(5)
+            let widget = Manifest(
+                object: [
+                    "apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w", "namespace": .string(preview.names.namespace)],
+                ],
+                source: "widget.yaml")
+            preview = preview.adding([widget])
+            await h.fake.resetRequests()
+            do {
+                _ = try await h.sink.applyPreview(preview)
+                Issue.record("a cluster-scoped kind was applied")
+            } catch {
+                #expect("\(error)".contains("Widget/w (example.com/v1): cluster-scoped on this cluster (discovery)"), "\(error)")
+            }
+            #expect(await h.fake.writeRequests.isEmpty, "nothing written")
+        }
+    }
+}

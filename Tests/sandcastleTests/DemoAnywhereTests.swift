@@ -9,7 +9,7 @@ import Testing
 @Suite struct DemoAnywhereTests {
     static let root = repositoryRoot(from: #filePath)
 
-    @Test func anInstalledBinaryPlaysTheDemoFromAnEmptyDirectory() throws {
+    @Test func anInstalledBinaryPlaysTheDemoFromAnEmptyDirectory() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let bin = dir.path + "/bin"
@@ -17,7 +17,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: SandcastleExecutable.path, toPath: bin + "/sandcastle")
-        let result = try Subprocess.run(bin + "/sandcastle", ["demo"], in: empty)
+        let result = try await Subprocess.runDetached(bin + "/sandcastle", ["demo"], in: empty)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("Sandcastle demo: acme/blog#42, 2 commits in a local git repository"))
         #expect(result.stdout.contains("github: status sandcastle/deploy = success"))
@@ -25,10 +25,10 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty, "the demo leaves nothing in the working directory")
     }
 
-    @Test func theExportedExampleIsTheOneInTheRepository() throws {
+    @Test func theExportedExampleIsTheOneInTheRepository() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try Subprocess.run(SandcastleExecutable.path, ["demo", "--export", dir.path + "/example"], in: dir.path)
+        let result = try await Subprocess.runDetached(SandcastleExecutable.path, ["demo", "--export", dir.path + "/example"], in: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         let paths = [
             "demo/sandcastle.yaml", "demo/scenario.yaml", "demo/push/deploy/preview/app.yaml", "blog/deploy/preview/app.yaml",
@@ -39,7 +39,7 @@ import Testing
             let original = try String(contentsOfFile: Self.root + "/examples/" + path, encoding: .utf8)
             #expect(exported == original, "examples/\(path) and the demo's built-in copy differ")
         }
-        let replay = try Subprocess.run(
+        let replay = try await Subprocess.runDetached(
             SandcastleExecutable.path,
             ["demo", "--config", dir.path + "/example/demo/sandcastle.yaml", "--scenario", dir.path + "/example/demo/scenario.yaml"], in: dir.path)
         #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")

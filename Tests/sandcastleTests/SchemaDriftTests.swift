@@ -54,11 +54,12 @@ import Testing
             "Service", "PreviewEnvironment",
         ]
         #expect(expected.isSubset(of: kinds), "written: \(kinds.sorted())")
-        let official = try Subprocess.run("/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", "1.32.0"] + builtIn)
+        let official = try await Subprocess.runDetached(
+            "/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", "1.32.0"] + builtIn)
         #expect(official.status == 0, "kubernetes-validate: \(official.stdout) \(official.stderr)")
         let schemaFile = dir.path + "/crd-schema.json"
         try Data(ManifestValue.object(PreviewEnvironmentDefinition.schema).canonicalJSON.utf8).write(to: URL(fileURLWithPath: schemaFile))
-        let crd = try Subprocess.run("/usr/bin/env", ["python3", Self.root + "/scripts/check-crd-objects.py", schemaFile] + custom)
+        let crd = try await Subprocess.runDetached("/usr/bin/env", ["python3", Self.root + "/scripts/check-crd-objects.py", schemaFile] + custom)
         #expect(crd.status == 0, "the CRD schema: \(crd.stdout) \(crd.stderr)")
         #expect(custom.count >= 4)
         try await client.shutdown()
@@ -129,16 +130,16 @@ import Testing
             "schema.json": ManifestValue.object(PreviewEnvironmentDefinition.schema).canonicalJSON,
             "object.json": ManifestValue.object(object).canonicalJSON,
         ])
-        let crd = try Subprocess.run(
+        let crd = try await Subprocess.runDetached(
             "/usr/bin/env", ["python3", Self.root + "/scripts/check-crd-objects.py", dir.path + "/schema.json", dir.path + "/object.json"])
         #expect(crd.status == 1, "the CRD schema accepted it: \(crd.stdout) \(crd.stderr)")
     }
 
-    @Test func theFakesTimeFieldsAreTheOfficialOnes() throws {
+    @Test func theFakesTimeFieldsAreTheOfficialOnes() async throws {
         let kinds = Set(FakeKubernetes.timeFieldTable.split(separator: "\n").map { String($0.split(separator: "\t")[0]) })
         let builtIn = FakeKubernetes.builtinTypes.filter { $0.schema == nil }.map { "\($0.apiVersion)/\($0.kind)" }
         #expect(Set(builtIn) == kinds, "every built-in kind the fake serves has its row set")
-        let result = try Subprocess.run("/usr/bin/env", ["python3", Self.root + "/scripts/kube-time-fields.py", "1.32.0"] + builtIn)
+        let result = try await Subprocess.runDetached("/usr/bin/env", ["python3", Self.root + "/scripts/kube-time-fields.py", "1.32.0"] + builtIn)
         #expect(result.status == 0, "\(result.stderr)")
         let official = Set(result.stdout.split(separator: "\n").map(String.init))
         let table = Set(FakeKubernetes.timeFieldTable.split(separator: "\n").map(String.init))

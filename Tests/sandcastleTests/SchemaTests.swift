@@ -10,10 +10,10 @@ import Testing
     static let sha = "0123456789abcdef0123456789abcdef01234567"
 
     @Test(arguments: [("acme/shop", "shop"), ("acme/blog", "blog")])
-    func renderedExamplesMatchTheKubernetesSchemas(repo: String, app: String) throws {
+    func renderedExamplesMatchTheKubernetesSchemas(repo: String, app: String) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let render = try SandcastleExecutable.run([
+        let render = try await SandcastleExecutable.run([
             "render", "-c", Self.root + "/examples/sandcastle.yaml", "--repo", repo, "--pr", "42", "--sha", Self.sha,
             "--bundle", Self.root + "/examples/\(app)/deploy/preview", "-o", dir.path + "/out",
         ])
@@ -21,20 +21,20 @@ import Testing
         let files = dir.files().map { dir.path + "/" + $0 }
         #expect(files.count > 8)
         for version in ["1.27.0", "1.32.0"] {
-            let result = try runValidator(["--strict", "--quiet", "-k", version] + files)
+            let result = try await runValidator(["--strict", "--quiet", "-k", version] + files)
             #expect(result.status == 0, "kubernetes-validate \(version): \(result.stdout) \(result.stderr)")
         }
     }
 
-    @Test func theValidatorRejectsAnInvalidObject() throws {
+    @Test func theValidatorRejectsAnInvalidObject() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: 1}\n"])
-        #expect(try runValidator(["--strict", "--quiet", dir.path + "/bad.yaml"]).status != 0)
+        #expect(try await runValidator(["--strict", "--quiet", dir.path + "/bad.yaml"]).status != 0)
     }
 
-    private func runValidator(_ arguments: [String]) throws -> Subprocess.Result {
-        let result = try Subprocess.run("/usr/bin/env", ["python3", "-m", "kubernetes_validate"] + arguments)
+    private func runValidator(_ arguments: [String]) async throws -> Subprocess.Result {
+        let result = try await Subprocess.runDetached("/usr/bin/env", ["python3", "-m", "kubernetes_validate"] + arguments)
         if result.stderr.contains("No module named kubernetes_validate") {
             Issue.record("kubernetes-validate is not installed: run scripts/test.sh, or pip install kubernetes-validate")
         }

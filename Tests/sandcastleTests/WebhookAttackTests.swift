@@ -112,7 +112,7 @@ struct WebhookAttackTests {
         for id in 0..<20 { _ = try await ping(id) }  // warm up
         let baseline = Self.rss(process.processIdentifier)
 
-        let attack = Task.detached { try Subprocess.run("/usr/bin/env", ["python3", dir.path + "/attacker.py", "\(port)", "200", "30"]) }
+        let attack = Task { try await Subprocess.runDetached("/usr/bin/env", ["python3", dir.path + "/attacker.py", "\(port)", "200", "30"]) }
         try await Task.sleep(for: .seconds(2))
         var latencies: [Double] = []
         var peak = 0

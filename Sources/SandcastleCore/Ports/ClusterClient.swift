@@ -46,6 +46,9 @@ public protocol ClusterClient: Sendable {
     func applyStatus(_ object: ManifestObject, asManager manager: String) async throws -> ManifestObject
     /// The object, or `nil` when it does not exist.
     func get(_ ref: ResourceRef) async throws -> ManifestObject?
+    /// Whether the server serves `kind` of `apiVersion` namespaced (discovery); throws when it does
+    /// not serve it at all.
+    func isNamespaced(apiVersion: String, kind: String) async throws -> Bool
     /// Every object of a type, all pages; throws rather than return a partial list.
     func list(apiVersion: String, kind: String, namespace: String?, labelSelector: String?) async throws -> [ManifestObject]
     /// Deletes the object if its UID is still `uid` (when given); `false` when it was already gone.
