@@ -126,19 +126,38 @@ public final class ByteBudget: Sendable {
 }
 
 /// Gives freed heap memory back to the system after large bodies (glibc keeps it otherwise, so a
-/// burst of large unauthenticated uploads would leave the process big), at most every 2 s.
+/// burst of large unauthenticated uploads would leave the process big): at most every 2 s, and
+/// once more 2 s after the last one.
 enum MemoryReturn {
-    private static let last = LockedValue(ContinuousClock.now - .seconds(10))
+    private struct State {
+        var last = ContinuousClock.now - .seconds(10)
+        var trailing = false
+    }
+
+    private static let state = LockedValue(State())
 
     static func afterLargeBody() {
         #if os(Linux)
             let now = ContinuousClock.now
-            let due = last.withLock { last -> Bool in
-                guard now - last >= .seconds(2) else { return false }
-                last = now
-                return true
+            let (due, scheduleTrailing) = state.withLock { state -> (Bool, Bool) in
+                if now - state.last >= .seconds(2) {
+                    state.last = now
+                    return (true, false)
+                }
+                defer { state.trailing = true }
+                return (false, !state.trailing)
             }
             if due { _ = sandcastleMallocTrim(0) }
+            if scheduleTrailing {
+                Task {
+                    try? await Task.sleep(for: .seconds(2))
+                    state.withLock {
+                        $0.trailing = false
+                        $0.last = ContinuousClock.now
+                    }
+                    _ = sandcastleMallocTrim(0)
+                }
+            }
         #endif
     }
 }
