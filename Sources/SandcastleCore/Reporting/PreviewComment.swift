@@ -75,7 +75,7 @@ public struct PreviewComment: Sendable, Hashable {
         if let teardown {
             lines.append("### Preview removed")
             lines.append("")
-            lines.append("Torn down at \(RFC3339.string(teardown.at)): \(Self.inert(teardown.reason)).")
+            lines.append("Torn down at \(RFC3339.string(teardown.at)): \(Self.plain(teardown.reason)).")
             lines.append(
                 teardown.confirmedGone
                     ? "Namespace `\(teardown.namespace)` and everything in it are gone."
@@ -87,7 +87,7 @@ public struct PreviewComment: Sendable, Hashable {
         lines.append("### Preview environment")
         lines.append("")
         if let notice {
-            lines.append("> **Note:** \(Self.inert(notice))")
+            lines.append("> **Note:** \(Self.plain(notice))")
             lines.append("")
         }
         if let queuePosition {
@@ -131,6 +131,11 @@ public struct PreviewComment: Sendable, Hashable {
         case .failure: "❌"
         case .error: "⚠️"
         }
+    }
+
+    /// Sandcastle's own text (a notice, a teardown reason): one line, HTML neutralised.
+    static func plain(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Text that may come from a PR, made inert: a code span (no links, images, mentions, emphasis
