@@ -64,21 +64,7 @@ import Testing
         try dir.write([
             "token": "ghp_run_token_value",
             "secret": "run-webhook-secret-value",
-            "sandcastle.yaml": """
-            apiVersion: sandcastle.dev/v1alpha1
-            kind: SandcastleConfig
-            forge:
-              github:
-                apiURL: \(github.apiURL)
-                token: {file: \(dir.path)/token}
-                webhookSecret: {file: \(dir.path)/secret}
-            controller:
-              listen: 127.0.0.1:0
-              adminListen: 127.0.0.1:0
-              logFormat: json
-              workDirectory: \(dir.path)/work
-            repositories: [{name: acme/shop}]
-            """,
+            "sandcastle.yaml": Self.runConfiguration(dir, apiURL: github.apiURL),
         ])
         let (process, logFile, log, bound, adminBound) = try await Self.launchRun(dir, environment: ["KUBECONFIG": dir.path + "/none"])
         defer { if process.isRunning { process.terminate() } }
@@ -117,6 +103,27 @@ import Testing
         for line in text.split(separator: "\n") where line.hasPrefix("{") {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not JSON: \(line)")
         }
+    }
+
+    /// A configuration for `run` against the fake GitHub at `apiURL`, with the token and webhook
+    /// secret in `dir`'s files `token` and `secret`, both listeners on free loopback ports.
+    static func runConfiguration(_ dir: TemporaryDirectory, apiURL: String, sink: String? = nil) -> String {
+        """
+        apiVersion: sandcastle.dev/v1alpha1
+        kind: SandcastleConfig
+        forge:
+          github:
+            apiURL: \(apiURL)
+            token: {file: \(dir.path)/token}
+            webhookSecret: {file: \(dir.path)/secret}
+        \(sink.map { "sink: \($0)\n" } ?? "")controller:
+          listen: 127.0.0.1:0
+          adminListen: 127.0.0.1:0
+          logFormat: json
+          workDirectory: \(dir.path)/work
+        repositories: [{name: acme/shop}]
+
+        """
     }
 
     /// Starts `sandcastle run -c DIR/sandcastle.yaml` in `dir`; returns once it logs `listening`.
@@ -171,21 +178,7 @@ import Testing
         defer { dir.remove() }
         try dir.write([
             "token": "ghp_run_token_value", "secret": "run-webhook-secret-value", "kubeconfig": cluster.kubeconfig(),
-            "sandcastle.yaml": """
-            apiVersion: sandcastle.dev/v1alpha1
-            kind: SandcastleConfig
-            forge:
-              github:
-                apiURL: \(github.apiURL)
-                token: {file: \(dir.path)/token}
-                webhookSecret: {file: \(dir.path)/secret}
-            controller:
-              listen: 127.0.0.1:0
-              adminListen: 127.0.0.1:0
-              logFormat: json
-              workDirectory: \(dir.path)/work
-            repositories: [{name: acme/shop}]
-            """,
+            "sandcastle.yaml": Self.runConfiguration(dir, apiURL: github.apiURL),
         ])
         let (process, logFile, log, _, port) = try await Self.launchRun(
             dir, environment: ["KUBECONFIG": dir.path + "/kubeconfig", "POD_NAMESPACE": "sandcastle-system"])

@@ -78,22 +78,7 @@ struct WebhookAttackTests {
         defer { dir.remove() }
         try dir.write([
             "token": "ghp_attack_token", "secret": "attack-webhook-secret", "attacker.py": Self.attacker,
-            "sandcastle.yaml": """
-            apiVersion: sandcastle.dev/v1alpha1
-            kind: SandcastleConfig
-            forge:
-              github:
-                apiURL: \(github.apiURL)
-                token: {file: \(dir.path)/token}
-                webhookSecret: {file: \(dir.path)/secret}
-            sink: {kind: directory, path: \(dir.path)/previews}
-            controller:
-              listen: 127.0.0.1:0
-              adminListen: 127.0.0.1:0
-              logFormat: json
-              workDirectory: \(dir.path)/work
-            repositories: [{name: acme/shop}]
-            """,
+            "sandcastle.yaml": RunAndDemoCLITests.runConfiguration(dir, apiURL: github.apiURL, sink: "{kind: directory, path: \(dir.path)/previews}"),
         ])
         // As deployed: the image and deploy/deployment.yaml set MALLOC_ARENA_MAX=2.
         let (process, _, log, port, _) = try await RunAndDemoCLITests.launchRun(

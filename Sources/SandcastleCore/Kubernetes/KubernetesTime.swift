@@ -60,32 +60,12 @@ struct GoTimeLayoutParser {
     private func fail(_ value: Substring, as element: String) -> GoTimeParseError {
         GoTimeParseError(
             description:
-                "parsing time \(Self.quote(text)) as \(Self.quote(layout)): cannot parse \(Self.quote(String(value))) as \(Self.quote(element))"
+                "parsing time \(GoQuote.quote(text)) as \(GoQuote.quote(layout)): cannot parse \(GoQuote.quote(String(value))) as \(GoQuote.quote(element))"
         )
     }
 
     private func fail(message: String) -> GoTimeParseError {
-        GoTimeParseError(description: "parsing time \(Self.quote(text))\(message)")
-    }
-
-    /// Go's `%q`-style quoting of the parts of the message.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        GoTimeParseError(description: "parsing time \(GoQuote.quote(text))\(message)")
     }
 
     func parse() throws(GoTimeParseError) -> Date {
@@ -145,7 +125,7 @@ struct GoTimeLayoutParser {
             offset = (hours * 3600 + minutes * 60) * (zone[0] == "-" ? -1 : 1)
             value = value.dropFirst(6)
         }
-        if !value.isEmpty { throw fail(message: ": extra text: \(Self.quote(String(value)))") }
+        if !value.isEmpty { throw fail(message: ": extra text: \(GoQuote.quote(String(value)))") }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: year, month: month, day: 1)
@@ -159,5 +139,27 @@ struct GoTimeLayoutParser {
         var result = 1
         for _ in digits..<9 { result *= 10 }
         return result
+    }
+}
+
+/// Go's `%q` quoting, for messages worded as the API server (a Go program) words them.
+public enum GoQuote {
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f {
+                    out += String(format: "\\x%02x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -163,19 +163,3 @@ struct StructuralSchema {
         }
     }
 }
-
-/// Go's `%q` quoting, for messages worded as the API server words them.
-enum GoQuote {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-}
