@@ -28,6 +28,7 @@ USER 65532:65532
 ENV HOME=/tmp
 # Fewer glibc malloc arenas: memory freed after a burst of webhook bodies goes back to the system.
 ENV MALLOC_ARENA_MAX=2
-EXPOSE 8080
+# 8080: webhooks and probes (controller.listen); 9090: dashboard, API, metrics (controller.adminListen).
+EXPOSE 8080 9090
 ENTRYPOINT ["/usr/local/bin/sandcastle"]
 CMD ["run", "-c", "/etc/sandcastle/sandcastle.yaml"]
