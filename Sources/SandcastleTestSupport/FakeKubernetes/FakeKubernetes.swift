@@ -19,8 +19,9 @@ import SandcastleCore
 /// - server-side apply tracks the whole applied configuration per field manager instead of
 ///   `managedFields`; lists are replaced atomically (a real server merges lists by key) and
 ///   `managedFields` are not returned;
-/// - no admission (quota, pod security, webhooks); no workload controllers beyond an optional
-///   stand-in that rolls Deployments out after a delay (no Pods or ReplicaSets); no `generateName`, no strategic-merge or JSON patches; watches poll the change log
+/// - no admission (quota, pod security, webhooks); the workload controllers are optional
+///   stand-ins (``simulateWorkloads(_:)``) that write recorded shapes, without ReplicaSets, and
+///   Pods only for failures; no `generateName`, no strategic-merge or JSON patches; watches poll the change log
 ///   every 20 ms and send no bookmarks;
 /// - the namespace controller and garbage collector run when a request arrives (after
 ///   ``namespaceDeletionDelay``), not in the background;
@@ -140,8 +141,10 @@ public actor FakeKubernetes {
     var bearerTokens: Set<String>?
     /// With ``restrictAccess(user:rules:)``: the user requests come from and what it may do.
     var access: (user: String, rules: [FakeRBACRule])?
-    /// With ``simulateRollouts(readyAfter:)``: how long after a spec change a Deployment is available.
-    var rolloutDelay: TimeInterval?
+    /// With ``simulateWorkloads(_:)``: what the workload controller stand-ins do.
+    var simulation: WorkloadSimulation?
+    /// Runs the controllers in the background while a simulation is on.
+    var ticker: Task<Void, Never>?
     /// When each workload's spec last changed (for the rollout stand-in).
     var specChangedAt: [Key: Date] = [:]
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
