@@ -74,10 +74,10 @@ import Testing
     }
 
     /// Against a cluster (the fake API server, whose deployment controller stand-in makes the
-    /// Deployment available 1.5 s after each change): waits for readiness, then cleans up.
+    /// Deployment available 5 s after each change, long enough to be seen waiting on a loaded machine): waits for readiness, then cleans up.
     @Test func onAClusterTheDemoWaitsForReadinessAndCleansUp() async throws {
         let server = try await FakeKubernetesServer.start()
-        await server.kubernetes.simulateRollouts(readyAfter: 1.5)
+        await server.kubernetes.simulateRollouts(readyAfter: 5)
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["kubeconfig": server.kubeconfig()])
