@@ -43,47 +43,49 @@ public enum WebhookIntake {
         let largeBudget = receiver.largeBodyBudget
         // Events Sandcastle ignores are not kept: their body only feeds the signature check.
         let keep = WebhookDecoder.handledEvents.contains(headers[WebhookHeader.event] ?? "")
-        let outcome = Race<BodyRead>()
-        let reader = Task {
-            var verifier = receiver.verifier()
-            var buffer = ByteBuffer()
-            if keep { buffer.reserveCapacity(min(announced ?? 0, receiver.maxBodyBytes)) }
-            var reserved = large ? announced ?? 0 : 0
-            var read = 0
-            defer {
-                if large {
-                    largeBudget.release(announced ?? 0)
-                    MemoryReturn.afterLargeBody()
-                } else {
-                    budget.release(reserved)
-                }
-            }
-            do {
-                for try await chunk in request.body {
-                    if outcome.isDecided { return }
-                    read += chunk.readableBytes
-                    let size = read
-                    guard size <= receiver.maxBodyBytes else { return outcome.decide(.tooLarge) }
-                    if size > reserved {
-                        // Reserved as it comes (a large body longer than announced is refused).
-                        guard !large, budget.reserve(size - reserved) else { return outcome.decide(.busy) }
-                        reserved = size
+        // The body is read in a child task and a timer races it: at the deadline the reader is
+        // cancelled (the body stream ends on cancellation), so no slow upload holds the handler,
+        // and nothing outlives the request.
+        let result = await withTaskGroup(of: BodyRead.self) { group -> BodyRead in
+            group.addTask {
+                var verifier = receiver.verifier()
+                var buffer = ByteBuffer()
+                if keep { buffer.reserveCapacity(min(announced ?? 0, receiver.maxBodyBytes)) }
+                var reserved = large ? announced ?? 0 : 0
+                var read = 0
+                defer {
+                    if large {
+                        largeBudget.release(announced ?? 0)
+                        MemoryReturn.afterLargeBody()
+                    } else {
+                        budget.release(reserved)
                     }
-                    verifier.update(chunk.readableBytesView)
-                    if keep { buffer.writeImmutableBuffer(chunk) }
                 }
-                outcome.decide(.complete(buffer, verifier))
-            } catch {
-                outcome.decide(.broken)
+                do {
+                    for try await chunk in request.body {
+                        read += chunk.readableBytes
+                        guard read <= receiver.maxBodyBytes else { return .tooLarge }
+                        if read > reserved {
+                            // Reserved as it comes (a large body longer than announced is refused).
+                            guard !large, budget.reserve(read - reserved) else { return .busy }
+                            reserved = read
+                        }
+                        verifier.update(chunk.readableBytesView)
+                        if keep { buffer.writeImmutableBuffer(chunk) }
+                    }
+                    return Task.isCancelled ? .timeout : .complete(buffer, verifier)
+                } catch {
+                    return Task.isCancelled ? .timeout : .broken
+                }
             }
+            group.addTask {
+                try? await Task.sleep(for: limits.readDeadline)
+                return .timeout
+            }
+            let first = await group.next() ?? .timeout
+            group.cancelAll()
+            return first
         }
-        let timer = Task {
-            try? await Task.sleep(for: limits.readDeadline)
-            outcome.decide(.timeout)
-        }
-        let result = await outcome.value
-        timer.cancel()
-        if case .complete = result {} else { reader.cancel() }
         switch result {
         case .complete(let body, let verifier):
             return receiver.receive(
@@ -167,42 +169,6 @@ enum MemoryReturn {
     @_silgen_name("malloc_trim")
     private func sandcastleMallocTrim(_ pad: Int) -> Int32
 #endif
-
-/// The first of several outcomes, decided once; awaited by one reader.
-final class Race<Value: Sendable>: Sendable {
-    private struct State {
-        var value: Value?
-        var waiter: CheckedContinuation<Value, Never>?
-    }
-
-    private let state = LockedValue(State())
-
-    var isDecided: Bool { state.withLock { $0.value != nil } }
-
-    /// Sets the outcome unless one was set already.
-    func decide(_ value: Value) {
-        let waiter = state.withLock { state -> CheckedContinuation<Value, Never>? in
-            guard state.value == nil else { return nil }
-            state.value = value
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: value)
-    }
-
-    var value: Value {
-        get async {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> Value? in
-                    if let value = state.value { return value }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        }
-    }
-}
 
 /// The headers GitHub sends with each delivery.
 enum WebhookHeader {
