@@ -1,19 +1,8 @@
 import Foundation
 import SandcastleCore
 
-/// The outcome of checking credentials and access, as `sandcastle github check` prints it.
-public struct GitHubAccessReport: Sendable {
-    /// One thing checked: what, whether it works, and in plain words why not.
-    public struct Finding: Sendable, Equatable {
-        public var subject: String
-        public var ok: Bool
-        public var detail: String
-    }
-
-    public var findings: [Finding] = []
-    /// Every check passed.
-    public var ok: Bool { findings.allSatisfy(\.ok) }
-}
+/// The outcome of `sandcastle github check`.
+public typealias GitHubAccessReport = AccessCheckReport
 
 extension GitHubClient {
     /// What a GitHub App installation token needs, per permission name.

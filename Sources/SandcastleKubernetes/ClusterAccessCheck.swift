@@ -1,18 +1,8 @@
 import Foundation
 import SandcastleCore
 
-/// The answer of `sandcastle cluster check`: one finding per thing checked, in plain words.
-public struct ClusterCheckReport: Sendable {
-    public struct Finding: Sendable, Equatable {
-        public var ok: Bool
-        public var subject: String
-        public var detail: String
-    }
-
-    public var findings: [Finding] = []
-    public var ok: Bool { findings.allSatisfy(\.ok) }
-    public var failures: [Finding] { findings.filter { !$0.ok } }
-}
+/// The answer of `sandcastle cluster check`.
+public typealias ClusterCheckReport = AccessCheckReport
 
 extension KubernetesClient {
     /// Checks what `sandcastle run` needs: the API server answers, the PreviewEnvironment CRD is
@@ -22,7 +12,7 @@ extension KubernetesClient {
         -> ClusterCheckReport
     {
         var report = ClusterCheckReport()
-        func note(_ ok: Bool, _ subject: String, _ detail: String) { report.findings.append(.init(ok: ok, subject: subject, detail: detail)) }
+        func note(_ ok: Bool, _ subject: String, _ detail: String) { report.findings.append(.init(subject: subject, ok: ok, detail: detail)) }
         do {
             note(true, "API server", "\(try await serverVersion()) at \(config.server)")
         } catch {

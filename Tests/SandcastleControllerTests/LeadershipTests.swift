@@ -13,15 +13,6 @@ import Testing
 /// metrics, on `/readyz` and in the dashboard's header; and recovers visibly.
 @Suite("Leadership is never silent")
 struct LeadershipTests {
-    static func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
-
     @Test func aRefusedLeaseIsLoggedOnceCountedAndShownUntilItWorks() async throws {
         let server = try await FakeKubernetesServer.start()
         let fake = server.kubernetes
@@ -52,7 +43,7 @@ struct LeadershipTests {
             }
         }
 
-        #expect(await Self.eventually { monitor.status.errors >= 5 })
+        #expect(await eventually { monitor.status.errors >= 5 })
         let failures = lines.withLock { $0.filter { $0.contains("leader election failed") } }
         #expect(failures.count == 1, "logged once per distinct error, not per attempt: \(failures)")
         #expect(failures.first?.contains(#"leases.coordination.k8s.io is forbidden: User \"system:serviceaccount"#) == true, "\(failures)")
@@ -85,7 +76,7 @@ struct LeadershipTests {
 
         // The permission is granted: the replica leads, says so once, and the header goes away.
         await fake.restrictAccess(user: user, rules: [FakeRBACRule(apiGroups: ["*"], resources: ["*"], verbs: ["*"])])
-        #expect(await Self.eventually { led.withLock { $0 } })
+        #expect(await eventually { led.withLock { $0 } })
         #expect(monitor.status.isLeader)
         #expect(lines.withLock { $0.contains { $0.contains("leader election works again") } })
         var after: [UInt8] = []
@@ -102,7 +93,7 @@ struct LeadershipTests {
             lease.value(at: "spec.renewTime")?.string?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#, options: .regularExpression) != nil)
         // client-go's "became leader" Event, on the Lease.
         #expect(
-            await Self.eventually {
+            await eventually {
                 await fake.allObjects(namespace: "sandcastle-system").contains {
                     $0["kind"]?.string == "Event" && $0["note"]?.string == "replica-a became leader" && $0["reason"]?.string == "LeaderElection"
                 }

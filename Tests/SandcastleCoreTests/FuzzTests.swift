@@ -8,25 +8,13 @@ import Testing
 /// accepted or refused with an error that names the input; none may crash or hang (each run is
 /// timed). Seeds are fixed, so a failure reproduces.
 @Suite struct FuzzTests {
-    /// SplitMix64: small, fast, deterministic.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Tokens that matter to JSON and YAML parsers.
     static let tokens: [[UInt8]] = [
         "{", "}", "[", "]", ":", ",", "\"", "'", "\\", "\n", "- ", "&a ", "*a", "<<: ", "!!binary ", "---\n", "|\n", "#", "\u{0}", "\u{FEFF}",
         "null", "true", "1e999", "-0", "99999999999999999999", "\"\\ud800\"", "    ", "\t", "%YAML 1.2\n", "? ",
     ].map { Array($0.utf8) }
 
-    static func mutate(_ input: [UInt8], using generator: inout Generator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], using generator: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
             guard !bytes.isEmpty else {
@@ -50,7 +38,7 @@ import Testing
 
     /// Runs `body` on `runs` mutants of `seed`, each within `limit` seconds.
     static func fuzz(_ seed: [UInt8], runs: Int, seedValue: UInt64, limit: Double = 2, _ body: ([UInt8]) -> String?) {
-        var generator = Generator(state: seedValue)
+        var generator = SplitMix64(seed: seedValue)
         for run in 0..<runs {
             let mutant = mutate(seed, using: &generator)
             let started = Date()

@@ -109,7 +109,7 @@ import Testing
 }
 
 /// A small deterministic generator so that a failing input can be reproduced.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
 

@@ -10,17 +10,6 @@ struct LeaderElectionTests {
     static let leaseRef = ResourceRef(
         apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "sandcastle-system", name: "sandcastle-controller")
 
-    /// Waits (real time, bounded) until `condition` holds; no fixed sleeps, so a loaded machine only
-    /// makes it slower.
-    static func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
-
     @Test func onlyOneCandidateLeadsAndTheLeaseIsReleasedOnShutdown() async throws {
         try await KubeHarness.with { h in
             _ = try await h.client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "sandcastle-system"]], force: true)
@@ -42,11 +31,11 @@ struct LeaderElectionTests {
                 active.withLock { $0 -= 1 }
             }
             let runA = Task { await a.run { await lead("a") } }
-            #expect(await Self.eventually { await a.isLeader })
-            #expect(await Self.eventually { leaders.withLock { $0 } == ["a"] })
+            #expect(await eventually { await a.isLeader })
+            #expect(await eventually { leaders.withLock { $0 } == ["a"] })
             let runB = Task { await b.run { await lead("b") } }
             // b campaigns for a while (many retry periods) and never leads while a renews.
-            #expect(await Self.eventually { await h.fake.requests.filter { $0.path.contains("/leases/") }.count >= 20 })
+            #expect(await eventually { await h.fake.requests.filter { $0.path.contains("/leases/") }.count >= 20 })
             let bLeads = await b.isLeader
             #expect(!bLeads)
             #expect(leaders.withLock { $0 } == ["a"])
@@ -55,8 +44,8 @@ struct LeaderElectionTests {
             await runA.value
             let afterShutdown = await h.fake.object(Self.leaseRef)
             #expect(afterShutdown?.value(at: "spec.holderIdentity")?.string != "a", "the lease was released, not left to expire")
-            #expect(await Self.eventually { await b.isLeader })
-            #expect(await Self.eventually { leaders.withLock { $0 } == ["a", "b"] })
+            #expect(await eventually { await b.isLeader })
+            #expect(await eventually { leaders.withLock { $0 } == ["a", "b"] })
             #expect(!overlap.withLock { $0 })
             let lease = try #require(await h.fake.object(Self.leaseRef))
             #expect(lease.value(at: "spec.holderIdentity")?.string == "b")

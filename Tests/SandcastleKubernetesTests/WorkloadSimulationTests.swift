@@ -32,15 +32,6 @@ struct WorkloadSimulationTests {
         ]
     }
 
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
     @Test func aRolloutProgressesAsTheDeploymentControllerWritesItAndAWatchSeesIt() async throws {
         try await KubeHarness.with { h in
             _ = try await h.client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "sim"]], force: true)
@@ -74,7 +65,7 @@ struct WorkloadSimulationTests {
             _ = try await h.client.apply(Self.deployment("web", namespace: "sim"), force: true)
             var judged = WorkloadReadiness.ready
             #expect(
-                try await Self.eventually {
+                try await eventually(30) {
                     let object = try await h.client.get(ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "sim", name: "web"))
                     judged = object.map(WorkloadReadiness.judge) ?? .ready
                     return object?.value(at: "status.conditions")?.array?.contains { $0.object?["type"] == "ReplicaFailure" } == true
@@ -114,7 +105,7 @@ struct WorkloadSimulationTests {
             await h.fake.simulateWorkloads(WorkloadSimulation(readyAfter: 0.2, failures: ["web": failure]))
             _ = try await h.client.apply(Self.deployment("web", namespace: "sim", image: "ghcr.io/acme/missing:pr-7"), force: true)
             #expect(
-                try await Self.eventually {
+                try await eventually(30) {
                     !(try await h.client.list(apiVersion: "v1", kind: "Pod", namespace: "sim", labelSelector: "app=web")).isEmpty
                 })
             let pod = try #require(try await h.client.list(apiVersion: "v1", kind: "Pod", namespace: "sim", labelSelector: "app=web").first)
@@ -139,7 +130,7 @@ struct WorkloadSimulationTests {
             ]
             _ = try await h.client.apply(job, force: true)
             let ref = ResourceRef(apiVersion: "batch/v1", kind: "Job", namespace: "sim", name: "seed")
-            #expect(try await Self.eventually { try await h.client.get(ref)?.value(at: "status.conditions") != nil })
+            #expect(try await eventually(30) { try await h.client.get(ref)?.value(at: "status.conditions") != nil })
             let finished = try #require(try await h.client.get(ref))
             #expect(Self.shape(finished["status"]?.object) == Self.shape(try Self.recorded(fixture)["status"]?.object))
             if fails {

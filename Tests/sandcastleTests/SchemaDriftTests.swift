@@ -24,7 +24,7 @@ import Testing
         let elector = LeaderElector(client: client, namespace: "sandcastle-system", identity: "replica-a")
         #expect(await elector.tryAcquireOrRenew())
         #expect(await elector.tryAcquireOrRenew())
-        #expect(await eventually { await fake.allObjects(namespace: "sandcastle-system").contains { $0["kind"]?.string == "Event" } })
+        #expect(await eventually(10) { await fake.allObjects(namespace: "sandcastle-system").contains { $0["kind"]?.string == "Event" } })
 
         // A preview: applied (Ready), a failed apply (Failed), torn down (Terminating).
         let sink = ClusterSink(client: client)
@@ -145,14 +145,5 @@ import Testing
         let table = Set(FakeKubernetes.timeFieldTable.split(separator: "\n").map(String.init))
         #expect(official == table, "missing: \(official.subtracting(table).sorted()); extra: \(table.subtracting(official).sorted())")
         #expect(table.contains("coordination.k8s.io/v1/Lease\tspec.renewTime\tMicroTime"))
-    }
-
-    private func eventually(_ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return false
     }
 }

@@ -99,11 +99,8 @@ public enum PreviewEnvironmentDefinition {
                             x-kubernetes-preserve-unknown-fields: true
         """#
 
-    /// The CRD as an object.
-    public static var object: ManifestObject {
-        // The text is a constant checked by a test; it always parses.
-        (try? ManifestYAML.parseDocuments(yaml).first?.object) ?? ManifestObject()
-    }
+    /// The CRD as an object, parsed once (the text is a constant checked by a test).
+    public static let object: ManifestObject = (try? ManifestYAML.parseDocuments(yaml).first?.object) ?? ManifestObject()
 
     /// The `openAPIV3Schema` of the served version.
     public static var schema: ManifestObject {
