@@ -126,7 +126,7 @@ public final class Controller: Service, Sendable {
         let now = dependencies.clock.now
         for environment in environments where dependencies.book.record(environment.key) == nil {
             dependencies.book.update(environment.key, now: now) {
-                $0.phase = .observed
+                $0.phase = .pending
                 $0.sha = environment.sha
                 $0.namespace = environment.namespace
                 $0.createdAt = environment.createdAt
@@ -172,6 +172,15 @@ public final class Controller: Service, Sendable {
     private func runTickers() async {
         let settings = dependencies.config.controller
         await withTaskGroup(of: Void.self) { group in
+            if let feed = dependencies.changes {
+                // Every change the sink reports enqueues its preview; the queue keeps one entry per key.
+                group.addTask {
+                    for await key in feed.changes() {
+                        self.queue.offer(key)
+                        self.dependencies.metrics.recordQueueDepth(self.queue.depth)
+                    }
+                }
+            }
             group.addTask { await self.every(.seconds(settings.resyncInterval.seconds)) { await self.resync.pass() } }
             group.addTask {
                 await self.every(.seconds(settings.janitorInterval.seconds), firstAfter: .seconds(min(settings.janitorInterval.seconds, 10))) {

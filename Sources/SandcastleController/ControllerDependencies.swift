@@ -17,12 +17,16 @@ public struct ControllerDependencies: Sendable {
     public var logger: Logger
     public var metrics: ControllerMetrics
     public var book: PreviewBook
+    /// Changes in the sink (a cluster watch), each enqueuing its preview; `nil` relies on requeues.
+    public var changes: (any ChangeFeed)?
 
     public init(
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
-        logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook()
+        logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
+        changes: (any ChangeFeed)? = nil
     ) {
+        self.changes = changes
         self.config = config
         self.source = source
         self.reporter = reporter

@@ -9,8 +9,8 @@ public final class ControllerMetrics: Sendable {
     private let phaseGauges: [PreviewPhase: Gauge]
     private let queueDepth: Gauge
     private let reconcileDuration: CoreMetrics.Timer
-    private let teardownDuration: CoreMetrics.Timer
-    private let eventToReady: CoreMetrics.Timer
+    private let timeToGone: CoreMetrics.Timer
+    private let timeToReady: CoreMetrics.Timer
     private let breakerTrips: Counter
     private let githubRemaining: Gauge
     private let githubRequests: Counter
@@ -29,8 +29,8 @@ public final class ControllerMetrics: Sendable {
             })
         queueDepth = Gauge(label: "sandcastle_queue_depth", factory: factory)
         reconcileDuration = CoreMetrics.Timer(label: "sandcastle_reconcile_duration_seconds", preferredDisplayUnit: .seconds, factory: factory)
-        teardownDuration = CoreMetrics.Timer(label: "sandcastle_teardown_duration_seconds", preferredDisplayUnit: .seconds, factory: factory)
-        eventToReady = CoreMetrics.Timer(label: "sandcastle_event_to_ready_seconds", preferredDisplayUnit: .seconds, factory: factory)
+        timeToGone = CoreMetrics.Timer(label: "sandcastle_time_to_gone_seconds", preferredDisplayUnit: .seconds, factory: factory)
+        timeToReady = CoreMetrics.Timer(label: "sandcastle_time_to_ready_seconds", preferredDisplayUnit: .seconds, factory: factory)
         breakerTrips = Counter(label: "sandcastle_breaker_trips_total", factory: factory)
         githubRemaining = Gauge(label: "sandcastle_github_rate_limit_remaining", factory: factory)
         githubRequests = Counter(label: "sandcastle_github_requests_total", factory: factory)
@@ -55,8 +55,10 @@ public final class ControllerMetrics: Sendable {
         reconcileCounters[result]?.increment()
     }
 
-    public func recordTeardown(seconds: Double) { teardownDuration.recordSeconds(seconds) }
-    public func recordEventToReady(seconds: Double) { eventToReady.recordSeconds(seconds) }
+    /// From the close (or label removal) event to the namespace observed gone.
+    public func recordTimeToGone(seconds: Double) { timeToGone.recordSeconds(seconds) }
+    /// From the first event for a head commit to the preview observed ready.
+    public func recordTimeToReady(seconds: Double) { timeToReady.recordSeconds(seconds) }
     public func recordBreakerTrip() { breakerTrips.increment() }
     public func recordResyncFailure() { resyncFailures.increment() }
     /// `sandcastle_leader`: 1 while this replica leads, else 0.

@@ -1,21 +1,6 @@
 import Foundation
 import SandcastleCore
 
-/// What a preview is doing, as the dashboard and metrics show it.
-public enum PreviewPhase: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Eligible; being rendered or applied.
-    case deploying = "Deploying"
-    case ready = "Ready"
-    /// Over the concurrency cap, waiting for a slot.
-    case queued = "Queued"
-    /// The bundle, the database or the apply failed; the PR was told why.
-    case failed = "Failed"
-    /// Being torn down, or stuck Terminating.
-    case tearingDown = "TearingDown"
-    /// Live in the sink but not reconciled yet by this process.
-    case observed = "Observed"
-}
-
 /// One row of the dashboard and of `GET /api/previews`.
 public struct PreviewRecord: Sendable, Hashable, Codable {
     public var repository: String

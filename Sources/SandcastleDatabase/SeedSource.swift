@@ -73,7 +73,7 @@ public struct SeedSource: Sendable {
 }
 
 /// A database operation that failed. Never contains a password.
-public enum DatabaseError: Error, Sendable, CustomStringConvertible, Equatable {
+public enum DatabaseError: ClassifiedError, Sendable, CustomStringConvertible, Equatable {
     /// The admin connection URL is not usable.
     case adminURL(String)
     /// The seed failed: the first error, with its file and line.
@@ -84,6 +84,18 @@ public enum DatabaseError: Error, Sendable, CustomStringConvertible, Equatable {
     case notOwned(String)
     /// An identifier that is not one of Sandcastle's (`sc_` and lowercase letters, digits, `_`).
     case badIdentifier(String)
+
+    /// A seed, a name conflict or a bad configuration needs a human; a server error is retried.
+    public var disposition: ErrorDisposition {
+        if case .server = self { return .transient }
+        return .stalled
+    }
+
+    /// A failing seed is reported under `sandcastle/seed` as well.
+    public var statusContext: CommitStatus.Context {
+        if case .seed = self { return .seed }
+        return .deploy
+    }
 
     public var description: String {
         switch self {

@@ -17,6 +17,12 @@ public actor DirectorySink: Sink {
         var createdAt: Date
         var updatedAt: Date
         var objects: [String]
+        /// The lifecycle status last recorded.
+        var status: PreviewStatus?
+        /// What the forge was last told.
+        var reported: ReportRecord?
+        /// Set when the teardown removed the manifests; the folder goes once the receipt is posted.
+        var teardownReason: String?
     }
 
     public let root: String
@@ -52,11 +58,43 @@ public actor DirectorySink: Sink {
         let state = State(
             key: preview.key, namespace: preview.names.namespace, sha: preview.sha, contentHash: preview.contentHash,
             createdAt: previous?.createdAt ?? time, updatedAt: time,
-            objects: preview.objects.map { "\($0.group.isEmpty ? "" : $0.group + "/")\($0.kind)/\($0.name)" })
+            objects: preview.objects.map { "\($0.group.isEmpty ? "" : $0.group + "/")\($0.kind)/\($0.name)" }, status: previous?.status,
+            reported: previous?.reported)
         try fm.createDirectory(atPath: staging + "/.sandcastle", withIntermediateDirectories: true)
         try DirectorySink.encoder.encode(state).write(to: URL(fileURLWithPath: staging + "/.sandcastle/state.json"))
         if previous != nil { try fm.removeItem(atPath: target) }
         try fm.moveItem(atPath: staging, toPath: target)
+    }
+
+    public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
+        guard let (_, state) = try ownedFolders().first(where: { $0.1.key == key }) else { return nil }
+        return EnvironmentFact(
+            namespace: state.namespace, sha: state.sha, contentHash: state.teardownReason == nil ? state.contentHash : "",
+            createdAt: state.createdAt, deployStartedAt: state.updatedAt, appliedAt: state.updatedAt,
+            namespaceState: state.teardownReason == nil ? .active : .missing, workloads: .unobservable, recorded: state.status,
+            reported: state.reported, teardownReason: state.teardownReason)
+    }
+
+    public func record(_ key: PreviewKey, status: PreviewStatus) async throws { try update(key) { $0.status = status } }
+
+    public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try update(key) { $0.reported = record } }
+
+    /// Removes the preview's manifests and keeps its state (with the reason) until ``forget(_:)``.
+    public func deleteNamespace(_ key: PreviewKey, reason: String) async throws {
+        let fm = FileManager.default
+        for (path, state) in try ownedFolders() where state.key == key {
+            for entry in try fm.contentsOfDirectory(atPath: path) where entry != ".sandcastle" { try fm.removeItem(atPath: path + "/" + entry) }
+        }
+        try update(key) { $0.teardownReason = reason }
+    }
+
+    public func forget(_ key: PreviewKey) async throws { try await teardown(key) }
+
+    private func update(_ key: PreviewKey, _ change: (inout State) -> Void) throws {
+        for (path, var state) in try ownedFolders() where state.key == key {
+            change(&state)
+            try DirectorySink.encoder.encode(state).write(to: URL(fileURLWithPath: path + "/.sandcastle/state.json"))
+        }
     }
 
     /// Removes the preview's folder; a folder that is not this preview's is left alone.

@@ -2,27 +2,6 @@ import Foundation
 import SandcastleCore
 
 extension ClusterSink {
-    /// The seed and verify Jobs of `key` at `sha` (`sandcastle-<stage>-<sha7>` in its namespace),
-    /// read from their `Complete` and `Failed` conditions. A Job not found yet is not reported.
-    public func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult] {
-        guard let environment = try await environment(of: key) else { return [] }
-        let namespace = environment.value(at: "spec.namespace")?.string ?? ""
-        var results: [HookResult] = []
-        for stage in HookResult.Stage.allCases {
-            let ref = ResourceRef(apiVersion: "batch/v1", kind: "Job", namespace: namespace, name: "sandcastle-\(stage.rawValue)-\(sha.prefix(7))")
-            guard let job = try await client.get(ref) else { continue }
-            let conditions = Self.namespaceConditions(job)
-            if let failed = conditions.first(where: { $0.type == "Failed" && $0.status }) {
-                results.append(HookResult(stage: stage, state: .failed, detail: "Job \(ref.name) failed: \(failed.reason) \(failed.message)"))
-            } else if conditions.contains(where: { $0.type == "Complete" && $0.status }) {
-                results.append(HookResult(stage: stage, state: .succeeded, detail: "Job \(ref.name) completed"))
-            } else {
-                results.append(HookResult(stage: stage, state: .running, detail: "Job \(ref.name) is running"))
-            }
-        }
-        return results
-    }
-
     /// Deletes namespaces that carry Sandcastle's ownership label and a preview UID no
     /// PreviewEnvironment has any more (their owner was deleted without cascading). Each delete
     /// carries the namespace's UID as a precondition. A namespace without the UID annotation, or

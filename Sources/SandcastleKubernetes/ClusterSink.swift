@@ -14,6 +14,8 @@ public final class ClusterSink: Sink, Sendable {
         /// How long a teardown waits for the namespace to disappear.
         public var teardownTimeout: TimeInterval = 120
         public var pollInterval: TimeInterval = 1
+        /// The clock the recorded times come from (the controller passes its own).
+        public var now: @Sendable () -> Date = { Date() }
         public init() {}
     }
 
@@ -71,6 +73,8 @@ public final class ClusterSink: Sink, Sendable {
 
     public func apply(_ preview: RenderedPreview) async throws { _ = try await applyPreview(preview) }
 
+    /// Removes the preview and waits until its namespace is gone (for `sandcastle teardown`; the
+    /// controller deletes the namespace and observes its disappearance instead of waiting).
     public func teardown(_ key: PreviewKey) async throws {
         let report = try await tearDown(key)
         if !report.gone {
@@ -78,9 +82,39 @@ public final class ClusterSink: Sink, Sendable {
         }
     }
 
+    // MARK: claim
+
+    /// Creates the PreviewEnvironment (spec only) unless it exists, after checking that the
+    /// namespace is free or already this preview's: the first side effect of a new preview, so a
+    /// name conflict is found before a database is provisioned for it.
+    public func claim(_ preview: RenderedPreview) async throws {
+        let name = preview.names.namespace
+        let existing = try await client.get(PreviewEnvironment.ref(name))
+        if let existing { try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)") }
+        try await checkNamespace(name, environment: existing)
+        if existing == nil { _ = try await client.apply(PreviewEnvironment.object(for: preview), force: true) }
+    }
+
+    /// Throws unless the namespace `name` is missing or belongs to `environment`; a namespace
+    /// being deleted must finish first. Returns whether it exists.
+    @discardableResult
+    private func checkNamespace(_ name: String, environment: ManifestObject?) async throws -> Bool {
+        guard let namespace = try await client.get(ResourceRef(apiVersion: "v1", kind: "Namespace", name: name)) else { return false }
+        guard OwnershipCheck.mayUse(namespace: namespace, environmentUID: environment?.value(at: "metadata.uid")?.string) else {
+            if let environment {
+                try? await setFailed(environment, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: name).description)
+            }
+            throw KubernetesError.nameConflict(namespace: name)
+        }
+        if namespace.value(at: "metadata.deletionTimestamp") != nil { throw ClusterSinkError.namespaceTerminating(namespace: name) }
+        return true
+    }
+
     // MARK: apply
 
-    /// Applies `preview`; a set whose hash the PreviewEnvironment already records costs one read.
+    /// Applies `preview`: writes the objects whose content differs from what the inventory
+    /// records, plus those found missing or changed by hand (drift), prunes what left the set, and
+    /// records the inventory. An intact preview at the recorded content costs reads, no writes.
     public func applyPreview(_ preview: RenderedPreview) async throws -> ApplyReport {
         let name = preview.names.namespace
         // What is cluster-scoped is what this cluster's discovery says (CRDs included), not a fixed list.
@@ -92,70 +126,90 @@ public final class ClusterSink: Sink, Sendable {
         }
         guard clusterScoped.isEmpty else { throw ClusterSinkError.clusterScoped(objects: clusterScoped) }
         let existing = try await client.get(PreviewEnvironment.ref(name))
-        if let existing {
-            try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)")
-            if existing.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == preview.contentHash,
-                existing.value(at: "status.phase")?.string == "Ready"
-            {
-                return ApplyReport(unchanged: true, applied: 0, pruned: [], skipped: [])
-            }
+        if let existing { try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)") }
+        let namespacePresent = try await checkNamespace(name, environment: existing)
+        var environment = existing ?? ManifestObject()
+        let spec = PreviewEnvironment.object(for: preview)["spec"].map { $0.canonicalJSON }
+        if existing == nil || existing?["spec"].map({ $0.canonicalJSON }) != spec {
+            environment = try await client.apply(PreviewEnvironment.object(for: preview), force: true)
         }
-        let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: name)
-        if let namespace = try await client.get(namespaceRef) {
-            let uid = existing?.value(at: "metadata.uid")?.string
-            guard namespace.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == Ownership.managedByValue, let uid,
-                namespace.stringMap(at: "metadata.annotations")[PreviewEnvironment.uidAnnotation] == uid
-            else {
-                if let existing {
-                    try? await setStalled(existing, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: name).description)
-                }
-                throw KubernetesError.nameConflict(namespace: name)
-            }
-            if namespace.value(at: "metadata.deletionTimestamp") != nil {
-                throw ClusterSinkError.namespaceTerminating(namespace: name)
-            }
-        }
-        let environment = try await client.apply(PreviewEnvironment.object(for: preview), force: true)
         guard let uid = environment.value(at: "metadata.uid")?.string else {
             throw KubernetesError.malformedResponse(request: "apply PreviewEnvironment \(name)", reason: "no metadata.uid")
         }
         let url = "https://\(preview.names.host)"
+        let previous = existing.map(PreviewEnvironment.inventory(of:)) ?? []
         do {
-            var applied = 0
-            var items: [PreviewEnvironment.InventoryItem] = []
-            // Objects whose content is what the inventory recorded as applied are not written again.
-            let recorded = Dictionary(
-                (existing.map(PreviewEnvironment.inventory(of:)) ?? []).map { ($0, $0.hash) }, uniquingKeysWith: { first, _ in first })
-            let tiers = Dictionary(grouping: preview.objects) { RenderedPreview.tier(of: $0.kind) }.sorted { $0.key < $1.key }
-            for (_, objects) in tiers {
-                var changed: [ManifestObject] = []
-                for object in objects {
-                    let owned = Self.owned(object.object, uid: uid, environment: name)
-                    let hash = Self.contentHash(owned)
-                    if object.kind != "Namespace" {
-                        let item = PreviewEnvironment.InventoryItem(apiVersion: object.apiVersion, kind: object.kind, name: object.name, hash: hash)
-                        items.append(item)
-                        if let previous = recorded[item], previous == hash { continue }
-                    }
-                    changed.append(owned)
+            let live = namespacePresent ? try await liveGenerations(of: previous, namespace: name) : [:]
+            let drifted = Set(previous.filter { item in Inventory.drift(recorded: [item], live: live).isEmpty == false })
+            var owned: [InventoryItem: ManifestObject] = [:]
+            var items: [InventoryItem] = []
+            var namespaceObject: ManifestObject?
+            for object in preview.objects {
+                let ownedObject = Self.owned(object.object, uid: uid, environment: name)
+                if object.kind == "Namespace" {
+                    namespaceObject = ownedObject
+                    continue
                 }
-                try await applyConcurrently(changed)
-                applied += changed.count
+                let item = InventoryItem(apiVersion: object.apiVersion, kind: object.kind, name: object.name, hash: Self.contentHash(ownedObject))
+                owned[item] = ownedObject
+                items.append(item)
             }
-            let (pruned, skipped) = try await prune(
-                previous: existing.map(PreviewEnvironment.inventory(of:)) ?? [], current: Set(items), namespace: name, uid: uid)
-            _ = try await client.applyStatus(
-                PreviewEnvironment.status(
-                    name: name, phase: "Ready", preview: preview, url: url, sha: preview.sha,
-                    conditions: [
-                        .init(type: "Ready", status: true, reason: "Applied", message: "\(applied) objects applied at \(preview.sha.prefix(12))"),
-                        .init(type: "Reconciling", status: false, reason: "Applied", message: ""),
-                        .init(type: "Stalled", status: false, reason: "Applied", message: ""),
-                    ], inventory: items))
-            _ = try await client.apply(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash), force: true)
+            let diff = Inventory.diff(previous: previous, current: items, force: drifted)
+            var generations = Dictionary(previous.map { ($0, $0.generation) }, uniquingKeysWith: { first, _ in first })
+            var applied = 0
+            if !namespacePresent, let namespaceObject {
+                _ = try await client.apply(namespaceObject, force: true)
+                applied += 1
+            }
+            let writing = Set(diff.write)
+            let tiers = Dictionary(grouping: items.filter { writing.contains($0) }) { RenderedPreview.tier(of: $0.kind) }.sorted { $0.key < $1.key }
+            for (_, tier) in tiers {
+                for (item, stored) in try await applyConcurrently(tier.map { ($0, owned[$0]!) }) {
+                    if case .int(let generation) = stored.value(at: "metadata.generation") {
+                        generations[item] = generation
+                    } else {
+                        generations[item] = nil
+                    }
+                }
+                applied += tier.count
+            }
+            let (pruned, skipped) = try await prune(diff.prune, namespace: name, uid: uid)
+            let inventory = items.map { item in
+                var item = item
+                item.generation = generations[item] ?? nil
+                return item
+            }
+            let recordedHash = existing?.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation]
+            let unchanged =
+                applied == 0 && pruned.isEmpty && recordedHash == preview.contentHash && existing?.value(at: "status.applyFailure") == nil
+                && existing?.value(at: "status.headSHA")?.string == preview.sha
+            if unchanged { return ApplyReport(unchanged: true, applied: 0, pruned: [], skipped: skipped) }
+            let now = options.now()
+            let sameCommit = existing?.value(at: "status.headSHA")?.string == preview.sha
+            let started = sameCommit ? existing?.value(at: "status.deployStartedAt")?.string : nil
+            var status: ManifestObject = [
+                "url": .string(url), "headSHA": .string(preview.sha), "observedContentHash": .string(preview.contentHash),
+                "inventory": .array(inventory.sorted().map(\.value)), "deployStartedAt": .string(started ?? KubernetesTime.string(now)),
+                "appliedAt": .string(KubernetesTime.string(now)),
+            ]
+            _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
+            if existing?.value(at: "status.phase") == nil || existing?.value(at: "status.phase")?.string == PreviewPhase.failed.rawValue
+                || !sameCommit
+            {
+                let deploying = PreviewStatus(
+                    phase: .deploying, message: "applied \(applied) objects at \(preview.sha.prefix(12)); waiting for workloads",
+                    conditions: [.init(type: "Applied", status: true, reason: "Applied", message: "applied at \(preview.sha.prefix(12))")])
+                _ = try await client.applyStatus(
+                    PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(deploying, now: now)),
+                    asManager: Self.lifecycleManager)
+            }
+            if recordedHash != preview.contentHash {
+                _ = try await client.apply(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash), force: true)
+            }
             return ApplyReport(unchanged: false, applied: applied, pruned: pruned, skipped: skipped)
         } catch {
-            try? await setStalled(environment, reason: "ApplyFailed", message: String(describing: error), url: url, sha: preview.sha)
+            try? await setFailed(
+                environment, reason: "ApplyFailed", message: String(describing: error), inventory: previous, url: url, sha: preview.sha)
             throw error
         }
     }
@@ -188,35 +242,57 @@ public final class ClusterSink: Sink, Sendable {
         SHA256.hash(data: Data(Manifest(object: object, source: "").canonicalJSON.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func applyConcurrently(_ objects: [ManifestObject]) async throws {
-        guard !objects.isEmpty else { return }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// Applies `objects` at most `parallelism` at a time; returns each as stored.
+    private func applyConcurrently(_ objects: [(InventoryItem, ManifestObject)]) async throws -> [(InventoryItem, ManifestObject)] {
+        guard !objects.isEmpty else { return [] }
+        return try await withThrowingTaskGroup(of: (InventoryItem, ManifestObject).self) { group in
             var next = 0
-            for _ in 0..<min(options.parallelism, objects.count) {
-                let object = objects[next]
+            var stored: [(InventoryItem, ManifestObject)] = []
+            func add() {
+                let (item, object) = objects[next]
                 next += 1
-                group.addTask { _ = try await self.client.apply(object, force: true) }
+                group.addTask { (item, try await self.client.apply(object, force: true)) }
             }
-            while try await group.next() != nil {
-                if next < objects.count {
-                    let object = objects[next]
-                    next += 1
-                    group.addTask { _ = try await self.client.apply(object, force: true) }
-                }
+            for _ in 0..<min(options.parallelism, objects.count) { add() }
+            while let result = try await group.next() {
+                stored.append(result)
+                if next < objects.count { add() }
             }
+            return stored
         }
     }
 
-    /// Deletes what the previous inventory had and the new set does not, if it is still ours.
-    private func prune(previous: [PreviewEnvironment.InventoryItem], current: Set<PreviewEnvironment.InventoryItem>, namespace: String, uid: String)
-        async throws -> (pruned: [String], skipped: [String])
-    {
+    /// The `metadata.generation` (or `nil`) of each recorded object found in the namespace.
+    func liveGenerations(of items: [InventoryItem], namespace: String) async throws -> [InventoryItem: Int?] {
+        try await liveObjects(of: items, namespace: namespace).mapValues { object in
+            if case .int(let generation) = object.value(at: "metadata.generation") { generation } else { nil }
+        }
+    }
+
+    /// Each recorded object found in the namespace (and not being deleted): one list per kind,
+    /// selected by Sandcastle's label.
+    func liveObjects(of items: [InventoryItem], namespace: String) async throws -> [InventoryItem: ManifestObject] {
+        var live: [InventoryItem: ManifestObject] = [:]
+        let kinds = Set(items.map { "\($0.apiVersion) \($0.kind)" }).sorted()
+        for kind in kinds {
+            let parts = kind.split(separator: " ").map(String.init)
+            let objects = try await client.list(
+                apiVersion: parts[0], kind: parts[1], namespace: namespace, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
+            for object in objects where object.value(at: "metadata.deletionTimestamp") == nil {
+                live[InventoryItem(apiVersion: parts[0], kind: parts[1], name: object.value(at: "metadata.name")?.string ?? "")] = object
+            }
+        }
+        return live
+    }
+
+    /// Deletes what left the set, if it is still ours.
+    private func prune(_ items: [InventoryItem], namespace: String, uid: String) async throws -> (pruned: [String], skipped: [String]) {
         var pruned: [String] = []
         var skipped: [String] = []
-        for item in previous where !current.contains(item) {
+        for item in items {
             let ref = ResourceRef(apiVersion: item.apiVersion, kind: item.kind, namespace: namespace, name: item.name)
             guard let object = try await client.get(ref) else { continue }
-            guard Self.isOwned(object, uid: uid) else {
+            guard OwnershipCheck.isOwned(object, uid: uid) else {
                 skipped.append(ref.description)
                 continue
             }
@@ -227,10 +303,7 @@ public final class ClusterSink: Sink, Sendable {
         return (pruned, skipped)
     }
 
-    static func isOwned(_ object: ManifestObject, uid: String) -> Bool {
-        object.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == Ownership.managedByValue
-            && object.stringMap(at: "metadata.annotations")[PreviewEnvironment.uidAnnotation] == uid
-    }
+    static func isOwned(_ object: ManifestObject, uid: String) -> Bool { OwnershipCheck.isOwned(object, uid: uid) }
 
     static func checkOwnership(_ environment: ManifestObject, key: PreviewKey, what: String) throws {
         let labels = environment.stringMap(at: "metadata.labels")
@@ -239,68 +312,40 @@ public final class ClusterSink: Sink, Sendable {
         }
     }
 
-    private func setStalled(_ environment: ManifestObject, reason: String, message: String, url: String? = nil, sha: String? = nil) async throws {
+    /// The field manager of the lifecycle fields (phase, message, conditions, workloads).
+    static let lifecycleManager = "sandcastle-lifecycle"
+    /// The field manager of `status.reported` (what GitHub was told).
+    static let reportedManager = "sandcastle-reported"
+    /// The field manager of the teardown fields.
+    static let teardownManager = "sandcastle-teardown"
+
+    /// Records a failed apply: the error (kept, with the last good inventory, so the next apply
+    /// still prunes what that one applied) and the Failed phase.
+    private func setFailed(
+        _ environment: ManifestObject, reason: String, message: String, inventory: [InventoryItem]? = nil, url: String? = nil, sha: String? = nil
+    ) async throws {
         guard let name = environment.value(at: "metadata.name")?.string else { return }
+        if let inventory {
+            var status: ManifestObject = [
+                "inventory": .array(inventory.sorted().map(\.value)), "applyFailure": .string(String(message.prefix(1024))),
+            ]
+            if let url { status["url"] = .string(url) }
+            if let sha { status["headSHA"] = .string(sha) }
+            for field in ["observedContentHash", "deployStartedAt", "appliedAt"] {
+                if let value = environment.value(at: "status.\(field)") { status[field] = value }
+            }
+            _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
+        }
+        let failed = PreviewStatus(
+            phase: .failed, message: message,
+            conditions: [
+                .init(type: "Applied", status: false, reason: reason, message: message),
+                .init(type: "WorkloadsReady", status: false, reason: reason, message: ""),
+                .init(type: "Ready", status: false, reason: reason, message: message),
+            ])
         _ = try await client.applyStatus(
-            PreviewEnvironment.status(
-                name: name, phase: "Failed", preview: nil, url: url, sha: sha,
-                conditions: [
-                    .init(type: "Ready", status: false, reason: reason, message: message),
-                    .init(type: "Reconciling", status: false, reason: reason, message: ""),
-                    .init(type: "Stalled", status: true, reason: reason, message: message),
-                    // Server-side apply drops fields this manager stops sending: keep the inventory, so
-                    // the next successful apply still prunes what the last good one applied.
-                ], inventory: PreviewEnvironment.inventory(of: environment)))
-    }
-
-    // MARK: teardown
-
-    /// Deletes the preview's namespace (if it is Sandcastle's), waits until it is gone, then
-    /// deletes the PreviewEnvironment. A namespace that stays `Terminating` past the timeout leaves
-    /// the PreviewEnvironment with the namespace's conditions in its status; finalizers are never
-    /// removed.
-    public func tearDown(_ key: PreviewKey) async throws -> TeardownReport {
-        guard let environment = try await environment(of: key) else {
-            return TeardownReport(namespace: nil, gone: true, conditions: [])
-        }
-        guard let name = environment.value(at: "metadata.name")?.string, let uid = environment.value(at: "metadata.uid")?.string else {
-            throw KubernetesError.malformedResponse(request: "PreviewEnvironment of \(key)", reason: "no name or uid")
-        }
-        let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
-        let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
-        if let namespace = try await client.get(namespaceRef) {
-            guard Self.isOwned(namespace, uid: uid) else {
-                try? await setStalled(
-                    environment, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: namespaceName).description)
-                throw KubernetesError.nameConflict(namespace: namespaceName)
-            }
-            if namespace.value(at: "metadata.deletionTimestamp") == nil {
-                _ = try await client.delete(namespaceRef, propagation: .background, uid: namespace.value(at: "metadata.uid")?.string)
-            }
-            let deadline = Date().addingTimeInterval(options.teardownTimeout)
-            while let current = try await client.get(namespaceRef) {
-                if Date() >= deadline {
-                    let conditions = Self.namespaceConditions(current)
-                    let raw = current.value(at: "status.conditions")?.array ?? []
-                    let blocking =
-                        conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")
-                    _ = try? await client.applyStatus(
-                        PreviewEnvironment.status(
-                            name: name, phase: "Terminating", preview: nil, url: nil, sha: nil,
-                            conditions: [
-                                .init(type: "Ready", status: false, reason: "TearingDown", message: "namespace \(namespaceName) is Terminating"),
-                                .init(
-                                    type: "Reconciling", status: true, reason: "TearingDown",
-                                    message: "waiting for namespace \(namespaceName) to be deleted"),
-                                .init(type: "Stalled", status: true, reason: blocking.reason, message: blocking.message),
-                            ], inventory: nil, namespaceConditions: raw))
-                    return TeardownReport(namespace: namespaceName, gone: false, conditions: conditions)
-                }
-                try await Task.sleep(for: .seconds(options.pollInterval))
-            }
-        }
-        _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: uid)
-        return TeardownReport(namespace: namespaceName, gone: true, conditions: [])
+            PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(failed, now: options.now())),
+            asManager: Self.lifecycleManager)
     }
 
     static func namespaceConditions(_ namespace: ManifestObject) -> [PreviewEnvironment.Condition] {

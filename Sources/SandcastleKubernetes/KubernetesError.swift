@@ -138,6 +138,9 @@ extension KubernetesError: ClassifiedError {
 }
 
 extension ClusterSinkError: ClassifiedError {
-    /// A namespace still terminating is progress to wait for, not a failure.
-    public var disposition: ErrorDisposition { .waiting }
+    /// A namespace still terminating is progress to wait for; a cluster-scoped kind needs a fix in the bundle.
+    public var disposition: ErrorDisposition {
+        if case .clusterScoped = self { return .stalled }
+        return .waiting
+    }
 }

@@ -9,7 +9,7 @@ public enum PreviewEnvironment {
     /// Written last after a successful apply; equal to the rendered set's hash when nothing changed.
     public static let contentHashAnnotation = "sandcastle.dev/content-hash"
     /// On every object Sandcastle applies: the UID of the PreviewEnvironment it belongs to.
-    public static let uidAnnotation = "sandcastle.dev/preview-uid"
+    public static let uidAnnotation = OwnershipCheck.uidAnnotation
 
     /// The reference of the PreviewEnvironment named `name`.
     public static func ref(_ name: String) -> ResourceRef { ResourceRef(apiVersion: apiVersion, kind: kind, name: name) }
@@ -31,40 +31,8 @@ public enum PreviewEnvironment {
         ]
     }
 
-    /// One object Sandcastle applied, as recorded in `status.inventory`. Identity (equality,
-    /// hashing, order) is the type and name; `hash` records the content as applied.
-    public struct InventoryItem: Sendable, Hashable, Comparable {
-        public var apiVersion: String
-        public var kind: String
-        public var name: String
-        /// SHA-256 prefix of the object's canonical JSON as applied; `nil` in older records.
-        public var hash: String?
-
-        public init(apiVersion: String, kind: String, name: String, hash: String? = nil) {
-            self.apiVersion = apiVersion
-            self.kind = kind
-            self.name = name
-            self.hash = hash
-        }
-
-        public static func == (a: Self, b: Self) -> Bool { (a.apiVersion, a.kind, a.name) == (b.apiVersion, b.kind, b.name) }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(apiVersion)
-            hasher.combine(kind)
-            hasher.combine(name)
-        }
-
-        public var group: String { apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "" }
-
-        var value: ManifestValue {
-            var item: ManifestObject = ["group": .string(group), "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
-            if let hash { item["hash"] = .string(hash) }
-            return .object(item)
-        }
-
-        public static func < (a: Self, b: Self) -> Bool { (a.apiVersion, a.kind, a.name) < (b.apiVersion, b.kind, b.name) }
-    }
+    /// One object Sandcastle applied, as recorded in `status.inventory`.
+    public typealias InventoryItem = SandcastleCore.InventoryItem
 
     /// A status condition.
     public struct Condition: Sendable, Hashable {
@@ -81,29 +49,48 @@ public enum PreviewEnvironment {
         }
     }
 
-    /// The status object Sandcastle applies.
-    public static func status(
-        name: String, phase: String, preview: RenderedPreview?, url: String?, sha: String?, conditions: [Condition],
-        inventory: [InventoryItem]?, namespaceConditions: [ManifestValue] = [], now: Date = Date()
-    ) -> ManifestObject {
-        let time = RFC3339.string(now)
-        var status: ManifestObject = [
-            "phase": .string(phase),
+    /// A status patch for the field manager that owns these fields (each concern applies its own
+    /// fields, so server-side apply keeps the others').
+    public static func statusPatch(name: String, _ status: ManifestObject) -> ManifestObject {
+        ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": ["name": .string(name)], "status": .object(status)]
+    }
+
+    /// The lifecycle fields: phase, message, conditions and per-workload readiness.
+    public static func lifecycleStatus(_ status: PreviewStatus, now: Date) -> ManifestObject {
+        let time = ManifestValue.string(KubernetesTime.string(now))
+        var fields: ManifestObject = [
+            "phase": .string(status.phase.rawValue), "message": .string(status.message),
             "conditions": .array(
-                conditions.map {
+                status.conditions.map {
                     [
                         "type": .string($0.type), "status": .string($0.status ? "True" : "False"), "reason": .string($0.reason),
-                        "message": .string(String($0.message.prefix(1024))), "lastTransitionTime": .string(time),
+                        "message": .string(String($0.message.prefix(1024))), "lastTransitionTime": time,
                     ]
                 }),
-            "lastUpdateTime": .string(time),
+            "lastUpdateTime": time,
         ]
-        if let url { status["url"] = .string(url) }
-        if let sha { status["headSHA"] = .string(sha) }
-        if let inventory { status["inventory"] = .array(inventory.sorted().map(\.value)) }
-        if !namespaceConditions.isEmpty { status["namespaceConditions"] = .array(namespaceConditions) }
-        if let preview { status["observedContentHash"] = .string(preview.contentHash) }
-        return ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": ["name": .string(name)], "status": .object(status)]
+        if !status.workloads.isEmpty { fields["workloads"] = .strings(status.workloads.mapValues { String($0.prefix(512)) }) }
+        return fields
+    }
+
+    /// The lifecycle status recorded on a stored PreviewEnvironment; `nil` before any was recorded.
+    public static func recordedStatus(of object: ManifestObject) -> PreviewStatus? {
+        guard let phase = object.value(at: "status.phase")?.string.flatMap(PreviewPhase.init(rawValue:)) else { return nil }
+        let conditions = (object.value(at: "status.conditions")?.array ?? []).compactMap { value -> PreviewStatus.Condition? in
+            guard let c = value.object, let type = c["type"]?.string else { return nil }
+            return .init(type: type, status: c["status"]?.string == "True", reason: c["reason"]?.string ?? "", message: c["message"]?.string ?? "")
+        }
+        return PreviewStatus(
+            phase: phase, message: object.value(at: "status.message")?.string ?? "", conditions: conditions,
+            workloads: object.stringMap(at: "status.workloads"))
+    }
+
+    /// What the forge was last told, as recorded in `status.reported`.
+    public static func reported(of object: ManifestObject) -> ReportRecord? {
+        guard let sha = object.value(at: "status.reported.sha")?.string, let summary = object.value(at: "status.reported.summary")?.string else {
+            return nil
+        }
+        return ReportRecord(sha: sha, summary: summary)
     }
 
     /// The inventory recorded in a stored PreviewEnvironment.
@@ -112,7 +99,8 @@ public enum PreviewEnvironment {
             guard let item = value.object, let apiVersion = item["apiVersion"]?.string, let kind = item["kind"]?.string,
                 let name = item["name"]?.string
             else { return nil }
-            return InventoryItem(apiVersion: apiVersion, kind: kind, name: name, hash: item["hash"]?.string)
+            let generation: Int? = if case .int(let value) = item["generation"] { value } else { nil }
+            return InventoryItem(apiVersion: apiVersion, kind: kind, name: name, hash: item["hash"]?.string, generation: generation)
         }
     }
 
@@ -124,4 +112,14 @@ public enum PreviewEnvironment {
         return PreviewKey(repository: repository, number: number)
     }
 
+}
+
+extension InventoryItem {
+    /// The item as recorded in `status.inventory`.
+    var value: ManifestValue {
+        var item: ManifestObject = ["group": .string(group), "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
+        if let hash { item["hash"] = .string(hash) }
+        if let generation { item["generation"] = .int(generation) }
+        return .object(item)
+    }
 }

@@ -87,12 +87,19 @@ public struct RefusedByForge: ForgeRefusal, Sendable, CustomStringConvertible {
     public var description: String { permanentRefusal ?? "refused" }
 }
 
-/// An in-memory sink holding rendered previews.
+/// An in-memory sink holding rendered previews, with their status, what the forge was told,
+/// and workload readiness the test sets (unobservable unless set).
 public actor FakeSink: Sink {
     public private(set) var previews: [PreviewKey: RenderedPreview] = [:]
     public private(set) var createdAt: [PreviewKey: Date] = [:]
     public private(set) var applyCalls = 0
     public private(set) var teardownCalls: [PreviewKey] = []
+    public private(set) var statuses: [PreviewKey: PreviewStatus] = [:]
+    public private(set) var reported: [PreviewKey: ReportRecord] = [:]
+    public private(set) var teardownReasons: [PreviewKey: String] = [:]
+    public private(set) var appliedAt: [PreviewKey: Date] = [:]
+    public var workloads: [PreviewKey: WorkloadsFact] = [:]
+    public var hooks: [PreviewKey: [HookResult]] = [:]
     public var observeFailure: InjectedFailure?
     public var writeFailure: InjectedFailure?
     private let now: @Sendable () -> Date
@@ -101,27 +108,68 @@ public actor FakeSink: Sink {
 
     public func failObserve(_ failure: InjectedFailure?) { observeFailure = failure }
     public func failWrites(_ failure: InjectedFailure?) { writeFailure = failure }
+    /// Sets what the sink observes of the workloads of `key`.
+    public func setWorkloads(_ key: PreviewKey, _ fact: WorkloadsFact?) { workloads[key] = fact }
+    public func setHooks(_ key: PreviewKey, _ results: [HookResult]) { hooks[key] = results }
 
     public func environments() async throws -> [ObservedEnvironment] {
         if let observeFailure { throw observeFailure }
         return previews.values.sorted { $0.key < $1.key }.map {
             ObservedEnvironment(
-                key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now())
+                key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now(),
+                converged: statuses[$0.key]?.phase == .ready || statuses[$0.key] == nil)
         }
+    }
+
+    public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
+        if let observeFailure { throw observeFailure }
+        guard let preview = previews[key] else { return nil }
+        let gone = teardownReasons[key] != nil
+        return EnvironmentFact(
+            namespace: preview.names.namespace, sha: preview.sha, contentHash: gone ? "" : preview.contentHash,
+            createdAt: createdAt[key] ?? now(), deployStartedAt: appliedAt[key], appliedAt: appliedAt[key],
+            namespaceState: gone ? .missing : .active, workloads: workloads[key] ?? .unobservable, hooks: hooks[key] ?? [],
+            recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
     }
 
     public func apply(_ preview: RenderedPreview) async throws {
         applyCalls += 1
         if let writeFailure { throw writeFailure }
         if previews[preview.key] == nil { createdAt[preview.key] = now() }
+        if previews[preview.key]?.sha != preview.sha || appliedAt[preview.key] == nil { appliedAt[preview.key] = now() }
         previews[preview.key] = preview
+        teardownReasons[preview.key] = nil
     }
 
-    public func teardown(_ key: PreviewKey) async throws {
+    public func record(_ key: PreviewKey, status: PreviewStatus) async throws {
+        if let writeFailure { throw writeFailure }
+        if previews[key] != nil { statuses[key] = status }
+    }
+
+    public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws {
+        if let writeFailure { throw writeFailure }
+        if previews[key] != nil { reported[key] = record }
+    }
+
+    public func deleteNamespace(_ key: PreviewKey, reason: String) async throws {
         teardownCalls.append(key)
+        if let writeFailure { throw writeFailure }
+        if previews[key] != nil { teardownReasons[key] = reason }
+    }
+
+    public func forget(_ key: PreviewKey) async throws {
         if let writeFailure { throw writeFailure }
         previews[key] = nil
         createdAt[key] = nil
+        statuses[key] = nil
+        reported[key] = nil
+        teardownReasons[key] = nil
+        appliedAt[key] = nil
+    }
+
+    public func teardown(_ key: PreviewKey) async throws {
+        try await deleteNamespace(key, reason: "teardown")
+        try await forget(key)
     }
 }
 

@@ -170,10 +170,9 @@ enum PreviewTable {
         return TextTable.render(rows)
     }
 
-    /// The Ready condition's message, as `kubectl get previews` shows it, cut to fit a terminal.
+    /// The status message, as `kubectl get previews` shows it, cut to fit a terminal.
     static func reason(_ object: ManifestObject) -> String {
-        let ready = (object.value(at: "status.conditions")?.array ?? []).compactMap(\.object).first { $0["type"]?.string == "Ready" }
-        let message = (ready?["message"]?.string ?? "").replacingOccurrences(of: "\n", with: " ")
+        let message = (object.value(at: "status.message")?.string ?? "").replacingOccurrences(of: "\n", with: " ")
         return message.count > 60 ? String(message.prefix(59)) + "…" : message
     }
 

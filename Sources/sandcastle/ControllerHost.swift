@@ -46,6 +46,8 @@ struct ControllerHost {
         var onListening: @Sendable (Int) async -> Void = { _ in }
         /// Called with the bound port once the admin listener listens.
         var onAdminListening: @Sendable (Int) async -> Void = { _ in }
+        /// Changes in the sink (the cluster watch).
+        var changes: (any ChangeFeed)?
         /// Polled for GitHub request totals and the remaining rate limit (for metrics).
         var forgeStats: (@Sendable () async -> (requests: Int, remaining: Int?))?
     }
@@ -56,7 +58,7 @@ struct ControllerHost {
         let book = PreviewBook(webURL: parts.webURL)
         let dependencies = ControllerDependencies(
             config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
-            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book)
+            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes)
         let leadership = LeadershipMonitor(logger: parts.logger, metrics: metrics)
         let controller = Controller(dependencies: dependencies, leadership: parts.leadership { leadership.observe($0) })
         let logger = parts.logger

@@ -156,6 +156,8 @@ final class ControllerHarness: Sendable {
         await github.github.addPersonalToken(token, login: "sandcastle-bot")
         let kube = try await FakeKubernetesServer.start()
         await kube.kubernetes.requireBearerToken(["kube-token"])
+        // The deployment and job controllers' stand-ins: workloads become available after 200 ms.
+        await kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: 0.2))
         let text = """
             apiVersion: sandcastle.dev/v1alpha1
             kind: SandcastleConfig
@@ -199,7 +201,9 @@ final class ControllerHarness: Sendable {
         let dependencies = ControllerDependencies(
             config: config, source: gitHubClient, reporter: gitHubClient, sink: ClusterSink(client: kubeClient, options: sinkOptions),
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
-            logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)), book: book
+            logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            book: book,
+            changes: ClusterWatcher(client: kubeClient, repositories: [Self.repo], logger: Self.quietLogger("e2e.watch.\(identity)"))
         )
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {

@@ -49,7 +49,7 @@ struct ControllerServiceTests {
         defer { running.cancel() }
         try await waitUntil { rig.dependencies.book.record(Make.key(7)) != nil }
         let record = try #require(rig.dependencies.book.record(Make.key(7)))
-        #expect(record.phase == .observed)
+        #expect(record.phase == .pending)
         #expect(record.namespace == "pr-7-shop")
         #expect(record.pullRequestURL == "https://github.com/acme/shop/pull/7")
         controller.stop()

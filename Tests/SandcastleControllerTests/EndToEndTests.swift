@@ -36,7 +36,7 @@ struct EndToEndTests {
             pinned?.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string
                 == "ghcr.io/acme/shop@\(ControllerHarness.digest)")
         #expect(instance.book.record(Make.key(1, ControllerHarness.repo))?.phase == .ready)
-        #expect(instance.metricsText.contains("sandcastle_event_to_ready_seconds_count 1"))
+        #expect(instance.metricsText.contains("sandcastle_time_to_ready_seconds_count 1"))
         #expect(instance.metricsText.contains(#"sandcastle_previews{phase="Ready"} 1"#))
     }
 
@@ -95,7 +95,7 @@ struct EndToEndTests {
         #expect(body.contains("the pull request is closed"))
         #expect(body.contains("Namespace `pr-1-shop` and everything in it are gone."))
         #expect(instance.book.record(Make.key(1, ControllerHarness.repo)) == nil)
-        #expect(instance.metricsText.contains("sandcastle_teardown_duration_seconds_count 1"))
+        #expect(instance.metricsText.contains("sandcastle_time_to_gone_seconds_count 1"))
     }
 
     @Test func resyncRepairsLostWebhooks() async throws {

@@ -10,7 +10,7 @@ struct ReconcilerTests {
         let rig = try UnitRig.make()
         await rig.source.put(Make.pr(1))
         let outcome = await rig.reconciler().reconcile(Make.key(1))
-        #expect(outcome == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(outcome == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.previews[Make.key(1)] != nil)
         #expect(await rig.reporter.statuses[Make.sha]?[.deploy]?.state == .success)
         #expect(await rig.reporter.deployments[Make.key(1)]?.last?.state == .success)
@@ -18,7 +18,7 @@ struct ReconcilerTests {
 
         // Level-triggered: reconciling again with nothing changed writes nothing to the sink.
         let again = await rig.reconciler().reconcile(Make.key(1))
-        #expect(again == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(again == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.applyCalls == 1)
     }
 
@@ -30,13 +30,13 @@ struct ReconcilerTests {
         await rig.reporter.failComments(
             RefusedByForge("POST /repos/acme/shop/issues/1/comments: HTTP 422: body is too long (maximum is 65536 characters)"))
         let outcome = await rig.reconciler().reconcile(Make.key(1))
-        #expect(outcome == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(outcome == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.reporter.statuses[Make.sha]?[.deploy]?.state == .success)
         let record = try #require(rig.dependencies.book.record(Make.key(1)))
         #expect(record.reportingProblem?.contains("HTTP 422: body is too long") == true)
         #expect(record.events.contains { $0.text.hasPrefix("GitHub refused the sticky comment") })
         _ = await rig.reconciler().reconcile(Make.key(1))
-        #expect(await rig.reporter.commentAttempts == 2, "one attempt per reconcile, no loop")
+        #expect(await rig.reporter.commentAttempts == 1, "not retried until it changes: what GitHub was told is recorded")
         #expect(rig.dependencies.book.record(Make.key(1))?.events.filter { $0.text.hasPrefix("GitHub refused") }.count == 1)
 
         await rig.reporter.failComments(nil)
@@ -66,7 +66,7 @@ struct ReconcilerTests {
         // The freed slot belongs to PR 2, which waited longest, even though PR 3 is looked at first.
         #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 1 of 1"))
         #expect(await rig.sink.previews[Make.key(3)] == nil)
-        #expect(await reconciler.reconcile(Make.key(2)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(2)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await reconciler.reconcile(Make.key(3)) == .settled("queued at position 1 of 1"))
     }
 
@@ -161,7 +161,7 @@ struct ReconcilerTests {
         }
         #expect(await rig.sink.previews[Make.key(1)] != nil)
         await rig.reporter.fail(nil)
-        #expect(await rig.reconciler().reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(await rig.reconciler().reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
     }
 }
 
@@ -172,13 +172,13 @@ struct ReconcilerDatabaseTests {
         let rig = try UnitRig.make(databases: databases)
         await rig.source.put(Make.pr(1))
         let reconciler = rig.reconciler()
-        #expect(await reconciler.reconcile(Make.key(1)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await databases.ensured == [Make.key(1)])
         let applied = try #require(await rig.sink.previews[Make.key(1)])
         #expect(applied.objects.contains { $0.kind == "Secret" && $0.name == DatabaseCredentials.secretName })
 
         // Unchanged: the same credentials give the same content hash, so nothing is re-applied.
-        #expect(await reconciler.reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.applyCalls == 1)
 
         await rig.source.put(Make.pr(1, state: .closed))

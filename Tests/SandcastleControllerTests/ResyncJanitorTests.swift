@@ -108,7 +108,7 @@ struct ResyncConvergenceTests {
     }
 }
 
-/// A sink whose environments can be marked as not converged.
+/// A sink whose environments can be marked as left half-applied (the last apply failed).
 actor HalfAppliedSink: Sink {
     let base: FakeSink
     private var unconverged: Set<PreviewKey> = []
@@ -125,7 +125,20 @@ actor HalfAppliedSink: Sink {
         }
     }
 
-    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
+        guard var fact = try await base.observe(key) else { return nil }
+        if unconverged.contains(key) { fact.applyFailure = "connection reset during the apply" }
+        return fact
+    }
+
+    func apply(_ preview: RenderedPreview) async throws {
+        try await base.apply(preview)
+        unconverged.remove(preview.key)
+    }
+    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
+    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
+    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
+    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
     func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
 }
 
@@ -139,9 +152,10 @@ struct ReconcileUnconvergedTests {
         await rig.source.put(Make.pr(1))
         let reconciler = Reconciler(dependencies: dependencies)
         _ = await reconciler.reconcile(Make.key(1))
-        #expect(await reconciler.reconcile(Make.key(1)) == .settled("up to date at \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
+        #expect(await rig.sink.applyCalls == 1)
         await sink.markUnconverged(Make.key(1))
-        #expect(await reconciler.reconcile(Make.key(1)) == .settled("applied \(Make.sha.prefix(7))"))
+        #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.applyCalls == 2)
     }
 }

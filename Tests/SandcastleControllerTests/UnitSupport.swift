@@ -118,8 +118,11 @@ actor FakeDatabases: DatabaseProvisioning {
     func reapOrphans(live: Set<PreviewKey>, confirm: @Sendable (PreviewKey) async -> Bool) async throws -> [String] { [] }
 }
 
-/// An error whose description is exactly `text` (as the provisioner's seed errors are).
-struct InjectedFailureWithText: Error, CustomStringConvertible {
+/// A seed that fails, classified as the provisioner's seed errors are: a human must fix it, and
+/// it is reported under `sandcastle/seed`.
+struct InjectedFailureWithText: ClassifiedError, CustomStringConvertible {
     var text: String
     var description: String { text }
+    var disposition: ErrorDisposition { .stalled }
+    var statusContext: CommitStatus.Context { .seed }
 }

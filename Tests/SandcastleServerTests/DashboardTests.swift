@@ -56,12 +56,12 @@ struct DashboardTests {
             $0.message = "applying 9 objects"
         }
         book.update(PreviewKey(repository: shop, number: 46), now: now) {
-            $0.phase = .tearingDown
+            $0.phase = .terminating
             $0.message = "tearing down: the pull request was closed"
             $0.note("tearing down: the pull request was closed", at: at(-2))
         }
         book.update(PreviewKey(repository: shop, number: 47), now: now) {
-            $0.phase = .observed
+            $0.phase = .pending
             $0.sha = "4444444444444444444444444444444444444444"
             $0.message = "live in the sink; not reconciled by this replica yet"
         }
@@ -113,7 +113,7 @@ struct DashboardTests {
         #expect(queued.contains(#"<li class="stage running" data-stage="queued""#) && queued.contains("queued <span class=\"duration\">2m 0s</span>"))
         #expect(Self.row(html, 45).contains(#"<li class="stage running" data-stage="apply""#))
         #expect(Self.row(html, 46).contains("tearing down: the pull request was closed"))
-        #expect(Self.row(html, 47).contains(#"<span class="phase Observed">Observed</span>"#))
+        #expect(Self.row(html, 47).contains(#"<span class="phase Pending">Pending</span>"#))
 
         #expect(html.contains(#"<span class="count Ready" data-phase="Ready">1 Ready</span>"#))
         #expect(html.contains("time to Ready (24 h): p50 20 s · p95 64 s (2 preview(s))"))

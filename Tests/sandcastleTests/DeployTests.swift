@@ -94,15 +94,27 @@ import Testing
 
         let preview = try Make.preview(42)
         var object = PreviewEnvironment.object(for: preview, contentHash: preview.contentHash)
-        let status = PreviewEnvironment.status(
-            name: preview.names.namespace, phase: "Ready", preview: preview, url: "https://x", sha: preview.sha,
-            conditions: [
-                .init(type: "Ready", status: true, reason: "Applied", message: "ok"),
-                .init(type: "Stalled", status: false, reason: "Applied", message: ""),
-            ],
-            inventory: [.init(apiVersion: "v1", kind: "ConfigMap", name: "c")],
-            namespaceConditions: [["type": "NamespaceContentRemaining", "status": "True"]])
-        object["status"] = status["status"]
+        var status = PreviewEnvironment.lifecycleStatus(
+            PreviewStatus(
+                phase: .deploying, message: "Deployment/web: 0 of 1 updated replicas available",
+                conditions: [
+                    .init(type: "Applied", status: true, reason: "Applied", message: "ok"),
+                    .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: "waiting"),
+                    .init(type: "Ready", status: false, reason: "RollingOut", message: "waiting"),
+                ], workloads: ["Deployment/web": "0 of 1 available"]), now: Date())
+        status["url"] = "https://x"
+        status["headSHA"] = .string(preview.sha)
+        status["observedContentHash"] = .string(preview.contentHash)
+        status["inventory"] = [["apiVersion": "v1", "kind": "ConfigMap", "name": "c", "hash": "abc", "generation": 1]]
+        status["deployStartedAt"] = .string(KubernetesTime.string(Date()))
+        status["appliedAt"] = .string(KubernetesTime.string(Date()))
+        status["applyFailure"] = "x"
+        status["teardownReason"] = "closed"
+        status["reported"] = ["sha": .string(preview.sha), "summary": "pending: x", "at": .string(KubernetesTime.string(Date()))]
+        status["reportingProblem"] = "refused"
+        status["namespaceConditions"] = [["type": "NamespaceContentRemaining", "status": "True"]]
+        let stored = ["status": ManifestValue.object(status)]
+        object["status"] = stored["status"]
         let problems = Self.violations(of: .object(object), schema: schema, path: "")
         #expect(problems.isEmpty, "\(problems)")
         // The check can fail: an unknown field and a wrong phase are caught.

@@ -87,8 +87,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("status.phase", #"{"phase": "Deploying"}"#, "FieldValueNotSupported"),
-        ("status.conditions[0].type", #"{"conditions": [{"type": "WorkloadsReady", "status": "True"}]}"#, "FieldValueNotSupported"),
+        ("status.phase", #"{"phase": "Exploding"}"#, "FieldValueNotSupported"),
+        ("status.conditions[0].type", #"{"conditions": [{"type": "Stalled", "status": "True"}]}"#, "FieldValueNotSupported"),
         ("status.conditions[0].status", #"{"conditions": [{"type": "Ready", "status": true}]}"#, "FieldValueTypeInvalid"),
         ("status.lastUpdateTime", #"{"lastUpdateTime": "yesterday"}"#, "FieldValueInvalid"),
     ])

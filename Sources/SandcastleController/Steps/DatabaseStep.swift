@@ -6,20 +6,27 @@ import SandcastleCore
 struct DatabaseStep {
     let dependencies: ControllerDependencies
 
-    func run(_ rendered: RenderStep.Result, settings: PreviewSettings) async throws(StepFailure) -> RenderedPreview {
+    func run(_ rendered: RenderStep.Result, settings: PreviewSettings) async throws(StepError) -> RenderedPreview {
         guard settings.database.enabled else { return rendered.preview }
         guard let provisioner = dependencies.databases[rendered.preview.key.repository] else {
-            throw .invalid("database.enabled is set but no PostgreSQL server is configured for \(rendered.preview.key.repository)")
+            throw StepError(.stalled, "database.enabled is set but no PostgreSQL server is configured for \(rendered.preview.key.repository)")
         }
         do {
             let secret = try await provisioner.ensureSecret(
                 for: rendered.preview.key, names: rendered.preview.names, settings: settings.database, checkout: rendered.checkout)
             return rendered.preview.adding([secret])
         } catch {
-            let message = String(describing: error)
-            // A seed that fails names its file and line; that needs a fix in the PR, not a retry.
-            if message.hasPrefix("seed ") { throw .invalid("database \(message)", context: .seed) }
-            throw .transient("database: \(message)")
+            throw StepError(error, doing: "database")
+        }
+    }
+
+    /// Drops the preview's database (teardown).
+    func drop(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) {
+        guard let provisioner = dependencies.databases[key.repository] else { return }
+        do {
+            _ = try await provisioner.drop(identifier: PreviewNames(key: key, settings: settings).databaseIdentifier)
+        } catch {
+            throw StepError(error, doing: "dropping the database")
         }
     }
 }

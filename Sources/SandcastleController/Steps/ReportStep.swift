@@ -1,75 +1,26 @@
 import Foundation
 import SandcastleCore
 
-/// Step "reporting": commit statuses, the GitHub Deployment and the sticky comment. Every call is
-/// an upsert, so a reconcile repeated after a crash reports the same things once.
+/// Step "reporting": commit statuses, the GitHub Deployment and the sticky comment, all from one
+/// ``ForgeReport``. Every call is an upsert, so a report repeated after a crash says the same once.
 struct ReportStep {
     let dependencies: ControllerDependencies
 
     private var reporter: any StatusReporter { dependencies.reporter }
 
-    func deploying(_ pr: PullRequestSnapshot, url: String) async throws {
-        try await reporter.setStatus(
-            CommitStatus(context: .deploy, state: .pending, description: "Deploying \(pr.headSHA.prefix(7))", targetURL: nil), on: pr.headSHA,
-            of: pr.key)
-        try await reporter.reportDeployment(
-            DeploymentUpdate(state: .inProgress, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key)), of: pr.key)
-    }
-
-    func ready(_ pr: PullRequestSnapshot, url: String, hooks: [PreviewComment.Stage], expiresAt: Date, notice: String?) async throws {
-        try await reporter.setStatus(
-            CommitStatus(context: .deploy, state: .success, description: "Ready at \(url)", targetURL: url), on: pr.headSHA, of: pr.key)
-        for stage in hooks {
+    /// Tells the forge everything `report` says: the statuses, the Deployment, the comment.
+    func send(_ report: ForgeReport) async throws {
+        let key = report.key
+        if let status = report.deployStatus { try await reporter.setStatus(status, on: report.sha, of: key) }
+        if case .failed(let why, let context, _) = report.kind, context != .deploy {
+            try await reporter.setStatus(CommitStatus(context: context, state: .failure, description: why), on: report.sha, of: key)
+        }
+        for stage in report.hooks {
             try await reporter.setStatus(
-                CommitStatus(context: stage.context, state: stage.state, description: stage.description), on: pr.headSHA, of: pr.key)
+                CommitStatus(context: stage.context, state: stage.state, description: stage.description), on: report.sha, of: key)
         }
-        try await reporter.reportDeployment(
-            DeploymentUpdate(
-                state: .success, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key), environmentURL: url,
-                description: "Preview ready"), of: pr.key)
-        var comment = PreviewComment(
-            key: pr.key, url: url, sha: pr.headSHA,
-            stages: [.init(context: .deploy, state: .success, description: "Ready")] + hooks, expiresAt: expiresAt)
-        comment.notice = notice
-        try await upsertComment(comment)
-    }
-
-    func failed(_ pr: PullRequestSnapshot, message full: String, context: CommitStatus.Context = .deploy) async throws {
-        // A render error is a summary line and one line per problem: the problems are listed apart.
-        let lines = full.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let message = lines.first ?? full
-        if context != .deploy {
-            try await reporter.setStatus(CommitStatus(context: context, state: .failure, description: message), on: pr.headSHA, of: pr.key)
-        }
-        try await reporter.setStatus(CommitStatus(context: .deploy, state: .failure, description: message), on: pr.headSHA, of: pr.key)
-        try await reporter.reportDeployment(
-            DeploymentUpdate(
-                state: .failure, sha: pr.headSHA, environment: DeploymentUpdate.defaultEnvironment(for: pr.key), description: message), of: pr.key)
-        var stages: [PreviewComment.Stage] = [.init(context: .deploy, state: .failure, description: message)]
-        if context != .deploy { stages.append(.init(context: context, state: .failure, description: message)) }
-        var comment = PreviewComment(key: pr.key, url: nil, sha: pr.headSHA, stages: stages)
-        comment.problems = Array(lines.dropFirst())
-        try await upsertComment(comment)
-    }
-
-    func queued(_ pr: PullRequestSnapshot, position: Int, of total: Int) async throws {
-        try await reporter.setStatus(
-            CommitStatus(context: .deploy, state: .pending, description: "Queued: position \(position) of \(total) for a free preview slot"),
-            on: pr.headSHA, of: pr.key)
-        try await upsertComment(
-            PreviewComment(
-                key: pr.key, url: nil, sha: pr.headSHA, stages: [.init(context: .deploy, state: .pending, description: "Queued")],
-                queuePosition: position))
-    }
-
-    func tornDown(_ key: PreviewKey, sha: String, reason: String, namespace: String, at: Date) async throws {
-        try await reporter.reportDeployment(
-            DeploymentUpdate(state: .inactive, sha: sha, environment: DeploymentUpdate.defaultEnvironment(for: key), description: "Preview removed"),
-            of: key)
-        try await upsertComment(
-            PreviewComment(
-                key: key, url: nil, sha: sha,
-                teardown: PreviewComment.TeardownReceipt(at: at, reason: reason, namespace: namespace, confirmedGone: true)))
+        try await reporter.reportDeployment(report.deployment, of: key)
+        try await upsertComment(report.comment)
     }
 
     /// Upserts the sticky comment. A comment the forge refuses outright (a 4xx such as 422) is not

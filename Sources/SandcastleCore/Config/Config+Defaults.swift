@@ -28,6 +28,7 @@ extension PreviewSettings {
         images: [],
         database: DatabaseSettings(enabled: false),
         hooks: HookSettings(seed: nil, verify: nil),
+        readiness: ReadinessSettings(timeout: ConfigDuration(seconds: 600)),
         values: [:]
     )
 }

@@ -64,6 +64,11 @@ extension ConfigLoader {
             if let v = h["seed"] { s.hooks.seed = readHook(v, reader: &reader) }
             if let v = h["verify"] { s.hooks.verify = readHook(v, reader: &reader) }
         }
+        if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout"]) {
+            if let v = r["timeout"], let d = reader.duration(v) {
+                if d.seconds < 10 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 10s and 6h") } else { s.readiness.timeout = d }
+            }
+        }
         if let v = fields["values"], let values = reader.stringMap(v) {
             for key in values.keys where !Template.isValidVariableName(key) || key.contains(".") {
                 reader.fail(path: "\(v.path).\(key)", line: v.line, "value names are letters, digits, '_' and '-'")

@@ -99,7 +99,7 @@ public enum ConfigLoader {
 
     static let settingsKeys = [
         "trigger", "namespaceTemplate", "hostTemplate", "domain", "ttl", "expiryWarning", "preserve", "maxConcurrent",
-        "quota", "limitRange", "networkPolicy", "podSecurity", "bundle", "images", "database", "hooks", "values",
+        "quota", "limitRange", "networkPolicy", "podSecurity", "bundle", "images", "database", "hooks", "readiness", "values",
     ]
 
     // MARK: forge and sink

@@ -107,6 +107,7 @@ public struct PreviewSettings: Sendable, Hashable {
     public var images: [ImagePin]
     public var database: DatabaseSettings
     public var hooks: HookSettings
+    public var readiness: ReadinessSettings
     /// Extra template values, available in bundles as `{{ values.NAME }}`.
     public var values: [String: String]
 }
@@ -225,6 +226,14 @@ public struct PostgresServerSettings: Sendable, Hashable {
         self.admin = admin
         self.host = host
     }
+}
+
+/// When a preview counts as ready.
+public struct ReadinessSettings: Sendable, Hashable {
+    /// How long workloads may take to become available after an apply before the preview fails.
+    public var timeout: ConfigDuration
+
+    public init(timeout: ConfigDuration) { self.timeout = timeout }
 }
 
 /// Jobs run in the preview after each deploy.

@@ -11,6 +11,12 @@ public enum ErrorDisposition: Sendable, Hashable {
 /// An error that knows its ``ErrorDisposition``; any other error counts as transient.
 public protocol ClassifiedError: Error {
     var disposition: ErrorDisposition { get }
+    /// The commit status a stalled error is reported under (`sandcastle/deploy` unless it says).
+    var statusContext: CommitStatus.Context { get }
+}
+
+extension ClassifiedError {
+    public var statusContext: CommitStatus.Context { .deploy }
 }
 
 /// The disposition of any error: its own when it is a ``ClassifiedError``, else transient.

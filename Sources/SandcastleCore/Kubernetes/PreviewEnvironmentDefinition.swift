@@ -33,7 +33,7 @@ public enum PreviewEnvironmentDefinition {
                 - {name: Repo, type: string, jsonPath: .spec.repository}
                 - {name: PR, type: integer, jsonPath: .spec.pullRequest}
                 - {name: Phase, type: string, jsonPath: .status.phase}
-                - {name: Reason, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].message'}
+                - {name: Reason, type: string, jsonPath: .status.message}
                 - {name: URL, type: string, jsonPath: .status.url}
                 - {name: SHA, type: string, jsonPath: .spec.headSHA}
                 - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
@@ -59,10 +59,36 @@ public enum PreviewEnvironmentDefinition {
                       properties:
                         phase:
                           type: string
-                          enum: [Pending, Ready, Failed, Terminating]
+                          enum: [Pending, Queued, Deploying, Ready, Failed, Terminating]
+                        message:
+                          description: Why the preview is in its phase, in words a developer acts on (from the cluster while it rolls out).
+                          type: string
+                          maxLength: 1024
                         url: {type: string}
                         headSHA: {type: string}
                         observedContentHash: {type: string}
+                        deployStartedAt:
+                          description: When deploying headSHA began; the readiness timeout counts from here (a new push restarts it).
+                          type: string
+                          format: date-time
+                        appliedAt:
+                          description: When the last apply of headSHA completed.
+                          type: string
+                          format: date-time
+                        applyFailure:
+                          description: Why the last apply failed; cleared by the next successful apply.
+                          type: string
+                        teardownReason:
+                          description: Set when the teardown began; the PreviewEnvironment is deleted once the namespace is gone and the receipt was posted.
+                          type: string
+                        reported:
+                          description: What GitHub was last told, so a restarted controller finishes what was started.
+                          type: object
+                          required: [sha, summary]
+                          properties:
+                            sha: {type: string}
+                            summary: {type: string}
+                            at: {type: string, format: date-time}
                         reportingProblem:
                           description: Set when GitHub refused what Sandcastle reported (e.g. the sticky comment); not retried until it changes.
                           type: string
@@ -73,11 +99,15 @@ public enum PreviewEnvironmentDefinition {
                             type: object
                             required: [type, status]
                             properties:
-                              type: {type: string, enum: [Ready, Reconciling, Stalled]}
+                              type: {type: string, enum: [Applied, WorkloadsReady, Ready]}
                               status: {type: string, enum: ["True", "False", "Unknown"]}
                               reason: {type: string}
                               message: {type: string}
                               lastTransitionTime: {type: string, format: date-time}
+                        workloads:
+                          description: Readiness of each applied workload, e.g. Deployment/web.
+                          type: object
+                          additionalProperties: {type: string}
                         inventory:
                           type: array
                           items:
@@ -91,6 +121,9 @@ public enum PreviewEnvironmentDefinition {
                               hash:
                                 description: SHA-256 prefix of the object as applied; an unchanged object is not applied again.
                                 type: string
+                              generation:
+                                description: metadata.generation right after the apply; a higher one means the spec was changed by hand (drift).
+                                type: integer
                         namespaceConditions:
                           description: The namespace's own conditions while it stays Terminating.
                           type: array

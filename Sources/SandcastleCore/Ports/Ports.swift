@@ -23,23 +23,42 @@ public protocol StatusReporter: Sendable {
     func upsertComment(_ comment: PreviewComment) async throws
 }
 
-/// Where rendered previews are written.
+/// Where rendered previews are written, and what the lifecycle observes and records there.
 public protocol Sink: Sendable {
     /// Every preview environment the sink holds. Throws rather than return a partial set.
     func environments() async throws -> [ObservedEnvironment]
     /// The environments of one repository (a reconcile needs only these, for the concurrency cap).
     func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment]
-    /// Writes `preview`, replacing what the sink held for its key.
+    /// Everything observed about the environment of `key`: namespace, drift, workload readiness,
+    /// hooks, the recorded status and what the forge was told; `nil` when there is none.
+    func observe(_ key: PreviewKey) async throws -> EnvironmentFact?
+    /// Creates the environment record for `preview` and checks that its namespace is free (or
+    /// already its own) before any other side effect; throws a name conflict otherwise.
+    func claim(_ preview: RenderedPreview) async throws
+    /// Writes `preview`, replacing what the sink held for its key; only what changed or drifted
+    /// is written.
     func apply(_ preview: RenderedPreview) async throws
+    /// Records the lifecycle status of `key` (with an event on a change of phase).
+    func record(_ key: PreviewKey, status: PreviewStatus) async throws
+    /// Records what the forge was told about `key`.
+    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws
+    /// Starts removing `key`: records the reason and deletes its namespace; returns at once.
+    func deleteNamespace(_ key: PreviewKey, reason: String) async throws
+    /// Deletes the environment record of `key` once its namespace is gone.
+    func forget(_ key: PreviewKey) async throws
     /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).
     func teardown(_ key: PreviewKey) async throws
-    /// Hook Jobs of `key` at `sha` (see `Sink+Defaults.swift`).
-    func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult]
     /// Removes owned leftovers no preview claims (see `Sink+Defaults.swift`).
     func reapOrphans() async throws -> [String]
     /// Records on the environment of `key` that the forge refused what was reported (`nil` clears
     /// it), so the refusal is visible where the preview is (see `Sink+Defaults.swift`).
     func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws
+}
+
+/// Tells which previews changed in the sink (a watch), so they are reconciled at once.
+public protocol ChangeFeed: Sendable {
+    /// The keys of previews with a change, as they happen, until the task is cancelled.
+    func changes() -> AsyncStream<PreviewKey>
 }
 
 /// One commit status Sandcastle sets.

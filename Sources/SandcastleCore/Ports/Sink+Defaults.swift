@@ -6,8 +6,8 @@ extension Sink {
         try await environments().filter { $0.key.repository == repository }
     }
 
-    /// Hook Jobs of `key` at `sha`; a sink that runs no Jobs reports none.
-    public func hookResults(_ key: PreviewKey, sha: String) async throws -> [HookResult] { [] }
+    /// A sink without a separate record of the environment has nothing to claim.
+    public func claim(_ preview: RenderedPreview) async throws {}
     /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment
     /// is gone); returns a line per removal. A sink without such leftovers removes nothing.
     public func reapOrphans() async throws -> [String] { [] }

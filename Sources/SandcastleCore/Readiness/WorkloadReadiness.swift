@@ -1,6 +1,6 @@
 /// Whether one applied workload is ready, judged from its status the way `kubectl rollout status`
 /// judges it (and a Job by its conditions), with the reason in words a developer acts on.
-public enum WorkloadReadiness: Sendable, Equatable {
+public enum WorkloadReadiness: Sendable, Hashable {
     case ready
     /// Still rolling out: what it waits for, and the controller's own complaint when it has one
     /// (e.g. `ReplicaFailure`: "exceeded quota: …").

@@ -36,5 +36,20 @@ public struct Manifest: Sendable, Hashable {
         metadata = meta
     }
 
+    /// Adds `entries` to the labels of the object's pod template, if it has one, so the pods it
+    /// creates carry them (the controller watches pods by Sandcastle's labels).
+    public mutating func mergePodTemplateLabels(_ entries: [String: String]) {
+        let path: String
+        switch kind {
+        case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job": path = "spec.template.metadata.labels"
+        case "CronJob": path = "spec.jobTemplate.spec.template.metadata.labels"
+        default: return
+        }
+        guard object.value(at: path.replacingOccurrences(of: ".metadata.labels", with: "")) != nil else { return }
+        var map = object.value(at: path)?.object ?? ManifestObject()
+        for (key, value) in entries.sorted(by: { $0.key < $1.key }) { map[key] = .string(value) }
+        object.set(.object(map), at: path)
+    }
+
     public var canonicalJSON: String { ManifestValue.object(object).canonicalJSON }
 }

@@ -38,6 +38,7 @@ public struct Renderer: Sendable {
             metadata["namespace"] = .string(context.names.namespace)
             object.metadata = metadata
             object.merge(labels, into: "labels")
+            object.mergePodTemplateLabels(labels)
             unpinned += ImagePinning.pin(&object, pins: pins)
             objects.append(object)
         }

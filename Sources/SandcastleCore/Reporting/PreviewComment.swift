@@ -17,6 +17,17 @@ public struct PreviewComment: Sendable, Hashable {
         }
     }
 
+    /// How long one stage took.
+    public struct StageTime: Sendable, Hashable {
+        public var stage: String
+        public var seconds: Double
+
+        public init(_ stage: String, seconds: Double) {
+            self.stage = stage
+            self.seconds = seconds
+        }
+    }
+
     /// What was removed when the preview was torn down.
     public struct TeardownReceipt: Sendable, Hashable {
         public var at: Date
@@ -45,6 +56,8 @@ public struct PreviewComment: Sendable, Hashable {
     public var notice: String?
     /// What is wrong with the PR's bundle, one problem each (text from the PR: shown inert).
     public var problems: [String] = []
+    /// Seconds each stage took (`apply`, `rollout`), shown once the preview is ready.
+    public var durations: [StageTime] = []
 
     /// GitHub refuses comments over 65,536 characters; the comment stays well below.
     public static let maxLength = 60_000
@@ -96,6 +109,9 @@ public struct PreviewComment: Sendable, Hashable {
             lines.append("**URL:** \(url)")
         }
         lines.append("**Commit:** `\(sha.prefix(12))`")
+        if !durations.isEmpty {
+            lines.append("**Took:** " + durations.map { "\($0.stage) \(Self.seconds($0.seconds))" }.joined(separator: ", "))
+        }
         if let expiresAt { lines.append("**Expires:** \(RFC3339.string(expiresAt)) (add the `preserve` label to keep it longer)") }
         if !stages.isEmpty {
             lines.append("")
@@ -122,6 +138,10 @@ public struct PreviewComment: Sendable, Hashable {
             if shown < problems.count { lines.append("- …and \(problems.count - shown) more problems") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value < 10 ? String(format: "%.1f s", value) : value < 120 ? "\(Int(value.rounded())) s" : "\(Int(value / 60)) min \(Int(value) % 60) s"
     }
 
     private static func symbol(_ state: CommitStatus.State) -> String {

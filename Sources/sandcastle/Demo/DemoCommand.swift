@@ -105,7 +105,10 @@ struct DemoCommand: AsyncParsableCommand {
                 config: config, source: forge, reporter: forge, sink: sink,
                 bundles: try GitCheckouts(root: scratch + "/work/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
                 webhookSecret: secret, logger: Logger(label: "sandcastle"),
-                onListening: { bound in port.withLock { $0 = bound } }, onAdminListening: { bound in adminPort.withLock { $0 = bound } }))
+                onListening: { bound in port.withLock { $0 = bound } }, onAdminListening: { bound in adminPort.withLock { $0 = bound } },
+                changes: kubernetes.map {
+                    ClusterWatcher(client: $0, repositories: config.repositories.map(\.name), logger: Logger(label: "sandcastle"))
+                }))
         let group = host.serviceGroup()
         let running = Task { try await group.run() }
         while port.withLock({ $0 }) == 0 || adminPort.withLock({ $0 }) == 0 {

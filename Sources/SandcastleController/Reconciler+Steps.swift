@@ -1,0 +1,182 @@
+import Foundation
+import SandcastleCore
+
+/// Executing the steps the planner chooses, and keeping the dashboard's record in step with the plan.
+extension Reconciler {
+    /// Executes `step` and updates the facts with what it observed; `true` ends the reconcile.
+    func execute(_ step: PreviewStep, plan: PreviewPlan, run: inout Run) async throws(StepError) -> Bool {
+        let deps = dependencies
+        let key = run.key
+        switch step {
+        case .render:
+            guard case .read(let pr) = run.facts.pullRequest else { throw StepError(.transient, "rendering needs a per-PR read") }
+            let rendered = try await RenderStep(dependencies: deps).run(pr, settings: run.settings)
+            run.rendered = rendered
+            run.facts.render = RenderSummary(sha: pr.headSHA, contentHash: rendered.preview.contentHash)
+        case .claim:
+            let preview = try rendered(run).preview
+            do {
+                try await deps.sink.claim(preview)
+            } catch {
+                throw StepError(error, doing: "claiming namespace \(preview.names.namespace)")
+            }
+            run.facts.claimed = true
+            run.facts.environment = try await reobserve(key)
+        case .provisionDatabase:
+            let preview = try await DatabaseStep(dependencies: deps).run(try rendered(run), settings: run.settings)
+            run.rendered?.preview = preview
+            run.facts.render = RenderSummary(sha: preview.sha, contentHash: preview.contentHash)
+            run.facts.database = .provisioned
+        case .apply(_, let why):
+            let preview = try rendered(run).preview
+            let now = deps.clock.now
+            deps.book.update(key, now: now) {
+                $0.startHead(preview.sha, at: now)
+                $0.finish(.queued, at: now)
+                $0.begin(.apply, at: now)
+                $0.note("applying \(preview.objects.count) objects at \(preview.sha.prefix(7)): \(why)", at: now)
+            }
+            deps.book.setWaiting(key, since: nil)
+            var failure: StepError?
+            do { try await ApplyStep(dependencies: deps).run(preview) } catch { failure = error }
+            let applied = deps.clock.now
+            deps.book.update(key, now: applied) {
+                $0.finish(.apply, at: applied, failed: failure != nil)
+                if failure == nil { $0.begin(.rollout, at: applied) }
+                $0.note(failure.map { "apply failed: \($0.message)" } ?? "applied \(preview.objects.count) objects", at: applied)
+            }
+            if let failure { throw failure }
+            run.facts.environment = try await reobserve(key)
+        case .record(let status):
+            do {
+                try await deps.sink.record(key, status: status)
+            } catch {
+                throw StepError(.transient, "recording the status: \(error)")
+            }
+            run.facts.environment?.recorded = status
+        case .report(let report):
+            try await tell(report, run: &run)
+        case .deleteNamespace(let reason):
+            let now = deps.clock.now
+            deps.book.update(key, now: now) { $0.note("tearing down: \(reason)", at: now) }
+            let since = firstEvent.withLock { $0.removeValue(forKey: key) } ?? now
+            teardownSince.withLock { if $0[key] == nil { $0[key] = since } }
+            do {
+                try await deps.sink.deleteNamespace(key, reason: reason)
+            } catch {
+                throw StepError(error, doing: "teardown")
+            }
+            run.facts.environment = try await reobserve(key)
+        case .dropDatabase:
+            try await DatabaseStep(dependencies: deps).drop(key, settings: run.settings)
+            run.facts.database = .dropped
+        case .forget:
+            do {
+                try await deps.sink.forget(key)
+            } catch {
+                throw StepError(error, doing: "forgetting the environment")
+            }
+            await deps.bundles.release(key)
+            if let since = teardownSince.withLock({ $0.removeValue(forKey: key) }) {
+                deps.metrics.recordTimeToGone(seconds: max(0, deps.clock.now.timeIntervalSince(since)))
+            }
+            firstEvent.withLock { $0[key] = nil }
+            deps.book.remove(key)
+            toldWithoutEnvironment.withLock { $0[key] = nil }
+            wake(key.repository)
+            run.facts.environment = nil
+            if plan.phase == nil { return true }
+        }
+        return false
+    }
+
+    /// Tells the forge, then records that it was told (on the environment, or in memory).
+    private func tell(_ report: ForgeReport, run: inout Run) async throws(StepError) {
+        let deps = dependencies
+        do {
+            try await ReportStep(dependencies: deps).send(report)
+        } catch {
+            throw StepError(.transient, "reporting to GitHub: \(error)")
+        }
+        let record = report.record
+        if run.facts.environment != nil {
+            do {
+                try await deps.sink.recordReported(run.key, record)
+            } catch {
+                throw StepError(.transient, "recording what GitHub was told: \(error)")
+            }
+            run.facts.environment?.reported = record
+        } else {
+            toldWithoutEnvironment.withLock { $0[run.key] = record }
+            run.facts.reportedWithoutEnvironment = record
+        }
+        guard case .ready = report.kind else { return }
+        let readyAt = deps.clock.now
+        let first = firstEvent.withLock { $0.removeValue(forKey: run.key) }
+        deps.book.update(run.key, now: readyAt) {
+            $0.finish(.rollout, at: readyAt)
+            $0.finish(.ready, at: readyAt, since: first ?? $0.stages.first?.startedAt)
+            $0.note("ready at \(report.url ?? "")", at: readyAt)
+        }
+        if let first {
+            let seconds = max(0, readyAt.timeIntervalSince(first))
+            deps.metrics.recordTimeToReady(seconds: seconds)
+            deps.book.recordTimeToReady(seconds: seconds, at: readyAt)
+        }
+    }
+
+    private func rendered(_ run: Run) throws(StepError) -> RenderStep.Result {
+        guard let rendered = run.rendered else { throw StepError(.transient, "the bundle was not rendered in this reconcile") }
+        return rendered
+    }
+
+    private func reobserve(_ key: PreviewKey) async throws(StepError) -> EnvironmentFact? {
+        do {
+            return try await dependencies.sink.observe(key)
+        } catch {
+            throw StepError(.transient, "observing the environment: \(error)")
+        }
+    }
+
+    /// Shows the plan on the dashboard's record.
+    func note(_ plan: PreviewPlan, run: Run) {
+        guard let phase = plan.phase else { return }
+        let deps = dependencies
+        let now = deps.clock.now
+        if phase == .queued, case .read(let pr) = run.facts.pullRequest { deps.book.setWaiting(run.key, since: pr.createdAt) }
+        deps.book.update(run.key, now: now) { record in
+            if record.phase != phase {
+                record.note("\(phase.rawValue.lowercased()): \(plan.message)", at: now)
+                if phase == .queued { record.begin(.queued, at: now) }
+            }
+            record.phase = phase
+            record.message = plan.message
+            record.queuePosition = plan.queuePosition
+            if case .read(let pr) = run.facts.pullRequest, phase != .terminating { record.startHead(pr.headSHA, at: now) }
+            if let environment = run.facts.environment {
+                record.namespace = environment.namespace
+                record.createdAt = environment.createdAt
+            }
+            if let url = plan.url, phase == .ready { record.url = url }
+            if let expiresAt = plan.expiresAt { record.expiresAt = expiresAt }
+            record.pinnedUntil = plan.pinnedUntil
+            if phase == .failed, record.stages.contains(where: { $0.name == .rollout && $0.state == .running }) {
+                record.finish(.rollout, at: now, failed: true)
+            }
+        }
+    }
+
+    /// The outcome of a reconcile that has nothing left to do now.
+    func finish(_ plan: PreviewPlan, run: Run) -> ReconcileOutcome {
+        if plan.phase == nil, run.facts.environment == nil || dependencies.book.record(run.key)?.phase == .queued {
+            dependencies.book.remove(run.key)
+        }
+        if plan.phase == .queued, run.facts.othersLive < run.settings.maxConcurrent { wake(run.key.repository) }
+        if plan.phase == nil, !plan.message.isEmpty { dependencies.book.update(run.key, now: dependencies.clock.now) { $0.message = plan.message } }
+        switch plan.ending {
+        case .settled(let why): return .settled(why)
+        case .recheck(let why, let after): return .waiting(why, after: after)
+        case .retry(let why): return .failed(why)
+        }
+    }
+}

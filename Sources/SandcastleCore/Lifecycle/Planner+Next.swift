@@ -1,0 +1,294 @@
+import Foundation
+
+extension Planner {
+    /// How long a rollout is looked at again while no watch event arrives.
+    public static let readinessRecheck: Duration = .seconds(30)
+    /// How long a terminating namespace is looked at again while no watch event arrives.
+    public static let teardownRecheck: Duration = .seconds(15)
+
+    /// The next step for one preview, from everything observed about it. Pure: `now` is the only clock.
+    ///
+    /// The policy is evaluated once. The order of a deploy is: render → claim the namespace →
+    /// database → apply → record and report while workloads roll out → record and report Ready.
+    /// A teardown deletes the namespace, waits until it is observed gone, drops the database,
+    /// posts the receipt and only then forgets the environment, so a receipt that fails is posted
+    /// by a later attempt. The forge is told only what differs from what it was last told.
+    public static func next(_ facts: PreviewFacts, settings: PreviewSettings, now: Date) -> PreviewPlan {
+        let environment = facts.environment
+        let pr: PullRequestSnapshot
+        let confirmed: Bool
+        switch facts.pullRequest {
+        case .unavailable(let why):
+            return PreviewPlan(phase: nil, message: why, ending: .retry("reading the pull request: \(why)"))
+        case .notFound, .notListed:
+            guard environment != nil else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do")) }
+            return PreviewPlan(
+                phase: nil, message: HoldReason.awaitingConfirmation.description, ending: .settled(HoldReason.awaitingConfirmation.description))
+        case .read(let snapshot):
+            pr = snapshot
+            confirmed = true
+        case .listed(let snapshot):
+            pr = snapshot
+            confirmed = false
+        }
+        let decision = Policy.evaluate(pr, settings: settings, now: now)
+        switch decision.eligibility {
+        case .undetermined(let why):
+            // Not enough is known (who added the label): look again with backoff, never guess.
+            return PreviewPlan(phase: nil, message: why, ending: .retry(why))
+        case .ineligible(let reason):
+            guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: \(reason)")) }
+            guard confirmed else {
+                return PreviewPlan(
+                    phase: nil, message: HoldReason.awaitingConfirmation.description, ending: .settled(HoldReason.awaitingConfirmation.description))
+            }
+            return tearDown(facts, environment, reason: environment.teardownReason ?? reason.description, settings: settings, now: now)
+        case .eligible:
+            return deploy(facts, pr, decision, settings: settings, now: now)
+        }
+    }
+
+    // MARK: teardown
+
+    private static func tearDown(
+        _ facts: PreviewFacts, _ environment: EnvironmentFact, reason: String, settings: PreviewSettings, now: Date
+    ) -> PreviewPlan {
+        let message = "tearing down: \(reason)"
+        switch environment.namespaceState {
+        case .active:
+            return PreviewPlan(phase: .terminating, message: message, step: .deleteNamespace(reason: reason), ending: .settled(message))
+        case .terminating(_, let detail):
+            let waiting = "namespace \(environment.namespace) is terminating" + (detail.isEmpty ? "" : ": \(detail)")
+            if environment.teardownReason == nil {
+                return PreviewPlan(phase: .terminating, message: message, step: .deleteNamespace(reason: reason), ending: .settled(message))
+            }
+            let status = PreviewStatus(phase: .terminating, message: waiting, conditions: terminatingConditions(waiting))
+            if environment.recorded != status {
+                return PreviewPlan(phase: .terminating, message: waiting, step: .record(status), ending: .settled(waiting))
+            }
+            return PreviewPlan(phase: .terminating, message: waiting, ending: .recheck(waiting, after: teardownRecheck))
+        case .missing:
+            if settings.database.enabled, facts.database != .dropped {
+                return PreviewPlan(phase: .terminating, message: message, step: .dropDatabase, ending: .settled(message))
+            }
+            let receipt = ForgeReport(
+                key: facts.key, sha: environment.sha, kind: .tornDown(reason: reason, namespace: environment.namespace, at: now))
+            if facts.reported?.summary != receipt.record.summary {
+                return PreviewPlan(phase: .terminating, message: message, step: .report(receipt), ending: .settled(message))
+            }
+            return PreviewPlan(phase: nil, message: "torn down: \(reason)", step: .forget, ending: .settled("torn down: \(reason)"))
+        }
+    }
+
+    private static func terminatingConditions(_ message: String) -> [PreviewStatus.Condition] {
+        [
+            .init(type: "Applied", status: false, reason: "TearingDown", message: message),
+            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
+            .init(type: "Ready", status: false, reason: "TearingDown", message: message),
+        ]
+    }
+
+    // MARK: deploy
+
+    private static func deploy(
+        _ facts: PreviewFacts, _ pr: PullRequestSnapshot, _ decision: PolicyDecision, settings: PreviewSettings, now: Date
+    ) -> PreviewPlan {
+        let environment = facts.environment
+        if let environment {
+            // A namespace Sandcastle is deleting must be gone before the preview is created again;
+            // one deleted by hand is drift, applied again once it is gone.
+            switch (environment.teardownReason, environment.namespaceState) {
+            case (.some, .missing):
+                return PreviewPlan(phase: .pending, message: "the previous teardown finished", step: .forget, ending: .settled(""))
+            case (.some, _), (nil, .terminating):
+                var why = "waiting for namespace \(environment.namespace) to finish terminating"
+                if case .terminating(_, let detail) = environment.namespaceState, !detail.isEmpty { why += " (\(detail))" }
+                return PreviewPlan(phase: .pending, message: why, ending: .recheck(why, after: teardownRecheck))
+            default: break
+            }
+        }
+        if environment == nil {
+            let candidate = AdmissionQueue.Candidate(key: facts.key, since: pr.createdAt)
+            let outcome = AdmissionQueue.admit(
+                facts.waiting.filter { $0.key != facts.key } + [candidate], running: facts.othersLive, cap: settings.maxConcurrent)
+            if let place = outcome.waiting.first(where: { $0.key == facts.key }) {
+                let why = "queued at position \(place.position) of \(outcome.waiting.count)"
+                let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .queued(position: place.position, of: outcome.waiting.count))
+                var plan = PreviewPlan(phase: .queued, message: why, ending: .settled(why))
+                plan.queuePosition = place.position
+                if facts.reported != report.record { plan.step = .report(report) }
+                return plan
+            }
+        }
+        let url = "https://\(PreviewNames(key: facts.key, settings: settings).host)"
+        let notice = notice(decision, settings: settings, now: now)
+        if let problem = facts.problem, problem.sha == pr.headSHA {
+            let lines = problem.message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let summary = lines.first ?? problem.message
+            let report = ForgeReport(
+                key: facts.key, sha: pr.headSHA, kind: .failed(summary, context: problem.context, problems: Array(lines.dropFirst())))
+            let status = PreviewStatus(
+                phase: .failed, message: summary,
+                conditions: [
+                    .init(type: "Applied", status: false, reason: "Refused", message: summary),
+                    .init(type: "WorkloadsReady", status: false, reason: "Refused", message: ""),
+                    .init(type: "Ready", status: false, reason: "Refused", message: summary),
+                ])
+            return finish(facts, status: status, report: report, ending: .settled("failed: \(summary)"))
+        }
+        guard let render = facts.render, render.sha == pr.headSHA else {
+            return PreviewPlan(phase: .deploying, message: "rendering \(pr.headSHA.prefix(7))", step: .render(sha: pr.headSHA), ending: .settled(""))
+        }
+        if environment == nil, !facts.claimed {
+            return PreviewPlan(phase: .deploying, message: "claiming the namespace", step: .claim, ending: .settled(""))
+        }
+        if facts.database == .needed {
+            return PreviewPlan(phase: .deploying, message: "provisioning the database", step: .provisionDatabase, ending: .settled(""))
+        }
+        guard let environment else {
+            return PreviewPlan(
+                phase: .deploying, message: "applying: new preview", step: .apply(render, because: "new preview"), ending: .settled(""))
+        }
+        if let why = applyReason(environment, render) {
+            return PreviewPlan(phase: .deploying, message: "applying: \(why)", step: .apply(render, because: why), ending: .settled(""))
+        }
+        var plan = readiness(facts, environment, pr, decision, url: url, notice: notice, settings: settings, now: now)
+        plan.url = url
+        plan.expiresAt = decision.expiresAt
+        plan.pinnedUntil = decision.pinned ? decision.expiresAt : nil
+        return plan
+    }
+
+    /// Why the rendered set must be applied; `nil` when the environment holds it intact.
+    static func applyReason(_ environment: EnvironmentFact, _ render: RenderSummary) -> String? {
+        if environment.contentHash.isEmpty { return environment.applyFailure == nil ? "new preview" : "the last apply did not complete" }
+        if environment.contentHash != render.contentHash { return "content changed at \(render.sha.prefix(7))" }
+        if environment.applyFailure != nil { return "the last apply failed" }
+        if environment.namespaceState == .missing { return "repair: namespace \(environment.namespace) is gone" }
+        if !environment.drift.isEmpty { return "repair: " + environment.drift.joined(separator: ", ") }
+        return nil
+    }
+
+    private static func notice(_ decision: PolicyDecision, settings: PreviewSettings, now: Date) -> String? {
+        if decision.pinned {
+            return "Pinned by the \(settings.preserve.label) label until \(RFC3339.string(decision.expiresAt))."
+        }
+        if now >= decision.warnFrom {
+            return
+                "This preview expires at \(RFC3339.string(decision.expiresAt)) unless there is new activity; add the \(settings.preserve.label) label to keep it."
+        }
+        return nil
+    }
+
+    // MARK: readiness
+
+    private static func readiness(
+        _ facts: PreviewFacts, _ environment: EnvironmentFact, _ pr: PullRequestSnapshot, _ decision: PolicyDecision, url: String,
+        notice: String?, settings: PreviewSettings, now: Date
+    ) -> PreviewPlan {
+        let applied = PreviewStatus.Condition(type: "Applied", status: true, reason: "Applied", message: "applied at \(pr.headSHA.prefix(12))")
+        var workloadLines: [String: String] = [:]
+        var waiting: [String] = []
+        var failed: [String] = []
+        switch environment.workloads {
+        case .unobservable: break
+        case .observed(let workloads):
+            for workload in workloads {
+                switch workload.readiness {
+                case .ready: workloadLines[workload.name] = "Ready"
+                case .progressing(let why):
+                    let line = ([why] + workload.diagnosis).joined(separator: "; ")
+                    workloadLines[workload.name] = line
+                    waiting.append(line)
+                case .failed(let why):
+                    let line = ([why] + workload.diagnosis).joined(separator: "; ")
+                    workloadLines[workload.name] = line
+                    failed.append(line)
+                }
+            }
+        }
+        let started = environment.deployStartedAt ?? environment.createdAt
+        let timeout = TimeInterval(settings.readiness.timeout.seconds)
+        if failed.isEmpty, !waiting.isEmpty, now.timeIntervalSince(started) >= timeout {
+            failed = ["not ready after \(settings.readiness.timeout): " + waiting[0]]
+        }
+        if let first = failed.first {
+            let status = PreviewStatus(
+                phase: .failed, message: first,
+                conditions: [
+                    applied, .init(type: "WorkloadsReady", status: false, reason: "RolloutFailed", message: first),
+                    .init(type: "Ready", status: false, reason: "RolloutFailed", message: first),
+                ], workloads: workloadLines)
+            let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(first, context: .deploy, problems: Array(failed.dropFirst())))
+            return finish(facts, status: status, report: report, ending: .settled("failed: \(first)"))
+        }
+        if let first = waiting.first {
+            let why = waiting.count > 1 ? "\(first) (and \(waiting.count - 1) more)" : first
+            let status = PreviewStatus(
+                phase: .deploying, message: why,
+                conditions: [
+                    applied, .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: why),
+                    .init(type: "Ready", status: false, reason: "RollingOut", message: why),
+                ], workloads: workloadLines)
+            var report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why), expiresAt: decision.expiresAt)
+            report.notice = notice
+            let left = max(1, timeout - now.timeIntervalSince(started))
+            let after = min(readinessRecheck, .seconds(Int(left.rounded(.up))))
+            return finish(facts, status: status, report: report, ending: .recheck(why, after: after))
+        }
+        let observed = environment.workloads == .unobservable ? "applied (this sink cannot observe workloads)" : "every workload is available"
+        let status = PreviewStatus(
+            phase: .ready, message: "ready at \(url)",
+            conditions: [
+                applied, .init(type: "WorkloadsReady", status: true, reason: "Available", message: observed),
+                .init(type: "Ready", status: true, reason: "Ready", message: url),
+            ], workloads: workloadLines)
+        var durations: [PreviewComment.StageTime] = []
+        if let applyStart = environment.deployStartedAt, let appliedAt = environment.appliedAt {
+            durations = [
+                .init("apply", seconds: max(0, appliedAt.timeIntervalSince(applyStart))),
+                .init("rollout", seconds: max(0, now.timeIntervalSince(appliedAt))),
+            ]
+        }
+        let hooks = hookStages(environment.hooks, settings: settings)
+        let report = ForgeReport(
+            key: facts.key, sha: pr.headSHA, kind: .ready, url: url, hooks: hooks.stages, notice: notice, expiresAt: decision.expiresAt,
+            durations: durations)
+        let ending: PreviewPlan.Ending =
+            hooks.running ? .recheck("hook Jobs are running", after: .seconds(15)) : .settled("ready at \(pr.headSHA.prefix(7))")
+        return finish(facts, status: status, report: report, ending: ending)
+    }
+
+    /// Records the status, then tells the forge, each only when it differs from what is recorded.
+    private static func finish(_ facts: PreviewFacts, status: PreviewStatus, report: ForgeReport, ending: PreviewPlan.Ending) -> PreviewPlan {
+        if let environment = facts.environment, environment.recorded != status {
+            return PreviewPlan(phase: status.phase, message: status.message, step: .record(status), ending: ending)
+        }
+        if facts.reported != report.record {
+            return PreviewPlan(phase: status.phase, message: status.message, step: .report(report), ending: ending)
+        }
+        return PreviewPlan(phase: status.phase, message: status.message, ending: ending)
+    }
+
+    /// The seed and verify rows: the configured hooks as the sink observes their Jobs.
+    static func hookStages(_ observed: [HookResult], settings: PreviewSettings) -> (stages: [PreviewComment.Stage], running: Bool) {
+        let configured: [HookResult.Stage] = [settings.hooks.seed.map { _ in .seed }, settings.hooks.verify.map { _ in .verify }].compactMap { $0 }
+        var stages: [PreviewComment.Stage] = []
+        var running = false
+        for stage in configured {
+            guard let result = observed.first(where: { $0.stage == stage }) else {
+                stages.append(
+                    .init(context: stage.context, state: .pending, description: "Job submitted; its result is not observable from this sink"))
+                continue
+            }
+            switch result.state {
+            case .running:
+                running = true
+                stages.append(.init(context: stage.context, state: .pending, description: result.detail))
+            case .succeeded: stages.append(.init(context: stage.context, state: .success, description: result.detail))
+            case .failed: stages.append(.init(context: stage.context, state: .failure, description: result.detail))
+            }
+        }
+        return (stages, running)
+    }
+}

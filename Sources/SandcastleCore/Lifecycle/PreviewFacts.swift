@@ -1,0 +1,171 @@
+import Foundation
+
+/// Everything observed about one preview in one reconcile: the only input of
+/// ``Planner/next(_:settings:now:)`` besides the settings and the time.
+///
+/// The reconciler fills it from the forge and the sink, executes the step the planner returns, and
+/// updates the facts with what that step observed, until the planner has nothing left to do.
+public struct PreviewFacts: Sendable, Hashable {
+    public var key: PreviewKey
+    /// The pull request as read in this reconcile.
+    public var pullRequest: PullRequestObservation
+    /// The bundle rendered at the head commit in this reconcile; `nil` until rendered.
+    public var render: RenderSummary?
+    /// A problem a human must fix, met at the head commit in this reconcile (a bundle that breaks
+    /// the contract, a failing seed, a namespace that is not Sandcastle's).
+    public var problem: StepProblem?
+    public var database: DatabaseFact
+    /// The claim step ran in this reconcile (a sink without a separate record observes no
+    /// environment until the first apply).
+    public var claimed: Bool = false
+    /// The preview's environment in the sink; `nil` when it has none.
+    public var environment: EnvironmentFact?
+    /// Environments of the same repository other than this one (they hold slots under the cap).
+    public var othersLive: Int
+    /// Other PRs of the repository known to wait for a slot; they keep their place in the queue.
+    public var waiting: [AdmissionQueue.Candidate]
+    /// What the forge was last told about this preview when there is no environment to record it
+    /// (a queued PR, a bundle refused before anything was applied).
+    public var reportedWithoutEnvironment: ReportRecord?
+
+    public init(
+        key: PreviewKey, pullRequest: PullRequestObservation, render: RenderSummary? = nil, problem: StepProblem? = nil,
+        database: DatabaseFact = .notEnabled, environment: EnvironmentFact? = nil, othersLive: Int = 0,
+        waiting: [AdmissionQueue.Candidate] = [], reportedWithoutEnvironment: ReportRecord? = nil
+    ) {
+        self.key = key
+        self.pullRequest = pullRequest
+        self.render = render
+        self.problem = problem
+        self.database = database
+        self.environment = environment
+        self.othersLive = othersLive
+        self.waiting = waiting
+        self.reportedWithoutEnvironment = reportedWithoutEnvironment
+    }
+
+    /// What the forge was last told: the environment's record, else the memory of this replica.
+    public var reported: ReportRecord? { environment?.reported ?? reportedWithoutEnvironment }
+}
+
+/// A problem that needs a human, with the commit status context it is reported under.
+public struct StepProblem: Sendable, Hashable, CustomStringConvertible {
+    public var sha: String
+    public var message: String
+    /// `sandcastle/deploy`, or `sandcastle/seed` for a seed that fails.
+    public var context: CommitStatus.Context
+
+    public init(sha: String, message: String, context: CommitStatus.Context = .deploy) {
+        self.sha = sha
+        self.message = message
+        self.context = context
+    }
+
+    public var description: String { message }
+}
+
+/// The preview's own database, when the repository enables one.
+public enum DatabaseFact: Sendable, Hashable {
+    case notEnabled
+    /// Enabled, not yet ensured in this reconcile (ensuring is idempotent).
+    case needed
+    /// Ensured in this reconcile; its Secret is part of the rendered set.
+    case provisioned
+    /// Dropped in this reconcile (teardown).
+    case dropped
+}
+
+/// The state of the preview's namespace.
+public enum NamespaceFact: Sendable, Hashable {
+    case active
+    /// Being deleted; the detail names what blocks it, when the namespace says.
+    case terminating(since: Date?, detail: String)
+    /// Not there (never created yet, deleted, or deleted by hand).
+    case missing
+}
+
+/// What is known about the readiness of the workloads a preview applied.
+public enum WorkloadsFact: Sendable, Hashable {
+    /// The sink cannot observe workloads (a directory); "applied" is all that can be said.
+    case unobservable
+    /// Each applied workload, judged from its status.
+    case observed([WorkloadFact])
+}
+
+/// One applied workload and its readiness.
+public struct WorkloadFact: Sendable, Hashable {
+    /// `Deployment/web`.
+    public var name: String
+    public var readiness: WorkloadReadiness
+    /// Why its pods are not running, from the cluster (waiting reasons, scheduling, quota).
+    public var diagnosis: [String]
+
+    public init(name: String, readiness: WorkloadReadiness, diagnosis: [String] = []) {
+        self.name = name
+        self.readiness = readiness
+        self.diagnosis = diagnosis
+    }
+}
+
+/// A preview environment as the sink observes it.
+public struct EnvironmentFact: Sendable, Hashable {
+    public var namespace: String
+    /// The head commit of the last apply (begun or completed).
+    public var sha: String
+    /// The content hash of the last completed apply; empty when none completed.
+    public var contentHash: String
+    public var createdAt: Date
+    /// When deploying `sha` began: the readiness clock (a new head commit restarts it).
+    public var deployStartedAt: Date?
+    /// When the last apply of `sha` completed.
+    public var appliedAt: Date?
+    /// The last apply failed with this message (kept until an apply succeeds).
+    public var applyFailure: String?
+    public var namespaceState: NamespaceFact
+    public var workloads: WorkloadsFact
+    /// Owned objects that are missing or were changed by hand since they were applied.
+    public var drift: [String]
+    /// The seed and verify Jobs of `sha`.
+    public var hooks: [HookResult]
+    /// The phase and message the environment's status records.
+    public var recorded: PreviewStatus?
+    /// What the forge was last told, as recorded on the environment.
+    public var reported: ReportRecord?
+    /// Set once a teardown began: why.
+    public var teardownReason: String?
+
+    public init(
+        namespace: String, sha: String, contentHash: String, createdAt: Date, deployStartedAt: Date? = nil, appliedAt: Date? = nil,
+        applyFailure: String? = nil, namespaceState: NamespaceFact = .active, workloads: WorkloadsFact = .unobservable, drift: [String] = [],
+        hooks: [HookResult] = [], recorded: PreviewStatus? = nil, reported: ReportRecord? = nil, teardownReason: String? = nil
+    ) {
+        self.namespace = namespace
+        self.sha = sha
+        self.contentHash = contentHash
+        self.createdAt = createdAt
+        self.deployStartedAt = deployStartedAt
+        self.appliedAt = appliedAt
+        self.applyFailure = applyFailure
+        self.namespaceState = namespaceState
+        self.workloads = workloads
+        self.drift = drift
+        self.hooks = hooks
+        self.recorded = recorded
+        self.reported = reported
+        self.teardownReason = teardownReason
+    }
+}
+
+/// What the forge was told, reduced to what identifies it: the same record means nothing new to say.
+public struct ReportRecord: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var sha: String
+    /// E.g. `pending: Deploying: Deployment/web: 0 of 1 updated replicas available`.
+    public var summary: String
+
+    public init(sha: String, summary: String) {
+        self.sha = sha
+        self.summary = summary
+    }
+
+    public var description: String { "\(sha.prefix(7)) \(summary)" }
+}

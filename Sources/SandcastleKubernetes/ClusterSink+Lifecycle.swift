@@ -1,0 +1,185 @@
+import Foundation
+import SandcastleCore
+
+/// What the lifecycle observes and records on a cluster: the environment with its namespace,
+/// drift, workload readiness and hooks; the status and what GitHub was told; a teardown that
+/// deletes the namespace and returns, and forgets the environment once the namespace is gone.
+extension ClusterSink {
+    /// Everything observed about the environment of `key`; `nil` when it has none.
+    public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
+        guard let environment = try await environment(of: key) else { return nil }
+        let uid = environment.value(at: "metadata.uid")?.string ?? ""
+        let namespaceName = environment.value(at: "spec.namespace")?.string ?? environment.value(at: "metadata.name")?.string ?? ""
+        let sha = environment.value(at: "status.headSHA")?.string ?? environment.value(at: "spec.headSHA")?.string ?? ""
+        var fact = EnvironmentFact(
+            namespace: namespaceName, sha: sha,
+            contentHash: environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? "",
+            createdAt: environment.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date) ?? Date(timeIntervalSince1970: 0),
+            deployStartedAt: environment.value(at: "status.deployStartedAt")?.string.flatMap(RFC3339.date),
+            appliedAt: environment.value(at: "status.appliedAt")?.string.flatMap(RFC3339.date),
+            applyFailure: environment.value(at: "status.applyFailure")?.string,
+            recorded: PreviewEnvironment.recordedStatus(of: environment), reported: PreviewEnvironment.reported(of: environment),
+            teardownReason: environment.value(at: "status.teardownReason")?.string)
+        guard let namespace = try await client.get(ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)) else {
+            fact.namespaceState = .missing
+            fact.workloads = .observed([])
+            return fact
+        }
+        if namespace.value(at: "metadata.deletionTimestamp") != nil {
+            let blocking = Self.namespaceConditions(namespace).filter(\.status).map { "\($0.reason): \($0.message)" }
+            let since = namespace.value(at: "metadata.deletionTimestamp")?.string.flatMap(RFC3339.date)
+            fact.namespaceState = .terminating(since: since, detail: blocking.joined(separator: "; "))
+            fact.workloads = .observed([])
+            return fact
+        }
+        guard OwnershipCheck.isOwned(namespace, uid: uid) else {
+            fact.applyFailure = KubernetesError.nameConflict(namespace: namespaceName).description
+            fact.workloads = .observed([])
+            return fact
+        }
+        let inventory = PreviewEnvironment.inventory(of: environment)
+        let live = try await liveObjects(of: inventory, namespace: namespaceName)
+        fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: inventory, live: live.mapValues(Self.generation))
+        fact.hooks = Self.hooks(live.values, sha: sha)
+        fact.workloads = .observed(try await workloads(inventory, live: live, namespace: namespaceName))
+        return fact
+    }
+
+    private static func generation(_ object: ManifestObject) -> Int? {
+        if case .int(let generation) = object.value(at: "metadata.generation") { generation } else { nil }
+    }
+
+    /// The readiness of each applied workload (hook Jobs excluded: they are reported as hooks);
+    /// pods and events are read only when something is not ready.
+    private func workloads(_ inventory: [InventoryItem], live: [InventoryItem: ManifestObject], namespace: String) async throws -> [WorkloadFact] {
+        var facts: [WorkloadFact] = []
+        for item in inventory.sorted() where WorkloadReadiness.judgedKinds.contains(item.kind) {
+            guard let object = live[item] else { continue }  // missing: drift, applied again first
+            if object.stringMap(at: "metadata.labels")["sandcastle.dev/hook"] != nil { continue }
+            facts.append(WorkloadFact(name: item.description, readiness: WorkloadReadiness.judge(object)))
+        }
+        guard facts.contains(where: { $0.readiness != .ready }) else { return facts }
+        let pods = try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace, labelSelector: nil)
+        let events = try await client.list(apiVersion: "v1", kind: "Event", namespace: namespace, labelSelector: nil)
+        for index in facts.indices where facts[index].readiness != .ready {
+            let name = String(facts[index].name.split(separator: "/", maxSplits: 1).last ?? "")
+            let item = inventory.first { $0.description == facts[index].name }
+            let selector = item.flatMap { live[$0] }?.stringMap(at: "spec.selector.matchLabels") ?? [:]
+            let own = pods.filter { WorkloadDiagnosis.selects(selector, $0) }
+            facts[index].diagnosis = WorkloadDiagnosis.pods(own) + WorkloadDiagnosis.events(events, workload: name)
+        }
+        return facts
+    }
+
+    /// The seed and verify Jobs of `sha` among the live objects.
+    static func hooks(_ objects: some Sequence<ManifestObject>, sha: String) -> [HookResult] {
+        var results: [HookResult] = []
+        for stage in HookResult.Stage.allCases {
+            let name = "sandcastle-\(stage.rawValue)-\(sha.prefix(7))"
+            guard let job = objects.first(where: { $0["kind"]?.string == "Job" && $0.value(at: "metadata.name")?.string == name }) else { continue }
+            switch WorkloadReadiness.judge(job) {
+            case .ready: results.append(HookResult(stage: stage, state: .succeeded, detail: "Job \(name) completed"))
+            case .failed(let why): results.append(HookResult(stage: stage, state: .failed, detail: why))
+            case .progressing: results.append(HookResult(stage: stage, state: .running, detail: "Job \(name) is running"))
+            }
+        }
+        return results
+    }
+
+    /// Records the lifecycle status of `key` and, when the phase changes, an Event on the
+    /// PreviewEnvironment (`kubectl describe preview` tells the story).
+    public func record(_ key: PreviewKey, status: PreviewStatus) async throws {
+        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        let previous = PreviewEnvironment.recordedStatus(of: environment)
+        let now = options.now()
+        let stored = try await client.applyStatus(
+            PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(status, now: now)), asManager: Self.lifecycleManager)
+        if previous?.phase != status.phase || previous?.eventReason != status.eventReason {
+            let event = KubernetesEvent.object(
+                regarding: stored, namespace: "default", reason: status.eventReason, action: status.phase.rawValue, note: status.message,
+                type: status.phase == .failed ? .warning : .normal, instance: "sandcastle", now: now)
+            _ = try? await client.apply(event, force: true)
+        }
+    }
+
+    /// Records on the environment of `key` what the forge was told, so a restarted controller
+    /// knows whether it still has something to say.
+    public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws {
+        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        let status: ManifestObject = [
+            "reported": ["sha": .string(record.sha), "summary": .string(record.summary), "at": .string(KubernetesTime.string(options.now()))]
+        ]
+        _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status), asManager: Self.reportedManager)
+    }
+
+    /// Starts the teardown of `key`: records why, then deletes its namespace (if it is this
+    /// preview's) and returns at once; the namespace controller's progress is observed later.
+    public func deleteNamespace(_ key: PreviewKey, reason: String) async throws {
+        guard let environment = try await environment(of: key) else { return }
+        guard let name = environment.value(at: "metadata.name")?.string, let uid = environment.value(at: "metadata.uid")?.string else {
+            throw KubernetesError.malformedResponse(request: "PreviewEnvironment of \(key)", reason: "no name or uid")
+        }
+        _ = try await client.applyStatus(
+            PreviewEnvironment.statusPatch(name: name, ["teardownReason": .string(String(reason.prefix(1024)))]), asManager: Self.teardownManager)
+        let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
+        let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
+        guard let namespace = try await client.get(namespaceRef) else { return }
+        guard OwnershipCheck.isOwned(namespace, uid: uid) else { throw KubernetesError.nameConflict(namespace: namespaceName) }
+        if namespace.value(at: "metadata.deletionTimestamp") == nil {
+            _ = try await client.delete(namespaceRef, propagation: .background, uid: namespace.value(at: "metadata.uid")?.string)
+        }
+    }
+
+    /// Deletes the PreviewEnvironment of `key` (its namespace is gone; the receipt was posted).
+    public func forget(_ key: PreviewKey) async throws {
+        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: environment.value(at: "metadata.uid")?.string)
+    }
+
+    /// Deletes the preview's namespace (if it is Sandcastle's), waits until it is gone, then
+    /// deletes the PreviewEnvironment: `sandcastle teardown`. A namespace that stays
+    /// `Terminating` past the timeout leaves the PreviewEnvironment with the namespace's
+    /// conditions in its status; finalizers are never removed.
+    public func tearDown(_ key: PreviewKey) async throws -> TeardownReport {
+        guard let environment = try await environment(of: key) else {
+            return TeardownReport(namespace: nil, gone: true, conditions: [])
+        }
+        guard let name = environment.value(at: "metadata.name")?.string, let uid = environment.value(at: "metadata.uid")?.string else {
+            throw KubernetesError.malformedResponse(request: "PreviewEnvironment of \(key)", reason: "no name or uid")
+        }
+        let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
+        let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
+        if let namespace = try await client.get(namespaceRef), !OwnershipCheck.isOwned(namespace, uid: uid) {
+            throw KubernetesError.nameConflict(namespace: namespaceName)
+        }
+        try await deleteNamespace(key, reason: "sandcastle teardown")
+        let deadline = Date().addingTimeInterval(options.teardownTimeout)
+        while let current = try await client.get(namespaceRef) {
+            if Date() >= deadline {
+                let conditions = Self.namespaceConditions(current)
+                let blocking = conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")
+                let message = "namespace \(namespaceName) is Terminating: \(blocking.reason): \(blocking.message)"
+                _ = try? await client.applyStatus(
+                    PreviewEnvironment.statusPatch(
+                        name: name,
+                        [
+                            "teardownReason": "sandcastle teardown",
+                            "namespaceConditions": .array(current.value(at: "status.conditions")?.array ?? []),
+                        ]), asManager: Self.teardownManager)
+                try? await record(
+                    key,
+                    status: PreviewStatus(
+                        phase: .terminating, message: message,
+                        conditions: [
+                            .init(type: "Applied", status: false, reason: "TearingDown", message: message),
+                            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
+                            .init(type: "Ready", status: false, reason: blocking.reason, message: message),
+                        ]))
+                return TeardownReport(namespace: namespaceName, gone: false, conditions: conditions)
+            }
+            try await Task.sleep(for: .seconds(options.pollInterval))
+        }
+        _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: uid)
+        return TeardownReport(namespace: namespaceName, gone: true, conditions: [])
+    }
+}
