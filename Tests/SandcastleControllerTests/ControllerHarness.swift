@@ -149,15 +149,18 @@ final class ControllerHarness: Sendable {
         try origin.commit(["deploy/preview/app.yaml": Self.bundle.replacingOccurrences(of: "%VERSION%", with: version)], message: version)
     }
 
-    static func start(maxConcurrent: Int = 5) async throws -> ControllerHarness {
+    /// Starts the fakes. `simulation` stands in for the workload controllers (workloads become
+    /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
+    static func start(
+        maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m"
+    ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
             repo, collaborators: ["maintainer": .write, "drive-by": .read, "sandcastle-bot": .write], installationID: 9)
         await github.github.addPersonalToken(token, login: "sandcastle-bot")
         let kube = try await FakeKubernetesServer.start()
         await kube.kubernetes.requireBearerToken(["kube-token"])
-        // The deployment and job controllers' stand-ins: workloads become available after 200 ms.
-        await kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: 0.2))
+        await kube.kubernetes.simulateWorkloads(simulation)
         let text = """
             apiVersion: sandcastle.dev/v1alpha1
             kind: SandcastleConfig
@@ -171,6 +174,7 @@ final class ControllerHarness: Sendable {
               trigger: {labels: [preview], labelPermission: write}
               domain: preview.test
               maxConcurrent: \(maxConcurrent)
+              readiness: {timeout: \(readinessTimeout)}
             repositories:
               - name: acme/shop
                 bundle: {path: deploy/preview, kind: manifests}

@@ -29,7 +29,7 @@ import Testing
         #expect(why.contains("1 of 2 new replicas updated"), "\(why)")
         #expect(
             why.contains(
-                "FailedCreate: pods \"web-7dfc574c5b-8qk7x\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1"))
+                "FailedCreate: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1"))
     }
 
     @Test func aStalledRolloutFails() throws {

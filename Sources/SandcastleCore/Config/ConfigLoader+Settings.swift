@@ -66,7 +66,7 @@ extension ConfigLoader {
         }
         if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout"]) {
             if let v = r["timeout"], let d = reader.duration(v) {
-                if d.seconds < 10 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 10s and 6h") } else { s.readiness.timeout = d }
+                if d.seconds < 1 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 1s and 6h") } else { s.readiness.timeout = d }
             }
         }
         if let v = fields["values"], let values = reader.stringMap(v) {

@@ -197,7 +197,8 @@ extension Planner {
                 switch workload.readiness {
                 case .ready: workloadLines[workload.name] = "Ready"
                 case .progressing(let why):
-                    let line = ([why] + workload.diagnosis).joined(separator: "; ")
+                    // What the cluster says is wrong (a pod's waiting reason, a quota) tells more than the replica count.
+                    let line = workload.diagnosis.isEmpty ? why : "\(workload.name): " + workload.diagnosis.joined(separator: "; ")
                     workloadLines[workload.name] = line
                     waiting.append(line)
                 case .failed(let why):

@@ -23,7 +23,9 @@ public enum WorkloadDiagnosis {
                 switch reason {
                 case "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull":
                     let image = status["image"]?.string ?? "?"
-                    lines.append("\(reason): container \(container) cannot pull image \(image)" + (message.isEmpty ? "" : " (\(message))"))
+                    // The kubelet's back-off message only repeats the image; an ErrImagePull says why.
+                    let why = message.hasPrefix("Back-off pulling image") || message.isEmpty ? "" : ": \(simplify(message))"
+                    lines.append("\(reason): \(shortDigest(image)) (container \(container))\(why)")
                 case "CrashLoopBackOff":
                     let restarts: Int = if case .int(let n) = status["restartCount"] { n } else { 0 }
                     let last = status["lastState"]?.object?["terminated"]?.object
@@ -35,7 +37,7 @@ public enum WorkloadDiagnosis {
                     }
                     lines.append(line)
                 default:
-                    lines.append("\(reason): container \(container)" + (message.isEmpty ? "" : ": \(message)"))
+                    lines.append("\(reason): container \(container)" + (message.isEmpty ? "" : ": \(simplify(message))"))
                 }
             }
         }
@@ -50,7 +52,7 @@ public enum WorkloadDiagnosis {
                 reason == "FailedCreate" || reason == "FailedScheduling",
                 let involved = event.value(at: "involvedObject.name")?.string, involved == name || involved.hasPrefix(name + "-")
             else { return nil }
-            return "\(reason): \(event["message"]?.string ?? "")"
+            return "\(reason): \(simplify(event["message"]?.string ?? ""))"
         }
         return unique(lines)
     }
@@ -60,6 +62,22 @@ public enum WorkloadDiagnosis {
         guard !matchLabels.isEmpty else { return false }
         let labels = pod.stringMap(at: "metadata.labels")
         return matchLabels.allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    /// A controller's message without what only repeats names: `Error creating: pods "web-7d…" is
+    /// forbidden: exceeded quota: …` becomes `exceeded quota: …`.
+    public static func simplify(_ message: String) -> String {
+        var text = message
+        if text.hasPrefix("Error creating: ") { text.removeFirst("Error creating: ".count) }
+        if let range = text.range(of: " is forbidden: "), text.hasPrefix("pods \"") { text = String(text[range.upperBound...]) }
+        return text
+    }
+
+    /// `name@sha256:0123456789ab…`: a digest shortened to 12 hex digits for a status line.
+    public static func shortDigest(_ image: String) -> String {
+        guard let at = image.range(of: "@sha256:") else { return image }
+        let hex = image[at.upperBound...]
+        return hex.count > 12 ? image[..<at.upperBound] + hex.prefix(12) + "…" : image
     }
 
     /// The last line of a termination message, bounded.

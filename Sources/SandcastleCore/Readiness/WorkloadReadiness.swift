@@ -58,7 +58,7 @@ public enum WorkloadReadiness: Sendable, Hashable {
     private static func detail(_ object: ManifestObject) -> String {
         guard let failure = condition(object, "ReplicaFailure"), failure["status"]?.string == "True" else { return "" }
         let reason = failure["reason"]?.string ?? "ReplicaFailure"
-        return " (\(reason): \(failure["message"]?.string ?? ""))"
+        return " (\(reason): \(WorkloadDiagnosis.simplify(failure["message"]?.string ?? "")))"
     }
 
     private static func statefulSet(_ object: ManifestObject, name: String) -> WorkloadReadiness {
