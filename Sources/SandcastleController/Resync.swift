@@ -98,7 +98,7 @@ public final class Resync: Sendable {
                     // Half-applied or failed (a crash mid-apply, an API error): hand it back.
                     if let environment, !environment.converged { return pr.key }
                     if previous == fingerprint { return nil }
-                    let wants = Self.wants(pr, settings: repository.settings)
+                    let wants = Policy.mayWantPreview(listed: pr, settings: repository.settings)
                     if previous != nil { return pr.key }  // changed since the last pass
                     if wants, environment == nil { return pr.key }
                     if let environment, environment.sha != pr.headSHA || !wants { return pr.key }
@@ -113,9 +113,7 @@ public final class Resync: Sendable {
             toEnqueue += changed
             unconfirmed += environments.filter { $0.key.repository == repository.name && !listedKeys.contains($0.key) }.map(\.key)
         }
-        let limit = max(3, environments.count / 5)
-        if unconfirmed.count > limit {
-            let trip = BreakerTrip(unconfirmed: unconfirmed.count, live: environments.count, limit: limit)
+        if let trip = MassDeletionBreaker.check(unconfirmed: unconfirmed.count, live: environments.count) {
             report.breaker = trip
             deps.metrics.recordBreakerTrip()
             deps.book.lastBreakerTrip = "\(RFC3339.string(deps.clock.now)): \(trip.description)"
@@ -127,13 +125,5 @@ public final class Resync: Sendable {
         for key in toEnqueue.sorted() { enqueue(key) }
         report.enqueued = toEnqueue.sorted()
         return report
-    }
-
-    /// A cheap pre-filter from listing data alone: open, not a draft (unless allowed), carrying a
-    /// trigger label (or none is configured). The per-PR reconcile decides for real.
-    static func wants(_ pr: PullRequestSnapshot, settings: PreviewSettings) -> Bool {
-        guard pr.state == .open, !pr.merged, !pr.draft || settings.trigger.allowDrafts else { return false }
-        let triggers = settings.trigger.labels
-        return triggers.isEmpty || pr.labels.contains { label in triggers.contains { $0.caseInsensitiveCompare(label) == .orderedSame } }
     }
 }

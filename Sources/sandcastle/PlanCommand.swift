@@ -2,14 +2,16 @@ import ArgumentParser
 import Foundation
 import SandcastleCore
 
-/// `sandcastle plan`: replays webhook payload files and prints the actions Sandcastle would take.
+/// `sandcastle plan`: replays webhook payload files through the controller's planner and prints
+/// the steps it would take, in order.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Replay webhook payloads (files named [NN-]EVENT.….json, in name order) and print the planned actions.",
+        abstract: "Replay webhook payloads (files named [NN-]EVENT.….json, in name order) and print the steps the controller would take.",
         discussion: """
             Each pull_request payload counts as a fresh read of the PR. Whoever added the trigger label is \
-            assumed to hold --assume-permission. Without --bundle the head SHA stands for the rendered content.
+            assumed to hold --assume-permission. Without --bundle the head SHA stands for the rendered content. \
+            Every step is assumed to succeed: workloads become available, namespaces disappear, GitHub takes every report.
             """
     )
 
@@ -70,8 +72,8 @@ struct PlanCommand: ParsableCommand {
             let step = replay.replay(name: file, event: event)
             print("\(file): \(step.summary)")
             if let note = step.note { print("  \(note)") }
-            for action in step.actions { print("  \(action)") }
-            if step.actions.isEmpty, step.note == nil { print("  no action") }
+            for action in step.steps { print("  \(action)") }
+            if let ending = step.ending { print("  → \(ending)") } else if step.note == nil { print("  no action") }
         }
     }
 }

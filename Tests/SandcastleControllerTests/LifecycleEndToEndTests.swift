@@ -128,7 +128,8 @@ struct LifecycleEndToEndTests {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         // GitHub takes no report: the apply lands, the report does not.
-        await h.fakeGitHub.inject(FakeGitHubFault(.status(503, message: "Service Unavailable"), method: "POST", pathContains: "/statuses/", times: 1000))
+        await h.fakeGitHub.inject(
+            FakeGitHubFault(.status(503, message: "Service Unavailable"), method: "POST", pathContains: "/statuses/", times: 1000))
         let first = try await h.launch(identity: "replica-1")
         let sha = try h.commitBundle(version: "1")
         await h.putPR(1, sha: sha)

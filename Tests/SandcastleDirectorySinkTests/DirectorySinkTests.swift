@@ -98,44 +98,52 @@ import Testing
         }
     }
 
-    /// The pieces together: plan against the sink, execute, and plan again.
-    @Test func planApplyPlanConverges() async throws {
+    /// The pieces together: the planner's steps executed against the directory sink, observed
+    /// again after each, until there is nothing left to do.
+    @Test func theLifecycleConvergesOnADirectory() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let sink = DirectorySink(root: dir.path)
-        let source = FakePullRequestSource([Make.pr(7, repository: Self.blog), Make.pr(8, repository: Self.blog, state: .closed)])
+        let source = FakePullRequestSource([Make.pr(7, repository: Self.blog)])
         let now = Make.epoch.addingTimeInterval(60)
+        let key = PreviewKey(repository: Self.blog, number: 7)
 
-        func pass() async throws -> [Action] {
-            var desired: [DesiredPreview] = []
-            for number in [7, 8] {
-                let key = PreviewKey(repository: Self.blog, number: number)
-                let observation = await PullRequestObservation.reading { try await source.pullRequest(key) }
-                let render = try Self.render(number, sha: Make.sha)
-                desired.append(
-                    DesiredPreview(
-                        key: key, observation: observation, settings: Self.settings,
-                        render: RenderSummary(sha: render.sha, contentHash: render.contentHash)))
-            }
-            let actions = Planner.plan(desired: DesiredState(previews: desired), observed: .environments(try await sink.environments()), now: now)
-            for action in actions {
-                switch action {
-                case .create(let key, _), .update(let key, _, _): try await sink.apply(try Self.render(key.number, sha: Make.sha))
-                case .teardown(let key, _): try await sink.teardown(key)
-                default: break
+        /// One reconcile: the steps taken and how it ended.
+        func reconcile() async throws -> [String] {
+            var facts = PreviewFacts(
+                key: key, pullRequest: await PullRequestObservation.reading { try await source.pullRequest(key) },
+                environment: try await sink.observe(key))
+            var steps: [String] = []
+            while true {
+                let plan = Planner.next(facts, settings: Self.settings, now: now)
+                guard let step = plan.step else { return steps + ["\(plan.ending)"] }
+                steps.append(step.description.components(separatedBy: ":").first ?? "")
+                switch step {
+                case .render(let sha): facts.render = RenderSummary(sha: sha, contentHash: try Self.render(7, sha: sha).contentHash)
+                case .claim: facts.claimed = true
+                case .apply: try await sink.apply(try Self.render(7, sha: Make.sha))
+                case .record(let status): try await sink.record(key, status: status)
+                case .report(let report): try await sink.recordReported(key, report.record)
+                case .deleteNamespace(let reason): try await sink.deleteNamespace(key, reason: reason)
+                case .forget: try await sink.forget(key)
+                case .provisionDatabase, .dropDatabase: Issue.record("no database is configured")
                 }
+                facts.environment = try await sink.observe(key)
+                if case .forget = step { return steps }
             }
-            return actions
         }
 
-        let first = try await pass()
-        #expect(first.count == 1)
-        guard case .create(let key, _) = first[0] else { Issue.record("expected a create, got \(first)"); return }
-        #expect(key.number == 7)
-        #expect(try await pass() == [.report(key, .upToDate(sha: Make.sha))], "a second pass changes nothing")
+        let first = try await reconcile()
+        #expect(first.first == "render the bundle at a1a1a1a")
+        #expect(first.contains { $0.hasPrefix("apply") } && first.last == "settled: ready at a1a1a1a", "\(first)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/pr-7-blog")
+        #expect(written.count > 5)
+        #expect(try await reconcile() == ["render the bundle at a1a1a1a", "settled: ready at a1a1a1a"], "a second reconcile writes nothing")
 
         await source.put(Make.pr(7, repository: Self.blog, state: .closed))
-        #expect(try await pass() == [.teardown(key, .closed)])
+        let teardown = try await reconcile()
+        #expect(teardown == ["delete the namespace", "report torn down", "forget the environment (teardown complete)"], "\(teardown)")
         #expect(try await sink.environments().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/pr-7-blog"))
     }
 }

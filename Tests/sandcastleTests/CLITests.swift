@@ -171,11 +171,18 @@ import Testing
         #expect(
             actions == [
                 "nothing to do",
-                "no action",
-                "no action",
-                "create Codertocat/Hello-World#2 at ec26c3e (content ec26c3e57ca3)",
-                "report Codertocat/Hello-World#2: up to date at ec26c3e",
-                "report Codertocat/Hello-World#2: up to date at ec26c3e",
+                "→ settled: nothing to do: the pull request is closed",
+                "→ settled: nothing to do: the pull request is a draft",
+                "render the bundle at ec26c3e",
+                "claim the namespace (environment record first)",
+                "apply ec26c3e (content ec26c3e57ca3): new preview",
+                "record Ready: ready at https://hello-world-pr-2.preview.localhost",
+                "report ready: https://hello-world-pr-2.preview.localhost",
+                "→ settled: ready at ec26c3e",
+                "render the bundle at ec26c3e",
+                "→ settled: ready at ec26c3e",
+                "render the bundle at ec26c3e",
+                "→ settled: ready at ec26c3e",
                 "nothing to do",
             ], "\(result.stdout)")
     }
@@ -197,11 +204,18 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let actions = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(actions.count == 4, "\(result.stdout)")
-        #expect(actions[0].hasPrefix("create Codertocat/Hello-World#2 at ec26c3e"))
-        #expect(actions[1] == "teardown Codertocat/Hello-World#2: the pull request is a draft")
-        #expect(actions[2].hasPrefix("create Codertocat/Hello-World#2 at ec26c3e"))
-        #expect(actions[3] == "teardown Codertocat/Hello-World#2: the pull request is closed")
+        // The steps the controller takes: deploy, tear down for the draft, deploy again, tear down for the close.
+        let steps = actions.map { $0.components(separatedBy: ":").first ?? "" }.filter {
+            $0.hasPrefix("apply") || $0.hasPrefix("delete the namespace") || $0.hasPrefix("report torn down") || $0.hasPrefix("forget")
+        }
+        #expect(steps.count == 8, "\(result.stdout)")
+        #expect(steps.filter { $0.hasPrefix("apply ec26c3e") }.count == 2)
+        #expect(actions.contains("delete the namespace: the pull request is a draft"))
+        #expect(actions.contains("delete the namespace: the pull request is closed"))
+        #expect(actions.last == "→ settled: torn down: the pull request is closed", "\(result.stdout)")
+        #expect(
+            actions.firstIndex(of: "report torn down: the pull request is closed")! < actions.lastIndex(
+                of: "forget the environment (teardown complete)")!)
     }
 
     @Test func planRejectsAMalformedPayload() throws {

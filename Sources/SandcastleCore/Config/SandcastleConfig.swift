@@ -248,4 +248,10 @@ public struct JobHook: Sendable, Hashable {
     public var command: [String]
     /// `activeDeadlineSeconds` of the Job.
     public var timeout: ConfigDuration
+
+    public init(image: String, command: [String], timeout: ConfigDuration) {
+        self.image = image
+        self.command = command
+        self.timeout = timeout
+    }
 }

@@ -10,3 +10,23 @@ public enum MassDeletionBreaker {
         return unconfirmed > limit ? BreakerTrip(unconfirmed: unconfirmed, live: live, limit: limit) : nil
     }
 }
+
+/// Why the mass-deletion breaker stopped a pass.
+public struct BreakerTrip: Sendable, Hashable, CustomStringConvertible {
+    /// Live environments whose deletion was considered without per-PR confirmation.
+    public var unconfirmed: Int
+    public var live: Int
+    /// The most that may be considered in one pass: max(3, 20% of live).
+    public var limit: Int
+
+    public init(unconfirmed: Int, live: Int, limit: Int) {
+        self.unconfirmed = unconfirmed
+        self.live = live
+        self.limit = limit
+    }
+
+    public var description: String {
+        "\(unconfirmed) of \(live) live previews would be deleted without per-PR confirmation (limit \(limit)); "
+            + "no preview is deleted in this pass. Check the PR listing and the sink before the next pass."
+    }
+}

@@ -23,7 +23,7 @@ extension Planner {
         case .notFound, .notListed:
             guard environment != nil else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do")) }
             return PreviewPlan(
-                phase: nil, message: HoldReason.awaitingConfirmation.description, ending: .settled(HoldReason.awaitingConfirmation.description))
+                phase: nil, message: awaitingConfirmation, ending: .settled(awaitingConfirmation))
         case .read(let snapshot):
             pr = snapshot
             confirmed = true
@@ -40,7 +40,7 @@ extension Planner {
             guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: \(reason)")) }
             guard confirmed else {
                 return PreviewPlan(
-                    phase: nil, message: HoldReason.awaitingConfirmation.description, ending: .settled(HoldReason.awaitingConfirmation.description))
+                    phase: nil, message: awaitingConfirmation, ending: .settled(awaitingConfirmation))
             }
             return tearDown(facts, environment, reason: environment.teardownReason ?? reason.description, settings: settings, now: now)
         case .eligible:

@@ -1,16 +1,21 @@
 import Foundation
 
-/// Replays webhook deliveries against an in-memory sink to show what Sandcastle would do.
+/// Replays webhook deliveries through ``Planner/next(_:settings:now:)`` against a simulated sink
+/// and forge, to show the steps the controller would take for them, in order.
 ///
 /// Each pull-request payload is treated as a fresh per-PR read; the trigger label is taken as added
-/// by the event's sender (for `labeled`) or the PR author, holding `assumedPermission`. The clock
-/// is the latest `updated_at` seen, so a replay is deterministic.
+/// by the event's sender (for `labeled`) or the PR author, holding `assumedPermission`. Every step
+/// is assumed to succeed: applied workloads become available, a deleted namespace disappears, and
+/// GitHub takes every report. The clock is the latest `updated_at` seen, so a replay is deterministic.
 public struct EventReplay {
-    /// One replayed delivery and the actions planned for it.
+    /// One replayed delivery and the steps the controller takes for it.
     public struct Step: Sendable {
         public var name: String
         public var summary: String
-        public var actions: [Action]
+        /// The steps in the order they are executed.
+        public var steps: [PreviewStep]
+        /// How the reconcile ends; `nil` when the delivery is not about a pull request.
+        public var ending: PreviewPlan.Ending?
         public var note: String?
     }
 
@@ -19,7 +24,8 @@ public struct EventReplay {
     /// Renders a PR at its head; `nil` uses the head SHA as the content identity.
     public var render: ((PreviewKey, String, PreviewSettings) throws -> RenderSummary)?
 
-    private var environments: [PreviewKey: ObservedEnvironment] = [:]
+    private var environments: [PreviewKey: EnvironmentFact] = [:]
+    private var told: [PreviewKey: ReportRecord] = [:]
     private var grants: [PreviewKey: LabelGrant] = [:]
     private var clock = Date(timeIntervalSince1970: 0)
 
@@ -31,7 +37,7 @@ public struct EventReplay {
         self.render = render
     }
 
-    /// Plans one delivery named `name` (used only for display) and applies the plan to the simulated sink.
+    /// Replays one delivery named `name` (used only for display) and applies its steps to the simulation.
     public mutating func replay(name: String, event: WebhookEvent) -> Step {
         guard case .pullRequest(let action, var snapshot, let sender, let label) = event else {
             let what =
@@ -42,50 +48,72 @@ public struct EventReplay {
                 case .ignored(let event): "\(event) event"
                 case .pullRequest: "pull request"
                 }
-            return Step(name: name, summary: what, actions: [], note: "nothing to do")
+            return Step(name: name, summary: what, steps: [], ending: nil, note: "nothing to do")
         }
         let summary = "pull_request \(action) \(snapshot.key)"
         guard let repository = config.repository(snapshot.key.repository) else {
-            return Step(name: name, summary: summary, actions: [], note: "repository \(snapshot.key.repository) is not configured; ignored")
+            return Step(
+                name: name, summary: summary, steps: [], ending: nil, note: "repository \(snapshot.key.repository) is not configured; ignored")
         }
         let settings = repository.settings
+        let key = snapshot.key
         if action == "labeled", let label, settings.trigger.labels.contains(where: { $0.caseInsensitiveCompare(label) == .orderedSame }) {
-            grants[snapshot.key] = LabelGrant(label: label, addedBy: sender, permission: assumedPermission)
+            grants[key] = LabelGrant(label: label, addedBy: sender, permission: assumedPermission)
         }
-        if grants[snapshot.key] == nil,
+        if grants[key] == nil,
             let present = snapshot.labels.first(where: { l in settings.trigger.labels.contains { $0.caseInsensitiveCompare(l) == .orderedSame } })
         {
-            grants[snapshot.key] = LabelGrant(label: present, addedBy: snapshot.author, permission: assumedPermission)
+            grants[key] = LabelGrant(label: present, addedBy: snapshot.author, permission: assumedPermission)
         }
-        snapshot.labelGrant = grants[snapshot.key]
+        snapshot.labelGrant = grants[key]
         clock = max(clock, snapshot.lastActivityAt)
 
+        var facts = PreviewFacts(
+            key: key, pullRequest: .read(snapshot), database: settings.database.enabled ? .needed : .notEnabled, environment: environments[key],
+            othersLive: environments.keys.filter { $0 != key && $0.repository == key.repository }.count,
+            reportedWithoutEnvironment: told[key])
+        var steps: [PreviewStep] = []
         var note: String?
-        var summaryOfRender: RenderSummary? = RenderSummary(sha: snapshot.headSHA, contentHash: snapshot.headSHA)
-        if let render {
-            do {
-                summaryOfRender = try render(snapshot.key, snapshot.headSHA, settings)
-            } catch {
-                summaryOfRender = nil
-                note = "render failed: \(error)"
+        for _ in 0..<32 {
+            let plan = Planner.next(facts, settings: settings, now: clock)
+            guard let step = plan.step else {
+                environments[key] = facts.environment
+                return Step(name: name, summary: summary, steps: steps, ending: plan.ending, note: note)
             }
-        }
-        let desired = DesiredState(previews: [
-            DesiredPreview(key: snapshot.key, observation: .read(snapshot), settings: settings, render: summaryOfRender)
-        ])
-        let actions = Planner.plan(desired: desired, observed: .environments(Array(environments.values)), now: clock)
-        for step in actions {
+            steps.append(step)
             switch step {
-            case .create(let key, let r), .update(let key, let r, _):
+            case .render(let sha):
+                do {
+                    facts.render = try render?(key, sha, settings) ?? RenderSummary(sha: sha, contentHash: sha)
+                } catch {
+                    note = "render failed: \(error)"
+                    facts.problem = StepProblem(sha: sha, message: "the bundle at \(sha.prefix(12)) cannot be rendered: \(error)")
+                }
+            case .claim: facts.claimed = true
+            case .provisionDatabase: facts.database = .provisioned
+            case .apply(let rendered, _):
                 let names = PreviewNames(key: key, settings: settings)
-                environments[key] = ObservedEnvironment(
-                    key: key, namespace: names.namespace, sha: r.sha, contentHash: r.contentHash, createdAt: clock)
-            case .teardown(let key, _):
+                let created = facts.environment?.createdAt ?? clock
+                facts.environment = EnvironmentFact(
+                    namespace: names.namespace, sha: rendered.sha, contentHash: rendered.contentHash, createdAt: created, deployStartedAt: clock,
+                    appliedAt: clock, workloads: .observed([]), recorded: facts.environment?.recorded, reported: facts.environment?.reported)
+            case .record(let status): facts.environment?.recorded = status
+            case .report(let report):
+                if facts.environment != nil { facts.environment?.reported = report.record } else { told[key] = report.record }
+                facts.reportedWithoutEnvironment = told[key]
+            case .deleteNamespace(let reason):
+                facts.environment?.namespaceState = .missing
+                facts.environment?.teardownReason = reason
+            case .dropDatabase: facts.database = .dropped
+            case .forget:
+                facts.environment = nil
+                told[key] = nil
+                facts.reportedWithoutEnvironment = nil
                 environments[key] = nil
-            default:
-                break
+                if plan.phase == nil { return Step(name: name, summary: summary, steps: steps, ending: plan.ending, note: note) }
             }
         }
-        return Step(name: name, summary: summary, actions: actions, note: note)
+        environments[key] = facts.environment
+        return Step(name: name, summary: summary, steps: steps, ending: .retry("did not converge in 32 steps"), note: note)
     }
 }

@@ -25,28 +25,6 @@ public struct RenderSummary: Sendable, Hashable {
     }
 }
 
-/// What one pull request should have.
-public struct DesiredPreview: Sendable {
-    public var key: PreviewKey
-    public var observation: PullRequestObservation
-    public var settings: PreviewSettings
-    /// The bundle rendered at the PR's head; `nil` when it was not rendered (yet).
-    public var render: RenderSummary?
-
-    public init(key: PreviewKey, observation: PullRequestObservation, settings: PreviewSettings, render: RenderSummary? = nil) {
-        self.key = key
-        self.observation = observation
-        self.settings = settings
-        self.render = render
-    }
-}
-
-/// Everything desired in this pass.
-public struct DesiredState: Sendable {
-    public var previews: [DesiredPreview]
-    public init(previews: [DesiredPreview]) { self.previews = previews }
-}
-
 /// A preview environment that exists in the sink.
 public struct ObservedEnvironment: Sendable, Hashable {
     public var key: PreviewKey
@@ -66,10 +44,4 @@ public struct ObservedEnvironment: Sendable, Hashable {
         self.createdAt = createdAt
         self.converged = converged
     }
-}
-
-/// What the sink holds: the complete set of live environments, or nothing known.
-public enum ObservedState: Sendable, Hashable {
-    case environments([ObservedEnvironment])
-    case unavailable(String)
 }

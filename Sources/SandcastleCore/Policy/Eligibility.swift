@@ -54,6 +54,15 @@ public struct PolicyDecision: Sendable, Hashable {
 
 /// Pure decisions about pull requests: eligibility, expiry, pins and the queue.
 public enum Policy {
+    /// Whether a PR seen in a listing may want a preview: open, not a draft (unless allowed),
+    /// carrying a trigger label (or none is configured). Listings carry no label grants, so this
+    /// only decides whether a per-PR reconcile is worth it; ``evaluate(_:settings:now:)`` decides.
+    public static func mayWantPreview(listed pr: PullRequestSnapshot, settings: PreviewSettings) -> Bool {
+        guard pr.state == .open, !pr.merged, !pr.draft || settings.trigger.allowDrafts else { return false }
+        let triggers = settings.trigger.labels
+        return triggers.isEmpty || pr.labels.contains { label in triggers.contains { $0.caseInsensitiveCompare(label) == .orderedSame } }
+    }
+
     /// Decides eligibility of `pr` under `settings` at `now`.
     ///
     /// Checks run from the most definite (closed, merged) to the least; a trigger label only counts

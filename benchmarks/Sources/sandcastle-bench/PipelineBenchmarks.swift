@@ -22,23 +22,21 @@ func runPipelineBenchmarks() throws {
             labelGrant: LabelGrant(label: "preview", addedBy: "lead", permission: .write), createdAt: now, lastActivityAt: now)
     }
 
-    /// A pass over `count` previews: most up to date, some changed, some new, some closed.
-    func planInput(_ count: Int) -> (DesiredState, ObservedState) {
-        var settings = shop
-        settings.maxConcurrent = count
-        var desired: [DesiredPreview] = []
-        var live: [ObservedEnvironment] = []
-        for n in 1...count {
+    /// The facts of `count` previews: most ready and told, some changed, some new, some closed.
+    func factsInput(_ count: Int) -> [PreviewFacts] {
+        (1...count).map { n in
             let key = PreviewKey(repository: RepositoryName(owner: "acme", name: "shop"), number: n)
             let closed = n % 50 == 0
-            let observation: PullRequestObservation = closed ? .read(pullRequest(n, state: .closed)) : .listed(pullRequest(n))
-            desired.append(
-                DesiredPreview(
-                    key: key, observation: observation, settings: settings, render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same")
-                ))
-            if n % 20 != 0 { live.append(ObservedEnvironment(key: key, namespace: "pr-\(n)-shop", sha: sha, contentHash: "same", createdAt: now)) }
+            var environment: EnvironmentFact?
+            if n % 20 != 0 {
+                environment = EnvironmentFact(
+                    namespace: "pr-\(n)-shop", sha: sha, contentHash: "same", createdAt: now, deployStartedAt: now, appliedAt: now,
+                    workloads: .observed([WorkloadFact(name: "Deployment/web", readiness: .ready)]))
+            }
+            return PreviewFacts(
+                key: key, pullRequest: .read(pullRequest(n, state: closed ? .closed : .open)),
+                render: RenderSummary(sha: sha, contentHash: n % 10 == 0 ? "new" : "same"), environment: environment, othersLive: count / 2)
         }
-        return (DesiredState(previews: desired), .environments(live))
     }
 
     let blogBundle = try BundleFiles.read(
@@ -46,8 +44,10 @@ func runPipelineBenchmarks() throws {
         variables: RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog)
             .variables
     ).manifests()
-    let small = planInput(1_000)
-    let large = planInput(10_000)
+    var wide = shop
+    wide.maxConcurrent = 100_000
+    let small = factsInput(1_000)
+    let large = factsInput(10_000)
     var sink = 0
 
     let benchmarks = [
@@ -57,11 +57,11 @@ func runPipelineBenchmarks() throws {
         Benchmark(name: "namespace + host + database names, 100,000 keys", runs: 5, unit: "ns/key", perRun: Double(keys.count)) {
             for key in keys { sink &+= PreviewNames(key: key, settings: shop).namespace.utf8.count }
         },
-        Benchmark(name: "plan a pass over 1,000 previews", runs: 50, unit: "ms/pass", perRun: 1) {
-            sink &+= Planner.plan(desired: small.0, observed: small.1, now: now).count
+        Benchmark(name: "Planner.next for 1,000 previews", runs: 50, unit: "ms/pass", perRun: 1) {
+            for facts in small { sink &+= Planner.next(facts, settings: wide, now: now).message.utf8.count }
         },
-        Benchmark(name: "plan a pass over 10,000 previews", runs: 10, unit: "ms/pass", perRun: 1) {
-            sink &+= Planner.plan(desired: large.0, observed: large.1, now: now).count
+        Benchmark(name: "Planner.next for 10,000 previews", runs: 10, unit: "ms/pass", perRun: 1) {
+            for facts in large { sink &+= Planner.next(facts, settings: wide, now: now).message.utf8.count }
         },
         Benchmark(name: "assemble + hash the blog example (manifests, 12 objects)", runs: 200, unit: "µs/render", perRun: 1) {
             let context = RenderContext(key: PreviewKey(repository: RepositoryName(owner: "acme", name: "blog"), number: 7), sha: sha, settings: blog)

@@ -1,0 +1,305 @@
+import Foundation
+import SandcastleCore
+import SandcastleTestSupport
+import Testing
+
+/// `Planner.next`, one row per transition of a preview's lifecycle.
+@Suite struct LifecyclePlannerTests {
+    static let now = Make.epoch.addingTimeInterval(3600)
+    static let key = Make.key(1)
+    static let render = RenderSummary(sha: Make.sha, contentHash: "content-1")
+    static let other = String(repeating: "b", count: 40)
+
+    static func settings(database: Bool = false, seed: Bool = false, maxConcurrent: Int = 10) -> PreviewSettings {
+        var settings = PreviewSettings.builtin
+        settings.domain = "preview.test"
+        settings.database.enabled = database
+        settings.maxConcurrent = maxConcurrent
+        if seed { settings.hooks.seed = JobHook(image: "seed", command: ["seed"], timeout: ConfigDuration(seconds: 300)) }
+        return settings
+    }
+
+    /// An environment applied at `render`, started `age` seconds before `now`.
+    static func env(
+        hash: String = "content-1", sha: String = Make.sha, age: TimeInterval = 20, workloads: WorkloadsFact = .observed([]),
+        namespace: NamespaceFact = .active, recorded: PreviewStatus? = nil, reported: ReportRecord? = nil, teardown: String? = nil,
+        drift: [String] = [], failure: String? = nil, hooks: [HookResult] = []
+    ) -> EnvironmentFact {
+        EnvironmentFact(
+            namespace: "pr-1-shop", sha: sha, contentHash: hash, createdAt: now.addingTimeInterval(-age),
+            deployStartedAt: now.addingTimeInterval(-age),
+            appliedAt: now.addingTimeInterval(-age + 2), applyFailure: failure, namespaceState: namespace, workloads: workloads, drift: drift,
+            hooks: hooks, recorded: recorded, reported: reported, teardownReason: teardown)
+    }
+
+    static func facts(
+        _ pr: PullRequestObservation = .read(Make.pr(1)), render: RenderSummary? = LifecyclePlannerTests.render, environment: EnvironmentFact? = nil,
+        claimed: Bool = false, database: DatabaseFact = .notEnabled, problem: StepProblem? = nil, othersLive: Int = 0,
+        waiting: [AdmissionQueue.Candidate] = [], told: ReportRecord? = nil
+    ) -> PreviewFacts {
+        var facts = PreviewFacts(
+            key: key, pullRequest: pr, render: render, problem: problem, database: database, environment: environment, othersLive: othersLive,
+            waiting: waiting, reportedWithoutEnvironment: told)
+        facts.claimed = claimed
+        return facts
+    }
+
+    static let progressing = WorkloadsFact.observed([
+        WorkloadFact(name: "Deployment/web", readiness: .progressing("Deployment web: 0 of 1 updated replicas available"))
+    ])
+    static let ready = WorkloadsFact.observed([WorkloadFact(name: "Deployment/web", readiness: .ready)])
+
+    /// The plan of `facts`, with the status and report it would record: what each row checks.
+    static func plan(_ facts: PreviewFacts, _ settings: PreviewSettings = LifecyclePlannerTests.settings()) -> PreviewPlan {
+        Planner.next(facts, settings: settings, now: now)
+    }
+
+    /// A compact form of a plan: the step, or the ending.
+    static func summary(_ plan: PreviewPlan) -> String {
+        switch plan.step {
+        case .render(let sha): "render \(sha.prefix(7))"
+        case .claim: "claim"
+        case .provisionDatabase: "database"
+        case .apply(_, let why): "apply: \(why)"
+        case .record(let status): "record \(status.phase.rawValue): \(status.message)"
+        case .report(let report): "report \(report.record.summary)"
+        case .deleteNamespace(let reason): "delete namespace: \(reason)"
+        case .dropDatabase: "drop database"
+        case .forget: "forget"
+        case nil:
+            switch plan.ending {
+            case .settled(let why): "settled: \(why)"
+            case .recheck(let why, let after): "recheck \(after): \(why)"
+            case .retry(let why): "retry: \(why)"
+            }
+        }
+    }
+
+    struct Row: Sendable, CustomTestStringConvertible {
+        var name: String
+        var facts: PreviewFacts
+        var settings: PreviewSettings = LifecyclePlannerTests.settings()
+        var expected: String
+        var testDescription: String { name }
+    }
+
+    static let deploying = PreviewStatus(
+        phase: .deploying, message: "Deployment web: 0 of 1 updated replicas available",
+        conditions: [
+            .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+            .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
+            .init(type: "Ready", status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
+        ], workloads: ["Deployment/web": "Deployment web: 0 of 1 updated replicas available"])
+    static let readyStatus = PreviewStatus(
+        phase: .ready, message: "ready at https://shop-pr-1.preview.test",
+        conditions: [
+            .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+            .init(type: "WorkloadsReady", status: true, reason: "Available", message: "every workload is available"),
+            .init(type: "Ready", status: true, reason: "Ready", message: "https://shop-pr-1.preview.test"),
+        ], workloads: ["Deployment/web": "Ready"])
+    static let toldPending = ReportRecord(sha: Make.sha, summary: "pending: Deployment web: 0 of 1 updated replicas available")
+    static let toldReady = ReportRecord(sha: Make.sha, summary: "ready: https://shop-pr-1.preview.test")
+    static let closed = PullRequestObservation.read(Make.pr(1, state: .closed))
+    static let terminating = PreviewStatus(
+        phase: .terminating, message: "namespace pr-1-shop is terminating",
+        conditions: [
+            .init(type: "Applied", status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
+            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
+            .init(type: "Ready", status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
+        ])
+
+    static let rows: [Row] = [
+        // Observation
+        Row(name: "an unreadable PR is retried", facts: facts(.unavailable("timeout")), expected: "retry: reading the pull request: timeout"),
+        Row(
+            name: "a 404 never tears down", facts: facts(.notFound, environment: env()),
+            expected: "settled: awaiting a per-PR read to confirm the PR is closed or ineligible"),
+        Row(name: "a 404 without an environment is nothing", facts: facts(.notFound), expected: "settled: nothing to do"),
+        Row(
+            name: "an unknown label adder is retried, not guessed", facts: facts(.read(Make.pr(1, labelGrant: nil))),
+            expected: "retry: who added the label preview is not known"),
+        // Deploy: render → claim → database → apply
+        Row(name: "an eligible PR is rendered first", facts: facts(render: nil), expected: "render a1a1a1a"),
+        Row(
+            name: "a render of an older head is rendered again",
+            facts: facts(.read(Make.pr(1, sha: other)), environment: env()), expected: "render bbbbbbb"),
+        Row(name: "a new preview claims its namespace before any side effect", facts: facts(), expected: "claim"),
+        Row(
+            name: "the database comes after the claim", facts: facts(claimed: true, database: .needed), settings: settings(database: true),
+            expected: "database"),
+        Row(name: "then the apply", facts: facts(claimed: true), expected: "apply: new preview"),
+        Row(name: "a changed content is applied", facts: facts(environment: env(hash: "content-0")), expected: "apply: content changed at a1a1a1a"),
+        Row(name: "a failed apply is applied again", facts: facts(environment: env(failure: "boom")), expected: "apply: the last apply failed"),
+        Row(
+            name: "a deleted Deployment is drift, applied again", facts: facts(environment: env(drift: ["Deployment/web is missing"])),
+            expected: "apply: repair: Deployment/web is missing"),
+        Row(
+            name: "a deleted namespace is applied again once gone", facts: facts(environment: env(namespace: .missing)),
+            expected: "apply: repair: namespace pr-1-shop is gone"),
+        Row(
+            name: "a namespace deleted by hand is waited for",
+            facts: facts(environment: env(namespace: .terminating(since: nil, detail: ""))),
+            expected: "recheck 15.0 seconds: waiting for namespace pr-1-shop to finish terminating"),
+        // Readiness
+        Row(
+            name: "applied but not available: recorded as Deploying", facts: facts(environment: env(workloads: progressing)),
+            expected: "record Deploying: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "then GitHub hears pending with the reason", facts: facts(environment: env(workloads: progressing, recorded: deploying)),
+            expected: "report pending: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "told and recorded: look again later (the watch may come first)",
+            facts: facts(environment: env(workloads: progressing, recorded: deploying, reported: toldPending)),
+            expected: "recheck 30.0 seconds: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "the recheck never overshoots the timeout",
+            facts: facts(environment: env(age: 590, workloads: progressing, recorded: deploying, reported: toldPending)),
+            expected: "recheck 10.0 seconds: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "past readiness.timeout it fails with the reason",
+            facts: facts(environment: env(age: 601, workloads: progressing, recorded: deploying)),
+            expected: "record Failed: not ready after 10m: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "a progress deadline exceeded fails at once",
+            facts: facts(
+                environment: env(
+                    workloads: .observed([WorkloadFact(name: "Deployment/web", readiness: .failed("Deployment web exceeded its progress deadline"))]))
+            ),
+            expected: "record Failed: Deployment web exceeded its progress deadline"),
+        Row(
+            name: "the cluster's complaint leads the reason",
+            facts: facts(
+                environment: env(
+                    workloads: .observed([
+                        WorkloadFact(
+                            name: "Deployment/web", readiness: .progressing("x"), diagnosis: ["ImagePullBackOff: ghcr.io/a/b:1 (container web)"])
+                    ]))), expected: "record Deploying: Deployment/web: ImagePullBackOff: ghcr.io/a/b:1 (container web)"),
+        Row(
+            name: "every workload available: recorded Ready", facts: facts(environment: env(workloads: ready)),
+            expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        Row(
+            name: "then GitHub hears success", facts: facts(environment: env(workloads: ready, recorded: readyStatus)),
+            expected: "report ready: https://shop-pr-1.preview.test"),
+        Row(
+            name: "ready and told: settled, nothing written",
+            facts: facts(environment: env(workloads: ready, recorded: readyStatus, reported: toldReady)),
+            expected: "settled: ready at a1a1a1a"),
+        Row(
+            name: "a sink that cannot observe workloads says applied",
+            facts: facts(environment: env(workloads: .unobservable)), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        Row(
+            name: "a running seed keeps looking",
+            facts: facts(
+                environment: env(
+                    workloads: ready, recorded: readyStatus,
+                    reported: ReportRecord(
+                        sha: Make.sha, summary: "ready: https://shop-pr-1.preview.test; sandcastle/seed pending: Job s is running"),
+                    hooks: [HookResult(stage: .seed, state: .running, detail: "Job s is running")])), settings: settings(seed: true),
+            expected: "recheck 15.0 seconds: hook Jobs are running"),
+        // Problems
+        Row(
+            name: "a broken bundle is reported as a failure",
+            facts: facts(render: nil, problem: StepProblem(sha: Make.sha, message: "the bundle at a1 cannot be rendered")),
+            expected: "report failure(sandcastle/deploy): the bundle at a1 cannot be rendered"),
+        Row(
+            name: "a problem of an older head is not this head's", facts: facts(render: nil, problem: StepProblem(sha: other, message: "old")),
+            expected: "render a1a1a1a"),
+        Row(
+            name: "a failing seed is reported under sandcastle/seed",
+            facts: facts(claimed: true, database: .needed, problem: StepProblem(sha: Make.sha, message: "seed db.sql:3: error", context: .seed)),
+            settings: settings(database: true), expected: "report failure(sandcastle/seed): seed db.sql:3: error"),
+        // The queue
+        Row(
+            name: "over the cap a new PR is queued and told", facts: facts(othersLive: 1), settings: settings(maxConcurrent: 1),
+            expected: "report queued 1/1"),
+        Row(
+            name: "told its place, it waits quietly", facts: facts(othersLive: 1, told: ReportRecord(sha: Make.sha, summary: "queued 1/1")),
+            settings: settings(maxConcurrent: 1), expected: "settled: queued at position 1 of 1"),
+        Row(
+            name: "an earlier waiter keeps its place",
+            facts: facts(
+                .read(Make.pr(1, createdAt: Make.epoch.addingTimeInterval(60))), othersLive: 1,
+                waiting: [AdmissionQueue.Candidate(key: Make.key(2), since: Make.epoch)]), settings: settings(maxConcurrent: 2),
+            expected: "report queued 1/1"),
+        // Teardown
+        Row(
+            name: "closed in a listing is not proof", facts: facts(.listed(Make.pr(1, state: .closed)), environment: env()),
+            expected: "settled: awaiting a per-PR read to confirm the PR is closed or ineligible"),
+        Row(name: "closed without an environment is nothing", facts: facts(closed), expected: "settled: nothing to do: the pull request is closed"),
+        Row(
+            name: "closed per a read: the namespace is deleted", facts: facts(closed, environment: env()),
+            expected: "delete namespace: the pull request is closed"),
+        Row(
+            name: "a terminating namespace is recorded, not waited for in a worker",
+            facts: facts(closed, environment: env(namespace: .terminating(since: nil, detail: ""), teardown: "the pull request is closed")),
+            expected: "record Terminating: namespace pr-1-shop is terminating"),
+        Row(
+            name: "then looked at again",
+            facts: facts(
+                closed,
+                environment: env(namespace: .terminating(since: nil, detail: ""), recorded: terminating, teardown: "the pull request is closed")),
+            expected: "recheck 15.0 seconds: namespace pr-1-shop is terminating"),
+        Row(
+            name: "gone: the database is dropped",
+            facts: facts(closed, environment: env(namespace: .missing, teardown: "the pull request is closed")),
+            settings: settings(database: true), expected: "drop database"),
+        Row(
+            name: "then the receipt is posted",
+            facts: facts(closed, environment: env(namespace: .missing, teardown: "the pull request is closed")),
+            expected: "report torn down: the pull request is closed"),
+        Row(
+            name: "and only then the environment is forgotten",
+            facts: facts(
+                closed,
+                environment: env(
+                    namespace: .missing, reported: ReportRecord(sha: Make.sha, summary: "torn down: the pull request is closed"),
+                    teardown: "the pull request is closed")), expected: "forget"),
+        Row(
+            name: "reopened while the old namespace terminates: wait",
+            facts: facts(environment: env(namespace: .terminating(since: nil, detail: ""), teardown: "closed")),
+            expected: "recheck 15.0 seconds: waiting for namespace pr-1-shop to finish terminating"),
+        Row(
+            name: "reopened after the old one is gone: forget it first", facts: facts(environment: env(namespace: .missing, teardown: "closed")),
+            expected: "forget"),
+        Row(
+            name: "past its TTL it is torn down",
+            facts: facts(.read(Make.pr(1, lastActivityAt: now.addingTimeInterval(-73 * 3600))), environment: env()),
+            expected: "delete namespace: it expired at \(RFC3339.string(now.addingTimeInterval(-3600)))"),
+    ]
+
+    @Test(arguments: rows)
+    func transition(_ row: Row) {
+        #expect(Self.summary(Self.plan(row.facts, row.settings)) == row.expected)
+    }
+
+    @Test func theExpiryWarningAndThePinReachTheReport() {
+        let warned = Self.plan(
+            Self.facts(
+                .read(Make.pr(1, lastActivityAt: Self.now.addingTimeInterval(-65 * 3600))),
+                environment: Self.env(workloads: Self.ready, recorded: Self.readyStatus)))
+        guard case .report(let report) = warned.step else {
+            Issue.record("expected a report, got \(warned)")
+            return
+        }
+        #expect(report.notice?.contains("expires at") == true)
+        let pinned = Self.plan(
+            Self.facts(.read(Make.pr(1, labels: ["preview", "preserve"])), environment: Self.env(workloads: Self.ready, recorded: Self.readyStatus)))
+        guard case .report(let pin) = pinned.step else {
+            Issue.record("expected a report, got \(pinned)")
+            return
+        }
+        #expect(pin.notice?.contains("Pinned by the preserve label") == true)
+        #expect(pinned.pinnedUntil != nil)
+    }
+
+    @Test func readyReportsCarryTheStageDurations() {
+        let plan = Self.plan(Self.facts(environment: Self.env(workloads: Self.ready, recorded: Self.readyStatus)))
+        guard case .report(let report) = plan.step else {
+            Issue.record("expected a report, got \(plan)")
+            return
+        }
+        #expect(report.durations.map(\.stage) == ["apply", "rollout"])
+        #expect(report.durations.map(\.seconds) == [2, 18])
+        #expect(report.comment.markdown.contains("**Took:** apply 2.0 s, rollout 18 s"))
+    }
+}
