@@ -27,6 +27,10 @@ public struct ClusterPermission: Sendable, Hashable {
 /// checks it), and `sandcastle cluster check` asks the server about each.
 public enum ClusterPermissions {
     private static let workload = ["get", "list", "create", "patch", "delete"]
+    /// Workload kinds are also watched: their rollout reaches the preview within a second.
+    private static let watched = ["get", "list", "watch", "create", "patch", "delete"]
+    /// Where Events about cluster-scoped objects (PreviewEnvironments) are written.
+    public static let eventNamespace = "default"
 
     public static func required(leaseNamespace: String) -> [ClusterPermission] {
         [
@@ -40,9 +44,12 @@ public enum ClusterPermissions {
             .init(group: "", resource: "limitranges", verbs: workload),
             .init(group: "", resource: "persistentvolumeclaims", verbs: workload),
             .init(group: "", resource: "secrets", verbs: ["get", "create", "patch", "delete"]),
-            .init(group: "apps", resource: "deployments", verbs: workload),
-            .init(group: "apps", resource: "statefulsets", verbs: workload),
-            .init(group: "batch", resource: "jobs", verbs: workload),
+            .init(group: "apps", resource: "deployments", verbs: watched),
+            .init(group: "apps", resource: "statefulsets", verbs: watched),
+            .init(group: "apps", resource: "daemonsets", verbs: ["get", "list", "watch"]),
+            .init(group: "batch", resource: "jobs", verbs: watched),
+            .init(group: "", resource: "pods", verbs: ["get", "list", "watch"]),
+            .init(group: "", resource: "events", verbs: ["list"]),
             .init(group: "batch", resource: "cronjobs", verbs: workload),
             .init(group: "networking.k8s.io", resource: "networkpolicies", verbs: workload),
             .init(group: "networking.k8s.io", resource: "ingresses", verbs: workload),
@@ -50,6 +57,7 @@ public enum ClusterPermissions {
             .init(group: "autoscaling", resource: "horizontalpodautoscalers", verbs: workload),
             .init(group: "coordination.k8s.io", resource: "leases", verbs: ["get", "create", "update"], namespace: leaseNamespace),
             .init(group: "events.k8s.io", resource: "events", verbs: ["create"], namespace: leaseNamespace),
+            .init(group: "events.k8s.io", resource: "events", verbs: ["create"], namespace: eventNamespace),
         ]
     }
 }

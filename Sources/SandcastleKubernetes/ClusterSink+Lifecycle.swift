@@ -94,12 +94,19 @@ extension ClusterSink {
         let now = options.now()
         let stored = try await client.applyStatus(
             PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(status, now: now)), asManager: Self.lifecycleManager)
-        if previous?.phase != status.phase || previous?.eventReason != status.eventReason {
-            let event = KubernetesEvent.object(
-                regarding: stored, namespace: "default", reason: status.eventReason, action: status.phase.rawValue, note: status.message,
-                type: status.phase == .failed ? .warning : .normal, instance: "sandcastle", now: now)
-            _ = try? await client.apply(event, force: true)
+        // A new phase, or the first judgement after an apply (which records only `Applied`), is a transition.
+        if previous?.phase != status.phase || previous?.conditions.map(\.type) != status.conditions.map(\.type) {
+            await recordEvent(about: stored, reason: status.eventReason, note: status.message, warning: status.phase == .failed)
         }
+    }
+
+    /// An Event about the PreviewEnvironment (`Applied`, `Waiting`, `Ready`, `Failed`,
+    /// `TearingDown`, `TornDown`); best effort: the status is the record, the Event the story.
+    func recordEvent(about environment: ManifestObject, reason: String, note: String, warning: Bool = false) async {
+        let event = KubernetesEvent.object(
+            regarding: environment, namespace: ClusterPermissions.eventNamespace, reason: reason, action: reason, note: note,
+            type: warning ? .warning : .normal, instance: "sandcastle", now: options.now())
+        _ = try? await client.create(event)
     }
 
     /// Records on the environment of `key` what the forge was told, so a restarted controller
@@ -133,6 +140,8 @@ extension ClusterSink {
     /// Deletes the PreviewEnvironment of `key` (its namespace is gone; the receipt was posted).
     public func forget(_ key: PreviewKey) async throws {
         guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        let reason = environment.value(at: "status.teardownReason")?.string ?? "removed"
+        await recordEvent(about: environment, reason: "TornDown", note: "namespace \(name) is gone (\(reason)); the receipt was posted")
         _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: environment.value(at: "metadata.uid")?.string)
     }
 

@@ -204,8 +204,11 @@ public final class ClusterSink: Sink, Sendable {
                     asManager: Self.lifecycleManager)
             }
             if recordedHash != preview.contentHash {
-                _ = try await client.apply(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash), force: true)
+                environment = try await client.apply(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash), force: true)
             }
+            await recordEvent(
+                about: environment, reason: "Applied",
+                note: "applied \(applied) objects at \(preview.sha.prefix(12))" + (pruned.isEmpty ? "" : ", pruned \(pruned.count)"))
             return ApplyReport(unchanged: false, applied: applied, pruned: pruned, skipped: skipped)
         } catch {
             try? await setFailed(

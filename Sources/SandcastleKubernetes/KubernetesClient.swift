@@ -129,7 +129,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
         }
     }
 
-    // MARK: create and replace (Leases)
+    // MARK: create and replace (Leases, Events)
+
+    /// `POST`: creates the object (the ``ClusterClient`` requirement).
+    public func create(_ object: ManifestObject) async throws -> ManifestObject { try await create(object, dryRun: false) }
 
     /// `POST`: creates the object; a `Status` with `alreadyExists` when it exists. With `dryRun`
     /// the server validates and authorizes the request but stores nothing (`dryRun=All`).

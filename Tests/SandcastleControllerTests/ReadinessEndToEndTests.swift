@@ -60,6 +60,11 @@ struct ReadinessEndToEndTests {
         let comment = await h.comments(1).first?.body ?? ""
         #expect(comment.contains("https://shop-pr-1.preview.test") && comment.contains("rollout"), "\(comment)")
         #expect(instance.metricsText.contains("sandcastle_time_to_ready_seconds_count 1"))
+        // `kubectl describe preview pr-1-shop` tells the story: Events in `default` about it.
+        let events = await h.fakeKube.allObjects(namespace: "default").filter {
+            $0["kind"]?.string == "Event" && $0.value(at: "regarding.name")?.string == "pr-1-shop"
+        }
+        #expect(events.compactMap { $0["reason"]?.string } == ["Applied", "Waiting", "Ready"], "\(events)")
     }
 
     @Test func anImageThatCannotBePulledStaysPendingWithTheImageNamedThenFailsAfterTheTimeout() async throws {

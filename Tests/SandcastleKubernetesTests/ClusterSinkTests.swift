@@ -108,7 +108,7 @@ struct ClusterSinkTests {
             #expect(report.gone)
             #expect(await h.fake.object(Self.ns(preview)) == nil)
             #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)) == nil)
-            #expect(await h.fake.allObjects().isEmpty)
+            #expect(await h.fake.leftovers().isEmpty)
             #expect(try await h.sink.environments().isEmpty)
             // Tearing down what is gone is harmless.
             #expect(try await h.sink.tearDown(preview.key).gone)
@@ -139,7 +139,7 @@ struct ClusterSinkTests {
             // Once the widget's controller lets go, the next teardown completes.
             await h.fake.removeFinalizers(ResourceRef(widget))
             #expect(try await h.sink.tearDown(preview.key).gone)
-            #expect(await h.fake.allObjects().isEmpty)
+            #expect(await h.fake.leftovers().isEmpty)
         }
     }
 
@@ -163,7 +163,7 @@ struct ClusterSinkTests {
             _ = try await h.sink.applyPreview(preview)
             _ = try await h.client.delete(PreviewEnvironment.ref(preview.names.namespace), propagation: .background, uid: nil)
             #expect(await h.fake.object(Self.ns(preview)) == nil)
-            #expect(await h.fake.allObjects().isEmpty)
+            #expect(await h.fake.leftovers().isEmpty)
         }
     }
 

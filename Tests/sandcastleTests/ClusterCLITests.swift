@@ -21,7 +21,7 @@ import Testing
         let first = try await SandcastleExecutable.run(apply)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("acme/blog#7: applied"))
-        let objects = await server.kubernetes.allObjects()
+        let objects = await server.kubernetes.leftovers()
         #expect(objects.count > 8)
         #expect(objects.allSatisfy { $0.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == Ownership.managedByValue })
 
@@ -44,7 +44,7 @@ import Testing
         ])
         #expect(teardown.status == 0, "\(teardown.stderr)")
         #expect(teardown.stdout.contains("are gone"))
-        #expect(await server.kubernetes.allObjects().isEmpty)
+        #expect(await server.kubernetes.leftovers().isEmpty)
         let empty = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/kubeconfig"])
         #expect(empty.stdout == "No previews.\n")
         await server.stop()

@@ -89,7 +89,7 @@ import Testing
         #expect(out.contains("cluster: ready after "), "\(out)")
         #expect(out.contains("cluster: namespace pr-42-blog is gone"))
         #expect(out.contains("Demo complete: every step converged."))
-        let left = await server.kubernetes.allObjects()
+        let left = await server.kubernetes.leftovers()
         #expect(left.isEmpty, "left behind: \(left.map { ResourceRef($0).description })")
         let deployments = await server.kubernetes.requests.filter { $0.method == "PATCH" && $0.path.contains("/deployments/blog") }
         let applied = try #require(deployments.first.flatMap { try? ManifestValue.parseJSON($0.body).object })

@@ -45,7 +45,7 @@ public struct PreviewStatus: Sendable, Hashable, Codable, CustomStringConvertibl
     public var eventReason: String {
         switch phase {
         case .pending, .queued: "Waiting"
-        case .deploying: conditions.first { $0.type == "Applied" }?.status == true ? "Waiting" : "Applied"
+        case .deploying: "Waiting"
         case .ready: "Ready"
         case .failed: "Failed"
         case .terminating: "TearingDown"

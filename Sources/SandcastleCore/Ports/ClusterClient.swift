@@ -44,6 +44,8 @@ public protocol ClusterClient: Sendable {
     /// Server-side apply of the `status` fields in `object` as another field manager, so they are
     /// kept when `sandcastle` applies the rest of the status.
     func applyStatus(_ object: ManifestObject, asManager manager: String) async throws -> ManifestObject
+    /// Creates `object` (`POST`); throws when it exists.
+    func create(_ object: ManifestObject) async throws -> ManifestObject
     /// The object, or `nil` when it does not exist.
     func get(_ ref: ResourceRef) async throws -> ManifestObject?
     /// Whether the server serves `kind` of `apiVersion` namespaced (discovery); throws when it does

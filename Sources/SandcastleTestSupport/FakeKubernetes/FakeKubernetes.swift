@@ -151,7 +151,25 @@ public actor FakeKubernetes {
     public var namespaceDeletionDelay: TimeInterval = 0
     public internal(set) var requests: [RecordedRequest] = []
 
-    public init(types: [ResourceType] = FakeKubernetes.builtinTypes) { self.types = types }
+    /// What a fresh cluster starts with (the `default` namespace), left out of ``allObjects(namespace:)``.
+    var builtinKeys: Set<Key> = []
+
+    public init(types: [ResourceType] = FakeKubernetes.builtinTypes) {
+        self.types = types
+        // Every real cluster has the `default` namespace (Events about cluster-scoped objects live there).
+        if types.contains(where: { $0.kind == "Namespace" }) {
+            let key = Key(group: "", plural: "namespaces", namespace: "", name: "default")
+            objects[key] = [
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": [
+                    "name": "default", "labels": ["kubernetes.io/metadata.name": "default"], "uid": .string(UUID().uuidString.lowercased()),
+                    "creationTimestamp": .string(RFC3339.string(Date())), "resourceVersion": "1",
+                ],
+                "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"],
+            ]
+            builtinKeys.insert(key)
+        }
+    }
 
     // MARK: setup
 
@@ -200,8 +218,12 @@ public actor FakeKubernetes {
     /// Every stored object, optionally only those in `namespace`.
     public func allObjects(namespace: String? = nil) -> [ManifestObject] {
         runControllers()
-        return objects.filter { namespace == nil || $0.key.namespace == namespace }.sorted { $0.key < $1.key }.map(\.value)
+        return objects.filter { !builtinKeys.contains($0.key) && (namespace == nil || $0.key.namespace == namespace) }.sorted { $0.key < $1.key }.map(
+            \.value)
     }
+
+    /// What is left besides a fresh cluster's objects and Events (which expire on their own).
+    public func leftovers() -> [ManifestObject] { allObjects().filter { $0["kind"]?.string != "Event" } }
 
     /// Requests that wrote (POST, PUT, PATCH, DELETE).
     public var writeRequests: [RecordedRequest] { requests.filter { $0.method != "GET" } }
