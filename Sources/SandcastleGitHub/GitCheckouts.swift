@@ -22,11 +22,14 @@ public actor GitCheckouts: BundleSource {
 
     public let root: String
     private let remote: Remote
-    private let git: String
+    private nonisolated let git: String
     /// The commit each PR holds a tree of.
     private var held: [PreviewKey: String] = [:]
     /// Trees being extracted, so two PRs at one commit fetch it once.
     private var inProgress: [String: Task<String, any Error>] = [:]
+    /// The last operation queued on each repository's bare mirror: git does not let two fetches
+    /// share a shallow repository (`shallow file has changed since we read it`), so they take turns.
+    private var mirrorTurns: [String: Task<Void, Never>] = [:]
 
     /// Throws when `git` is not on `PATH`.
     public init(root: String, remote: Remote) throws {
@@ -59,32 +62,31 @@ public actor GitCheckouts: BundleSource {
         if let sha = held.removeValue(forKey: key) { removeUnheld(key.repository, sha: sha) }
     }
 
+    /// Runs `body` once every earlier operation on `repository`'s mirror has finished.
+    private func inTurn<T: Sendable>(on repository: RepositoryName, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let slug = Self.slug(repository)
+        let previous = mirrorTurns[slug]
+        let turn = Task<T, any Error> {
+            await previous?.value
+            return try await body()
+        }
+        mirrorTurns[slug] = Task { _ = try? await turn.value }
+        return try await turn.value
+    }
+
     private func extract(_ repository: RepositoryName, sha: String, into tree: String) async throws -> String {
         let fm = FileManager.default
         let mirror = "\(root)/mirrors/\(Self.slug(repository)).git"
-        if !fm.fileExists(atPath: mirror + "/HEAD") {
-            try fm.createDirectory(atPath: mirror, withIntermediateDirectories: true)
-            try await run(["init", "--quiet", "--bare", mirror], about: repository, environment: [:])
-        }
-        var environment = ["GIT_TERMINAL_PROMPT": "0"]
-        if let token = try await remote.token(repository) {
-            let basic = Data("x-access-token:\(token)".utf8).base64EncodedString()
-            environment["GIT_CONFIG_COUNT"] = "1"
-            environment["GIT_CONFIG_KEY_0"] = "http.extraHeader"
-            environment["GIT_CONFIG_VALUE_0"] = "Authorization: Basic \(basic)"
-        }
-        // No automatic gc/maintenance inside a fetch: repacking a busy mirror takes seconds and
-        // would stall this reconcile; shallow fetches of single commits stay small.
-        try await run(
-            [
-                "-C", mirror, "-c", "gc.auto=0", "-c", "maintenance.auto=false", "fetch", "--quiet", "--depth=1", "--no-tags",
-                "--no-write-fetch-head", remote.url(repository), sha,
-            ], about: repository, environment: environment)
         let staging = "\(root)/trees/.staging-\(UUID().uuidString)"
+        let token = try await remote.token(repository)
+        let url = remote.url(repository)
+        try fm.createDirectory(atPath: "\(root)/trees", withIntermediateDirectories: true)
+        try await inTurn(on: repository) {
+            try await self.fetch(repository, sha: sha, url: url, token: token, mirror: mirror, archive: staging + ".tar")
+        }
+        defer { try? fm.removeItem(atPath: staging + ".tar") }
         try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: staging) }
-        try await run(["-C", mirror, "archive", "--format=tar", "-o", staging + ".tar", sha], about: repository, environment: [:])
-        defer { try? fm.removeItem(atPath: staging + ".tar") }
         guard let tar = Subprocess.locate("tar") else { throw GitCheckoutError("tar is not on PATH") }
         let untar = try await Subprocess.runDetached(tar, ["-xf", staging + ".tar", "-C", staging])
         guard untar.status == 0 else { throw GitCheckoutError("\(repository)@\(sha.prefix(12)): extracting the tree failed: \(untar.stderr)") }
@@ -95,11 +97,41 @@ public actor GitCheckouts: BundleSource {
         return tree
     }
 
-    private func run(_ arguments: [String], about repository: RepositoryName, environment: [String: String]) async throws {
+    /// Fetches `sha` into the mirror (created on first use) and archives its tree; one at a time per mirror.
+    private nonisolated func fetch(
+        _ repository: RepositoryName, sha: String, url: String, token: String?, mirror: String, archive: String
+    ) async throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: mirror + "/HEAD") {
+            try fm.createDirectory(atPath: mirror, withIntermediateDirectories: true)
+            try await run("init", ["init", "--quiet", "--bare", mirror], about: repository, environment: [:])
+        }
+        var environment = ["GIT_TERMINAL_PROMPT": "0"]
+        if let token {
+            let basic = Data("x-access-token:\(token)".utf8).base64EncodedString()
+            environment["GIT_CONFIG_COUNT"] = "1"
+            environment["GIT_CONFIG_KEY_0"] = "http.extraHeader"
+            environment["GIT_CONFIG_VALUE_0"] = "Authorization: Basic \(basic)"
+        }
+        // No automatic gc/maintenance inside a fetch: repacking a busy mirror takes seconds and
+        // would stall this reconcile; shallow fetches of single commits stay small.
+        try await run(
+            "fetch",
+            [
+                "-C", mirror, "-c", "gc.auto=0", "-c", "maintenance.auto=false", "fetch", "--quiet", "--depth=1", "--no-tags",
+                "--no-write-fetch-head", url, sha,
+            ], about: repository, environment: environment)
+        try await run("archive", ["-C", mirror, "archive", "--format=tar", "-o", archive, sha], about: repository, environment: [:])
+    }
+
+    /// Runs git; a failure names the git `command` (`fetch`, `archive`) and git's last lines.
+    private nonisolated func run(_ command: String, _ arguments: [String], about repository: RepositoryName, environment: [String: String])
+        async throws
+    {
         let result = try await Subprocess.runDetached(git, arguments, environment: environment)
         guard result.status == 0 else {
             let message = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").suffix(3).joined(separator: " ")
-            throw GitCheckoutError("\(repository): git \(arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? "") failed: \(message)")
+            throw GitCheckoutError("\(repository): git \(command) failed: \(message)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SandcastleController
 import SandcastleCore
+import SandcastleKubernetes
 import SandcastleTestSupport
 import Testing
 
@@ -202,5 +203,45 @@ struct ReconcilerDatabaseTests {
         #expect(statuses?[.seed]?.state == .failure)
         #expect(statuses?[.seed]?.description.contains("db/seed.sql:3: syntax error") == true)
         #expect(statuses?[.deploy]?.state == .failure)
+    }
+}
+
+/// A sink whose namespace for every preview belongs to someone else.
+actor ConflictingSink: Sink {
+    let base: FakeSink
+    init(base: FakeSink) { self.base = base }
+
+    func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
+    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
+    func claim(_ preview: RenderedPreview) async throws { throw KubernetesError.nameConflict(namespace: preview.names.namespace) }
+    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
+    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
+    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
+    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
+    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
+}
+
+@Suite("Reconciler: the namespace is claimed first")
+struct ClaimFirstTests {
+    /// A database used to be provisioned for a PR whose namespace then failed with NameConflict,
+    /// and was left behind: the claim now comes before any other side effect.
+    @Test func aNameConflictProvisionsNoDatabaseAndAppliesNothing() async throws {
+        let databases = FakeDatabases()
+        let rig = try UnitRig.make(databases: databases)
+        var dependencies = rig.dependencies
+        dependencies.sink = ConflictingSink(base: rig.sink)
+        await rig.source.put(Make.pr(1))
+        let outcome = await Reconciler(dependencies: dependencies).reconcile(Make.key(1))
+        guard case .settled(let why) = outcome else {
+            Issue.record("a name conflict needs a human: \(outcome)")
+            return
+        }
+        #expect(why.contains("pr-1-shop"), "\(why)")
+        #expect(await databases.ensured.isEmpty, "no database for a preview that cannot have its namespace")
+        #expect(await rig.sink.applyCalls == 0)
+        let status = await rig.reporter.statuses[Make.sha]?[.deploy]
+        #expect(status?.state == .failure)
+        #expect(status?.description.contains("pr-1-shop") == true)
     }
 }

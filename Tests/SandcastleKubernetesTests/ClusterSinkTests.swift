@@ -55,6 +55,49 @@ struct ClusterSinkTests {
         }
     }
 
+    /// `sandcastle apply` (and the controller) restores what was deleted or edited by hand; an
+    /// intact preview still costs no writes.
+    @Test func driftIsRestoredAndOnlyDriftIsWritten() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(2)
+            _ = try await h.sink.applyPreview(preview)
+            let namespace = preview.names.namespace
+            let deployment = try #require(preview.objects.first { $0.kind == "Deployment" })
+            let deploymentRef = ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deployment.name)
+            let configRef = ResourceRef(apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "config-0")
+            _ = try await h.client.delete(configRef, propagation: .background, uid: nil)
+            var edited = try #require(await h.fake.object(deploymentRef))
+            edited.set(5, at: "spec.replicas")
+            _ = try await h.client.replace(edited)
+            let drift = try #require(try await h.sink.observe(preview.key)).drift
+            #expect(drift == ["Deployment/\(deployment.name) was changed by hand", "ConfigMap/config-0 is missing"])
+
+            await h.fake.resetRequests()
+            let report = try await h.sink.applyPreview(preview)
+            #expect(!report.unchanged && report.applied == 2)
+            let objectWrites = await h.fake.writeRequests.filter { !$0.path.contains("previewenvironments") && !$0.path.contains("/events") }
+            #expect(
+                objectWrites.map(\.path).sorted() == [
+                    "/api/v1/namespaces/\(namespace)/configmaps/config-0", "/apis/apps/v1/namespaces/\(namespace)/deployments/\(deployment.name)",
+                ])
+            #expect(await h.fake.object(configRef) != nil)
+            #expect(await h.fake.object(deploymentRef)?.value(at: "spec.replicas") == deployment.object.value(at: "spec.replicas"))
+            #expect(try await h.sink.observe(preview.key)?.drift == [])
+            await h.fake.resetRequests()
+            #expect(try await h.sink.applyPreview(preview).unchanged)
+            #expect(await h.fake.writeRequests.isEmpty)
+        }
+    }
+
+    @Test func aClaimOnAForeignNamespaceCreatesNothing() async throws {
+        try await H.with { h in
+            let preview = try Make.preview(3)
+            _ = try await h.fake.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(preview.names.namespace)]])
+            await #expect(throws: KubernetesError.nameConflict(namespace: preview.names.namespace)) { try await h.sink.claim(preview) }
+            #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)) == nil)
+        }
+    }
+
     @Test func aChangedSetUpdatesAndPrunes() async throws {
         try await H.with { h in
             _ = try await h.sink.applyPreview(try Make.preview(1, configMaps: 4, version: "1"))
