@@ -19,14 +19,17 @@ public struct ControllerDependencies: Sendable {
     public var book: PreviewBook
     /// Changes in the sink (a cluster watch), each enqueuing its preview; `nil` relies on requeues.
     public var changes: (any ChangeFeed)?
+    /// Checks preview URLs for `readiness.http`.
+    public var probe: (any ReadinessProbe)?
 
     public init(
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
-        changes: (any ChangeFeed)? = nil
+        changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil
     ) {
         self.changes = changes
+        self.probe = probe
         self.config = config
         self.source = source
         self.reporter = reporter

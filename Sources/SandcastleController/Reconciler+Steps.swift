@@ -47,6 +47,9 @@ extension Reconciler {
             }
             if let failure { throw failure }
             run.facts.environment = try await reobserve(key)
+        case .probe(let url):
+            guard let probe = deps.probe else { throw StepError(.stalled, "readiness.http is set but this controller has no HTTP client") }
+            run.facts.httpCheck = await probe.check(url: url)
         case .record(let status):
             do {
                 try await deps.sink.record(key, status: status)

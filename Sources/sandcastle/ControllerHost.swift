@@ -48,6 +48,8 @@ struct ControllerHost {
         var onAdminListening: @Sendable (Int) async -> Void = { _ in }
         /// Changes in the sink (the cluster watch).
         var changes: (any ChangeFeed)?
+        /// Checks preview URLs for `readiness.http` (the caller shuts it down).
+        var probe: (any ReadinessProbe)?
         /// Polled for GitHub request totals and the remaining rate limit (for metrics).
         var forgeStats: (@Sendable () async -> (requests: Int, remaining: Int?))?
     }
@@ -58,7 +60,7 @@ struct ControllerHost {
         let book = PreviewBook(webURL: parts.webURL)
         let dependencies = ControllerDependencies(
             config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
-            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes)
+            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes, probe: parts.probe)
         let leadership = LeadershipMonitor(logger: parts.logger, metrics: metrics)
         let controller = Controller(dependencies: dependencies, leadership: parts.leadership { leadership.observe($0) })
         let logger = parts.logger

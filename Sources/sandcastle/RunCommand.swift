@@ -87,8 +87,11 @@ struct RunCommand: AsyncParsableCommand {
             let budgets = await github.rateLimitBudgets()
             return (await github.requestsSent(), budgets.compactMap(\.remaining).min())
         }
+        let probe = HTTPReadinessProbe()
+        parts.probe = probe
         let host = ControllerHost(parts)
         try await host.run()
+        try? await probe.shutdown()
         try? await github.shutdown()
         try? await kubernetes?.shutdown()
     }

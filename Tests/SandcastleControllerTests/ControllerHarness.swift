@@ -72,15 +72,17 @@ final class ControllerHarness: Sendable {
         let registry: PrometheusCollectorRegistry
         let gitHubClient: GitHubClient
         let kubeClient: KubernetesClient
+        let probe: HTTPReadinessProbe
         let webhookURL: String
         let baseURL: String
         fileprivate let tasks: [Task<Void, any Error>]
 
         fileprivate init(
             controller: Controller, book: PreviewBook, registry: PrometheusCollectorRegistry, gitHubClient: GitHubClient,
-            kubeClient: KubernetesClient,
+            kubeClient: KubernetesClient, probe: HTTPReadinessProbe,
             baseURL: String, tasks: [Task<Void, any Error>]
         ) {
+            self.probe = probe
             self.controller = controller
             self.book = book
             self.registry = registry
@@ -97,6 +99,7 @@ final class ControllerHarness: Sendable {
             for task in tasks { _ = try? await task.value }
             try? await gitHubClient.shutdown()
             try? await kubeClient.shutdown()
+            try? await probe.shutdown()
         }
 
         var metricsText: String {
@@ -152,7 +155,8 @@ final class ControllerHarness: Sendable {
     /// Starts the fakes. `simulation` stands in for the workload controllers (workloads become
     /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
     static func start(
-        maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m"
+        maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
+        httpCheck: String? = nil
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -174,7 +178,7 @@ final class ControllerHarness: Sendable {
               trigger: {labels: [preview], labelPermission: write}
               domain: preview.test
               maxConcurrent: \(maxConcurrent)
-              readiness: {timeout: \(readinessTimeout)}
+              readiness: {timeout: \(readinessTimeout)\(httpCheck.map { ", http: {url: '\($0)', interval: 1s}" } ?? "")}
             repositories:
               - name: acme/shop
                 bundle: {path: deploy/preview, kind: manifests}
@@ -200,6 +204,7 @@ final class ControllerHarness: Sendable {
         sinkOptions.teardownTimeout = 5
         sinkOptions.pollInterval = 0.05
         let registry = PrometheusCollectorRegistry()
+        let probe = HTTPReadinessProbe(timeout: .seconds(2))
         let origin = self.origin
         let book = PreviewBook()
         let dependencies = ControllerDependencies(
@@ -207,7 +212,8 @@ final class ControllerHarness: Sendable {
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             book: book,
-            changes: ClusterWatcher(client: kubeClient, repositories: [Self.repo], logger: Self.quietLogger("e2e.watch.\(identity)"))
+            changes: ClusterWatcher(client: kubeClient, repositories: [Self.repo], logger: Self.quietLogger("e2e.watch.\(identity)")),
+            probe: probe
         )
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {
@@ -232,7 +238,7 @@ final class ControllerHarness: Sendable {
         let loop = Task { try await controller.run() }
         while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let instance = Instance(
-            controller: controller, book: book, registry: registry, gitHubClient: gitHubClient, kubeClient: kubeClient,
+            controller: controller, book: book, registry: registry, gitHubClient: gitHubClient, kubeClient: kubeClient, probe: probe,
             baseURL: "http://127.0.0.1:\(port.withLock { $0 })", tasks: [loop, server])
         instances.withLock { $0.append(instance) }
         return instance

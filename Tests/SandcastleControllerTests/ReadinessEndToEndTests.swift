@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import SandcastleController
 import SandcastleCore
 import SandcastleKubernetes
@@ -90,7 +91,9 @@ struct ReadinessEndToEndTests {
         let failure = try #require(await Self.deployStatus(h, sha))
         #expect(failure.description?.contains("not ready after 3s") == true && failure.description?.contains("ImagePullBackOff") == true)
         #expect(await h.environment(1)?.value(at: "status.phase")?.string == "Failed")
-        #expect(await h.fakeGitHub.deployments(ControllerHarness.repo).first?.statuses.last?.state == "failure")
+        try await eventually("the GitHub Deployment fails too") {
+            await h.fakeGitHub.deployments(ControllerHarness.repo).first?.statuses.last?.state == "failure"
+        }
     }
 
     @Test func aQuotaRefusedReplicaSetIsReportedWithTheQuotaMessage() async throws {
@@ -121,6 +124,29 @@ struct ReadinessEndToEndTests {
         try await eventually("the crash loop is reported") { await Self.deployStatus(h, sha)?.description?.contains("CrashLoopBackOff") == true }
         let message = await h.environment(1)?.value(at: "status.message")?.string ?? ""
         #expect(message.contains("restarted 3 times") && message.contains("panic: DATABASE_URL is not set"), "\(message)")
+    }
+
+    @Test func withAnHTTPCheckThePreviewIsReadyOnlyOnceItAnswers() async throws {
+        let healthy = LockedValue(false)
+        let asked = LockedValue([String]())
+        let app = try await LoopbackHTTPServer.start { request, _ in
+            asked.withLock { $0.append(request.uri.description) }
+            return Response(status: healthy.withLock { $0 } ? .ok : .serviceUnavailable)
+        }
+        defer { Task { await app.stop() } }
+        let h = try await ControllerHarness.start(httpCheck: "\(app.baseURL)/healthz?pr={{ number }}&ns={{ namespace }}")
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: instance)
+        try await eventually("pending with the check's last answer") {
+            await Self.deployStatus(h, sha)?.description?.contains("answered 503 (expected 200)") == true
+        }
+        #expect(await Self.available(h), "the workloads are available; only the check holds it back")
+        #expect(asked.withLock { $0 }.first == "/healthz?pr=1&ns=pr-1-shop")
+        healthy.withLock { $0 = true }
+        try await eventually("success once it answers", timeout: .seconds(5)) { await Self.deployStatus(h, sha)?.state == "success" }
     }
 
     @Test func aPushRestartsTheClockAndAWorkingCommitBecomesReady() async throws {

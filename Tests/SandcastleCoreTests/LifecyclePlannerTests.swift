@@ -10,8 +10,11 @@ import Testing
     static let render = RenderSummary(sha: Make.sha, contentHash: "content-1")
     static let other = String(repeating: "b", count: 40)
 
-    static func settings(database: Bool = false, seed: Bool = false, maxConcurrent: Int = 10) -> PreviewSettings {
+    static func settings(database: Bool = false, seed: Bool = false, maxConcurrent: Int = 10, http: Bool = false) -> PreviewSettings {
         var settings = PreviewSettings.builtin
+        if http {
+            settings.readiness.http = HTTPCheckSettings(url: try! Template(parsing: "{{ url }}/healthz"), interval: ConfigDuration(seconds: 5))
+        }
         settings.domain = "preview.test"
         settings.database.enabled = database
         settings.maxConcurrent = maxConcurrent
@@ -63,6 +66,7 @@ import Testing
         case .apply(_, let why): "apply: \(why)"
         case .record(let status): "record \(status.phase.rawValue): \(status.message)"
         case .report(let report): "report \(report.record.summary)"
+        case .probe(let url): "probe \(url)"
         case .deleteNamespace(let reason): "delete namespace: \(reason)"
         case .dropDatabase: "drop database"
         case .forget: "forget"
@@ -184,6 +188,45 @@ import Testing
             name: "ready and told: settled, nothing written",
             facts: facts(environment: env(workloads: ready, recorded: readyStatus, reported: toldReady)),
             expected: "settled: ready at a1a1a1a"),
+        Row(
+            name: "with readiness.http, available workloads are checked first", facts: facts(environment: env(workloads: ready)),
+            settings: settings(http: true), expected: "probe https://shop-pr-1.preview.test/healthz"),
+        Row(
+            name: "a check that does not answer keeps it deploying with its answer",
+            facts: {
+                var f = facts(environment: env(workloads: ready))
+                f.httpCheck = HTTPCheckFact(url: "https://shop-pr-1.preview.test/healthz", status: 503)
+                return f
+            }(), settings: settings(http: true), expected: "record Deploying: https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
+        Row(
+            name: "it is looked at again after the check's interval",
+            facts: {
+                var f = facts(
+                    environment: env(
+                        workloads: ready,
+                        recorded: PreviewStatus(
+                            phase: .deploying, message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)",
+                            conditions: [
+                                .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+                                .init(
+                                    type: "WorkloadsReady", status: false, reason: "RollingOut",
+                                    message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
+                                .init(
+                                    type: "Ready", status: false, reason: "RollingOut",
+                                    message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
+                            ], workloads: ["Deployment/web": "Ready"]),
+                        reported: ReportRecord(sha: Make.sha, summary: "pending: https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"))
+                )
+                f.httpCheck = HTTPCheckFact(url: "https://shop-pr-1.preview.test/healthz", status: 503)
+                return f
+            }(), settings: settings(http: true), expected: "recheck 5.0 seconds: https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
+        Row(
+            name: "a check that answers makes it Ready",
+            facts: {
+                var f = facts(environment: env(workloads: ready))
+                f.httpCheck = HTTPCheckFact(url: "https://shop-pr-1.preview.test/healthz", status: 200)
+                return f
+            }(), settings: settings(http: true), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
         Row(
             name: "a sink that cannot observe workloads says applied",
             facts: facts(environment: env(workloads: .unobservable)), expected: "record Ready: ready at https://shop-pr-1.preview.test"),

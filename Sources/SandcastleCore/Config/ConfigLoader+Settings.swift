@@ -64,10 +64,11 @@ extension ConfigLoader {
             if let v = h["seed"] { s.hooks.seed = readHook(v, reader: &reader) }
             if let v = h["verify"] { s.hooks.verify = readHook(v, reader: &reader) }
         }
-        if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout"]) {
+        if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout", "http"]) {
             if let v = r["timeout"], let d = reader.duration(v) {
                 if d.seconds < 1 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 1s and 6h") } else { s.readiness.timeout = d }
             }
+            if let h = r["http"] { s.readiness.http = readHTTPCheck(h, reader: &reader) }
         }
         if let v = fields["values"], let values = reader.stringMap(v) {
             for key in values.keys where !Template.isValidVariableName(key) || key.contains(".") {
@@ -77,6 +78,37 @@ extension ConfigLoader {
         }
         ConfigValidation.checkLifetimes(s, fields: fields, reader: &reader)
         return reader.issues.count == before ? s : nil
+    }
+
+    /// `readiness.http`: a URL template over the render variables, an expected status, an interval.
+    private static func readHTTPCheck(_ node: ConfigNode, reader: inout ConfigReader) -> HTTPCheckSettings? {
+        guard let h = reader.mapping(node, allowed: ["url", "expectStatus", "interval"]) else { return nil }
+        guard let u = h["url"] else {
+            reader.fail(node, "readiness.http needs a url, like '{{ url }}/healthz'")
+            return nil
+        }
+        guard let text = reader.string(u) else { return nil }
+        let template: Template
+        do {
+            template = try Template(parsing: text)
+        } catch {
+            reader.fail(u, error.message)
+            return nil
+        }
+        let known: Set<String> = ["number", "owner", "repo", "sha", "shortSha", "namespace", "host", "url", "domain"]
+        for unknown in template.unknownVariables(known: known) {
+            reader.fail(u, "unknown variable '\(unknown.name)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let sample = (try? template.render(Dictionary(uniqueKeysWithValues: known.map { ($0, "x") }))) ?? ""
+        if !(sample.hasPrefix("http://") || sample.hasPrefix("https://") || text.hasPrefix("{{")) {
+            reader.fail(u, "expected an http:// or https:// URL (or one starting with {{ url }})")
+        }
+        var check = HTTPCheckSettings(url: template)
+        if let v = h["expectStatus"], let code = reader.int(v, in: 100...599) { check.expectStatus = code }
+        if let v = h["interval"], let d = reader.duration(v) {
+            if d.seconds < 1 { reader.fail(v, "expected at least 1s") } else { check.interval = d }
+        }
+        return check
     }
 
     private static func readDatabase(_ node: ConfigNode, into database: inout DatabaseSettings, reader: inout ConfigReader) {

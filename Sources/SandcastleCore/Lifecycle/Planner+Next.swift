@@ -208,6 +208,20 @@ extension Planner {
                 }
             }
         }
+        var recheck = readinessRecheck
+        if waiting.isEmpty, failed.isEmpty, let http = settings.readiness.http {
+            // Workloads are available; the preview is Ready once its URL answers.
+            let variables = RenderContext(key: facts.key, sha: pr.headSHA, settings: settings).variables
+            let url = (try? http.url.render(variables)) ?? http.url.source
+            guard let answer = facts.httpCheck, answer.url == url else {
+                return PreviewPlan(phase: .deploying, message: "checking \(url)", step: .probe(url: url), ending: .settled(""))
+            }
+            if answer.status != http.expectStatus {
+                let got = answer.status.map { "answered \($0)" } ?? (answer.error ?? "no answer")
+                waiting.append("\(url) \(got) (expected \(http.expectStatus))")
+                recheck = .seconds(http.interval.seconds)
+            }
+        }
         let started = environment.deployStartedAt ?? environment.createdAt
         let timeout = TimeInterval(settings.readiness.timeout.seconds)
         if failed.isEmpty, !waiting.isEmpty, now.timeIntervalSince(started) >= timeout {
@@ -234,7 +248,7 @@ extension Planner {
             var report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why), expiresAt: decision.expiresAt)
             report.notice = notice
             let left = max(1, timeout - now.timeIntervalSince(started))
-            let after = min(readinessRecheck, .seconds(Int(left.rounded(.up))))
+            let after = min(recheck, .seconds(Int(left.rounded(.up))))
             return finish(facts, status: status, report: report, ending: .recheck(why, after: after))
         }
         let observed = environment.workloads == .unobservable ? "applied (this sink cannot observe workloads)" : "every workload is available"

@@ -24,6 +24,8 @@ public struct PreviewFacts: Sendable, Hashable {
     public var othersLive: Int
     /// Other PRs of the repository known to wait for a slot; they keep their place in the queue.
     public var waiting: [AdmissionQueue.Candidate]
+    /// The answer of the `readiness.http` check in this reconcile; `nil` until checked.
+    public var httpCheck: HTTPCheckFact?
     /// What the forge was last told about this preview when there is no environment to record it
     /// (a queued PR, a bundle refused before anything was applied).
     public var reportedWithoutEnvironment: ReportRecord?
@@ -168,4 +170,19 @@ public struct ReportRecord: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     public var description: String { "\(sha.prefix(7)) \(summary)" }
+}
+
+/// What the `readiness.http` check got.
+public struct HTTPCheckFact: Sendable, Hashable {
+    public var url: String
+    /// The status code; `nil` when nothing answered.
+    public var status: Int?
+    /// Why nothing answered (connection refused, timeout).
+    public var error: String?
+
+    public init(url: String, status: Int?, error: String? = nil) {
+        self.url = url
+        self.status = status
+        self.error = error
+    }
 }

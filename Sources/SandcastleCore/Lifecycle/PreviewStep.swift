@@ -12,6 +12,8 @@ public enum PreviewStep: Sendable, Hashable, CustomStringConvertible {
     case provisionDatabase
     /// Apply the rendered set (only what changed is written), and say why.
     case apply(RenderSummary, because: String)
+    /// Ask `url` whether the preview answers (`readiness.http`).
+    case probe(url: String)
     /// Record this status on the environment (and an Event for the transition).
     case record(PreviewStatus)
     /// Tell the forge (statuses, Deployment, comment); recorded as told once it succeeded.
@@ -29,6 +31,7 @@ public enum PreviewStep: Sendable, Hashable, CustomStringConvertible {
         case .claim: "claim the namespace (environment record first)"
         case .provisionDatabase: "provision the database"
         case .apply(let render, let why): "apply \(render.sha.prefix(7)) (content \(render.contentHash.prefix(12))): \(why)"
+        case .probe(let url): "check \(url)"
         case .record(let status): "record \(status)"
         case .report(let report): "report \(report)"
         case .deleteNamespace(let reason): "delete the namespace: \(reason)"

@@ -97,6 +97,7 @@ public struct EventReplay {
                 facts.environment = EnvironmentFact(
                     namespace: names.namespace, sha: rendered.sha, contentHash: rendered.contentHash, createdAt: created, deployStartedAt: clock,
                     appliedAt: clock, workloads: .observed([]), recorded: facts.environment?.recorded, reported: facts.environment?.reported)
+            case .probe(let url): facts.httpCheck = HTTPCheckFact(url: url, status: settings.readiness.http?.expectStatus)
             case .record(let status): facts.environment?.recorded = status
             case .report(let report):
                 if facts.environment != nil { facts.environment?.reported = report.record } else { told[key] = report.record }

@@ -55,6 +55,13 @@ public protocol Sink: Sendable {
     func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws
 }
 
+/// Checks a preview's URL for `readiness.http`.
+public protocol ReadinessProbe: Sendable {
+    /// One `GET` of `url`: its status, or why nothing answered. Never follows redirects; the body
+    /// is not read.
+    func check(url: String) async -> HTTPCheckFact
+}
+
 /// Tells which previews changed in the sink (a watch), so they are reconciled at once.
 public protocol ChangeFeed: Sendable {
     /// The keys of previews with a change, as they happen, until the task is cancelled.
