@@ -176,7 +176,7 @@ public final class Controller: Service, Sendable {
                 // Every change the sink reports enqueues its preview; the queue keeps one entry per key.
                 group.addTask {
                     for await key in feed.changes() {
-                        self.queue.offer(key)
+                        self.queue.offer(key, urgent: true)
                         self.dependencies.metrics.recordQueueDepth(self.queue.depth)
                     }
                 }

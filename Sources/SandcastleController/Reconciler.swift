@@ -53,16 +53,19 @@ public final class Reconciler: Sendable {
         guard let repository = dependencies.config.repository(key.repository) else { return .settled("repository not configured") }
         let settings = repository.settings
         var run = Run(key: key, settings: settings)
+        let observing = ContinuousClock.now
         do {
             run.facts = try await observe(key, settings: settings)
         } catch {
             return .failed(error.message)
         }
+        logger.debug("observed", metadata: ["seconds": "\(Self.seconds(ContinuousClock.now - observing))"])
         for _ in 0..<Self.maxSteps {
             let plan = Planner.next(run.facts, settings: settings, now: dependencies.clock.now)
             note(plan, run: run)
             guard let step = plan.step else { return finish(plan, run: run) }
-            logger.debug("step", metadata: ["step": "\(step)"])
+            let started = ContinuousClock.now
+            defer { logger.debug("step", metadata: ["step": "\(step)", "seconds": "\(Self.seconds(ContinuousClock.now - started))"]) }
             do {
                 if try await execute(step, plan: plan, run: &run) { return .settled(plan.ending.reason) }
             } catch {
@@ -93,27 +96,30 @@ public final class Reconciler: Sendable {
         }
     }
 
-    /// Reads the PR and the environment (at once: they are independent), and the repository's
-    /// other environments and waiting PRs for the concurrency cap.
+    /// Reads the PR and the environment (at once: they are independent), and, for a preview
+    /// without an environment, the repository's other environments and waiting PRs (the cap).
     func observe(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) -> PreviewFacts {
         let deps = dependencies
         async let reading = PullRequestObservation.reading { try await deps.source.pullRequest(key) }
-        async let listing = Self.capture { try await deps.sink.environments(in: key.repository) }
         async let observing = Self.capture { try await deps.sink.observe(key) }
         let pullRequest = await reading
-        let environments: [ObservedEnvironment]
         let environment: EnvironmentFact?
-        switch await listing {
-        case .success(let list): environments = list
-        case .failure(let error): throw StepError(.transient, "reading the sink: \(error)")
-        }
         switch await observing {
         case .success(let fact): environment = fact
         case .failure(let error): throw StepError(.transient, "observing the environment: \(error)")
         }
+        // The repository's other environments matter only to a preview that has none yet (the cap).
+        var othersLive = 0
+        if environment == nil {
+            do {
+                othersLive = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+            } catch {
+                throw StepError(.transient, "reading the sink: \(error)")
+            }
+        }
         return PreviewFacts(
             key: key, pullRequest: pullRequest, database: settings.database.enabled ? .needed : .notEnabled, environment: environment,
-            othersLive: environments.filter { $0.key != key }.count, waiting: deps.book.waiting(in: key.repository).filter { $0.key != key },
+            othersLive: othersLive, waiting: deps.book.waiting(in: key.repository).filter { $0.key != key },
             reportedWithoutEnvironment: toldWithoutEnvironment.withLock { $0[key] })
     }
 

@@ -30,8 +30,11 @@ public final class WorkQueue: Sendable {
 
     private struct State {
         var waiting = KeyFIFO()
+        /// Keys offered as urgent (a change the cluster reported): handed out before `waiting`.
+        var urgent = KeyFIFO()
         var inFlight: Set<PreviewKey> = []
-        var dirty: Set<PreviewKey> = []
+        /// Keys offered while in flight, and whether one of those offers was urgent.
+        var dirty: [PreviewKey: Bool] = [:]
         var failures: [PreviewKey: Int] = [:]
         var takers: [(id: UInt64, continuation: CheckedContinuation<PreviewKey?, Never>)] = []
         var nextTakerID: UInt64 = 0
@@ -55,35 +58,37 @@ public final class WorkQueue: Sendable {
     }
 
     /// Keys waiting to be handed out.
-    public var depth: Int { state.withLock { $0.waiting.count } }
+    public var depth: Int { state.withLock { $0.waiting.count + $0.urgent.count } }
     /// Keys being reconciled now.
     public var inFlight: Int { state.withLock { $0.inFlight.count } }
     /// Consecutive failures of `key`.
     public func failures(of key: PreviewKey) -> Int { state.withLock { $0.failures[key] ?? 0 } }
 
-    /// Offers `key` without waiting.
+    /// Offers `key` without waiting. An `urgent` key (the cluster reported a change: a rollout
+    /// finished, an object was deleted) is handed out before keys offered otherwise, so a worker
+    /// that finishes a reconcile reports a rollout before it starts the next new preview.
     @discardableResult
-    public func offer(_ key: PreviewKey) -> BoundedKeyQueue.Offer {
+    public func offer(_ key: PreviewKey, urgent: Bool = false) -> BoundedKeyQueue.Offer {
         let (offer, taker): (BoundedKeyQueue.Offer, CheckedContinuation<PreviewKey?, Never>?) = state.withLock { state in
             if state.closed { return (.full, nil) }
-            if state.waiting.contains(key) { return (.coalesced, nil) }
+            if state.waiting.contains(key) || state.urgent.contains(key) { return (.coalesced, nil) }
             if state.inFlight.contains(key) {
-                state.dirty.insert(key)
+                state.dirty[key] = (state.dirty[key] ?? false) || urgent
                 return (.coalesced, nil)
             }
-            if state.waiting.count >= capacity { return (.full, nil) }
+            if state.waiting.count + state.urgent.count >= capacity { return (.full, nil) }
             if !state.takers.isEmpty {
                 state.inFlight.insert(key)
                 return (.enqueued, state.takers.removeFirst().continuation)
             }
-            state.waiting.append(key)
+            if urgent { state.urgent.append(key) } else { state.waiting.append(key) }
             return (.enqueued, nil)
         }
         taker?.resume(returning: key)
         return offer
     }
 
-    /// The oldest waiting key, now in flight; suspends while none waits. `nil` once closed, or when
+    /// The oldest urgent key, else the oldest waiting key, now in flight; suspends while none waits. `nil` once closed, or when
     /// the calling task is cancelled (e.g. leadership lost); the queue itself stays open.
     public func next() async -> PreviewKey? {
         let id: UInt64 = state.withLock { state in
@@ -94,7 +99,7 @@ public final class WorkQueue: Sendable {
             await withCheckedContinuation { continuation in
                 let immediate: PreviewKey?? = state.withLock { state in
                     if state.closed || Task.isCancelled { return .some(nil) }
-                    if let key = state.waiting.popFirst() {
+                    if let key = state.urgent.popFirst() ?? state.waiting.popFirst() {
                         state.inFlight.insert(key)
                         return .some(key)
                     }
@@ -116,19 +121,19 @@ public final class WorkQueue: Sendable {
     /// (a wait the reconciler asked for, e.g. for a Job) schedules it after that, without counting
     /// a failure. A key offered while in flight is queued again at once.
     public func done(_ key: PreviewKey, failed: Bool = false, retryAfter: Duration? = nil) {
-        let (requeueNow, delay): (Bool, Duration?) = state.withLock { state in
+        let (requeueNow, urgent, delay): (Bool, Bool, Duration?) = state.withLock { state in
             state.inFlight.remove(key)
-            let dirty = state.dirty.remove(key) != nil
+            let dirty = state.dirty.removeValue(forKey: key)
             if failed {
                 let count = (state.failures[key] ?? 0) + 1
                 state.failures[key] = count
-                return (dirty, backoff.delay(after: count))
+                return (dirty != nil, dirty ?? false, backoff.delay(after: count))
             }
             state.failures[key] = nil
-            return (dirty, retryAfter)
+            return (dirty != nil, dirty ?? false, retryAfter)
         }
         if requeueNow {
-            offer(key)
+            offer(key, urgent: urgent)
         } else if let delay {
             Task {
                 await sleep(delay)

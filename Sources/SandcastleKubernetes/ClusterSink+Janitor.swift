@@ -26,12 +26,20 @@ extension ClusterSink {
         return reaped
     }
 
-    /// The stored PreviewEnvironment of `key` (selected by its PR label, matched on its spec).
+    /// The stored PreviewEnvironment of `key`: one GET by the name it was last seen with (checked
+    /// against its spec), else selected by its PR label and matched on its spec.
     func environment(of key: PreviewKey) async throws -> ManifestObject? {
+        if let name = names.withLock({ $0[key] }), let object = try await client.get(PreviewEnvironment.ref(name)),
+            PreviewEnvironment.key(of: object) == key
+        {
+            return object
+        }
         let selector = "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.prLabel)=\(key.number)"
-        return try await client.list(
+        let found = try await client.list(
             apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector
         ).first { PreviewEnvironment.key(of: $0) == key }
+        if let name = found?.value(at: "metadata.name")?.string { names.withLock { $0[key] = name } }
+        return found
     }
 }
 

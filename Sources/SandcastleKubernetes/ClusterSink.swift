@@ -38,6 +38,8 @@ public final class ClusterSink: Sink, Sendable {
 
     public let client: any ClusterClient
     public let options: Options
+    /// The PreviewEnvironment name of each preview seen, so it is read with one GET.
+    let names = LockedValue([PreviewKey: String]())
 
     public init(client: any ClusterClient, options: Options = Options()) {
         self.client = client

@@ -47,6 +47,9 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     private func watch(apiVersion: String, kind: String, yield: @Sendable (PreviewKey) -> Void) async {
         var resourceVersion: String?
         var failures = 0
+        // PreviewEnvironments: what was seen of each (generation, being deleted), so the
+        // controller's own status writes do not enqueue its preview again.
+        var seen: [String: String] = [:]
         while !Task.isCancelled {
             do {
                 let events = client.watch(
@@ -56,6 +59,14 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
                     failures = 0
                     if let version = event.resourceVersion { resourceVersion = version }
                     if event.kind == .bookmark { continue }
+                    if kind == PreviewEnvironment.kind, let uid = event.object.value(at: "metadata.uid")?.string {
+                        let shape = Self.specShape(event.object)
+                        if event.kind == .deleted {
+                            seen[uid] = nil
+                        } else if seen.updateValue(shape, forKey: uid) == shape {
+                            continue  // a status write (the controller's own): nothing new to decide on
+                        }
+                    }
                     if let key = key(of: event.object) { yield(key) }
                 }
             } catch {
@@ -70,6 +81,12 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(failures, 6)))))
             }
         }
+    }
+
+    /// What of a PreviewEnvironment is not its status: its generation and whether it is being deleted.
+    static func specShape(_ object: ManifestObject) -> String {
+        let generation: String = if case .int(let value) = object.value(at: "metadata.generation") { String(value) } else { "" }
+        return generation + (object.value(at: "metadata.deletionTimestamp") == nil ? "" : " deleting")
     }
 
     /// The preview an object belongs to: the PreviewEnvironment's spec, or the labels every object

@@ -19,6 +19,8 @@ public struct KubernetesClientOptions: Sendable {
     public var maxBackoff: TimeInterval = 10
     /// Page size of lists.
     public var pageSize = 500
+    /// HTTP/1.1 connections to the API server at once (watches included).
+    public var connectionsPerHost = 32
 
     public init() {}
 }
@@ -56,6 +58,10 @@ public final class KubernetesClient: ClusterClient, Sendable {
             timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(options.requestTimeout * 1000))))
         // A refused connection fails the attempt at once; this client's own bounded retries decide.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Over HTTP/1.1 each watch holds a connection for its lifetime (seven of them), so the
+        // default of 8 per host would leave one for every other request. (HTTP/2, which API
+        // servers speak over TLS, multiplexes them on one.)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.connectionsPerHost
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.credentials = CredentialSource(config.credentials)
     }

@@ -34,11 +34,14 @@ struct ReadinessEndToEndTests {
         try await eventually("sandcastle/deploy is pending") { await Self.deployStatus(h, sha)?.state == "pending" }
         #expect(await !Self.available(h))
         let pending = await Self.deployStatus(h, sha)
-        #expect(pending?.description?.contains("Deployment shop: 0 of 1 updated replicas available") == true, "\(String(describing: pending))")
+        #expect(pending?.description == "Deploying: waiting for Deployment/shop to become available", "\(String(describing: pending))")
         #expect(await h.environment(1)?.value(at: "status.phase")?.string == "Deploying")
-        try await eventually("the comment says it is deploying") { await h.comments(1).first?.body.contains("Deployment shop:") == true }
+        try await eventually("the comment says it is deploying") {
+            await h.comments(1).first?.body.contains("waiting for Deployment/shop to become available") == true
+        }
         let waiting = await h.comments(1).first?.body ?? ""
-        #expect(waiting.contains("Deployment shop:") && !waiting.contains("**URL:**"), "no URL is offered before it works: \(waiting)")
+        #expect(!waiting.contains("**URL:**"), "no URL is offered before it works: \(waiting)")
+        #expect(await h.environment(1)?.value(at: "status.message")?.string?.hasPrefix("Deployment shop:") == true, "the details are on the record")
 
         // The cluster makes it available; the watch, not the 30 s recheck, brings success.
         var availableAt: ContinuousClock.Instant?

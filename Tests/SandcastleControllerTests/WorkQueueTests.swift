@@ -30,6 +30,22 @@ struct WorkQueueTests {
         #expect(await queue.next() == Make.key(1))
     }
 
+    /// A change the cluster reported (a rollout finished) is handed out before new work, also when
+    /// it arrived while its key was being reconciled.
+    @Test func urgentKeysGoFirstAndStayUrgentWhenOfferedInFlight() async {
+        let queue = WorkQueue(capacity: 10)
+        for number in 1...3 { queue.offer(Make.key(number)) }
+        queue.offer(Make.key(9), urgent: true)
+        #expect(queue.offer(Make.key(2), urgent: true) == .coalesced, "already waiting: one reconcile covers both")
+        #expect(queue.depth == 4)
+        #expect(await queue.next() == Make.key(9))
+        #expect(queue.offer(Make.key(9), urgent: true) == .coalesced)  // in flight: dirty, and urgent
+        queue.done(Make.key(9))
+        #expect(await queue.next() == Make.key(9), "its rerun goes before the waiting new work")
+        #expect(await queue.next() == Make.key(1))
+        #expect(await queue.next() == Make.key(2))
+    }
+
     @Test func aFullQueueSaysSoAtOnce() {
         let queue = WorkQueue(capacity: 2)
         queue.offer(Make.key(1))

@@ -101,7 +101,7 @@ import Testing
             .init(type: "WorkloadsReady", status: true, reason: "Available", message: "every workload is available"),
             .init(type: "Ready", status: true, reason: "Ready", message: "https://shop-pr-1.preview.test"),
         ], workloads: ["Deployment/web": "Ready"])
-    static let toldPending = ReportRecord(sha: Make.sha, summary: "pending: Deployment web: 0 of 1 updated replicas available")
+    static let toldPending = ReportRecord(sha: Make.sha, summary: "pending: waiting for Deployment/web to become available")
     static let toldReady = ReportRecord(sha: Make.sha, summary: "ready: https://shop-pr-1.preview.test")
     static let closed = PullRequestObservation.read(Make.pr(1, state: .closed))
     static let terminating = PreviewStatus(
@@ -149,8 +149,9 @@ import Testing
             name: "applied but not available: recorded as Deploying", facts: facts(environment: env(workloads: progressing)),
             expected: "record Deploying: Deployment web: 0 of 1 updated replicas available"),
         Row(
-            name: "then GitHub hears pending with the reason", facts: facts(environment: env(workloads: progressing, recorded: deploying)),
-            expected: "report pending: Deployment web: 0 of 1 updated replicas available"),
+            name: "then GitHub hears pending (routine progress once, not at every count)",
+            facts: facts(environment: env(workloads: progressing, recorded: deploying)),
+            expected: "report pending: waiting for Deployment/web to become available"),
         Row(
             name: "told and recorded: look again later (the watch may come first)",
             facts: facts(environment: env(workloads: progressing, recorded: deploying, reported: toldPending)),

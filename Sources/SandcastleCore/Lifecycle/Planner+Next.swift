@@ -188,7 +188,9 @@ extension Planner {
     ) -> PreviewPlan {
         let applied = PreviewStatus.Condition(type: "Applied", status: true, reason: "Applied", message: "applied at \(pr.headSHA.prefix(12))")
         var workloadLines: [String: String] = [:]
-        var waiting: [String] = []
+        // What is recorded on the environment, and what GitHub hears: the same, except routine
+        // progress (no complaint from the cluster), which GitHub hears once, not at every count.
+        var waiting: [(record: String, told: String)] = []
         var failed: [String] = []
         switch environment.workloads {
         case .unobservable: break
@@ -198,9 +200,14 @@ extension Planner {
                 case .ready: workloadLines[workload.name] = "Ready"
                 case .progressing(let why):
                     // What the cluster says is wrong (a pod's waiting reason, a quota) tells more than the replica count.
-                    let line = workload.diagnosis.isEmpty ? why : "\(workload.name): " + workload.diagnosis.joined(separator: "; ")
-                    workloadLines[workload.name] = line
-                    waiting.append(line)
+                    if workload.diagnosis.isEmpty {
+                        workloadLines[workload.name] = why
+                        waiting.append((why, "waiting for \(workload.name) to become available"))
+                    } else {
+                        let line = "\(workload.name): " + workload.diagnosis.joined(separator: "; ")
+                        workloadLines[workload.name] = line
+                        waiting.append((line, line))
+                    }
                 case .failed(let why):
                     let line = ([why] + workload.diagnosis).joined(separator: "; ")
                     workloadLines[workload.name] = line
@@ -218,14 +225,15 @@ extension Planner {
             }
             if answer.status != http.expectStatus {
                 let got = answer.status.map { "answered \($0)" } ?? (answer.error ?? "no answer")
-                waiting.append("\(url) \(got) (expected \(http.expectStatus))")
+                let line = "\(url) \(got) (expected \(http.expectStatus))"
+                waiting.append((line, line))
                 recheck = .seconds(http.interval.seconds)
             }
         }
         let started = environment.deployStartedAt ?? environment.createdAt
         let timeout = TimeInterval(settings.readiness.timeout.seconds)
         if failed.isEmpty, !waiting.isEmpty, now.timeIntervalSince(started) >= timeout {
-            failed = ["not ready after \(settings.readiness.timeout): " + waiting[0]]
+            failed = ["not ready after \(settings.readiness.timeout): " + waiting[0].record]
         }
         if let first = failed.first {
             let status = PreviewStatus(
@@ -238,14 +246,15 @@ extension Planner {
             return finish(facts, status: status, report: report, ending: .settled("failed: \(first)"))
         }
         if let first = waiting.first {
-            let why = waiting.count > 1 ? "\(first) (and \(waiting.count - 1) more)" : first
+            let more = waiting.count > 1 ? " (and \(waiting.count - 1) more)" : ""
+            let why = first.record + more
             let status = PreviewStatus(
                 phase: .deploying, message: why,
                 conditions: [
                     applied, .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: why),
                     .init(type: "Ready", status: false, reason: "RollingOut", message: why),
                 ], workloads: workloadLines)
-            var report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why), expiresAt: decision.expiresAt)
+            var report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(first.told + more), expiresAt: decision.expiresAt)
             report.notice = notice
             let left = max(1, timeout - now.timeIntervalSince(started))
             let after = min(recheck, .seconds(Int(left.rounded(.up))))

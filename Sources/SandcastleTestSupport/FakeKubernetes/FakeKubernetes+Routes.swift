@@ -238,7 +238,14 @@ extension FakeKubernetes {
     }
 
     func events(after revision: Int) -> (Int, [WatchRecord]) {
-        (self.revision, events.filter { $0.revision > revision })
+        // Records are in revision order: find the first newer one by bisection, not by a scan.
+        var low = 0
+        var high = events.count
+        while low < high {
+            let middle = (low + high) / 2
+            if events[middle].revision > revision { high = middle } else { low = middle + 1 }
+        }
+        return (self.revision, Array(events[low...]))
     }
 
     /// The `APIResourceList` the fake serves for `types` of one group-version.

@@ -60,7 +60,11 @@ extension FakeKubernetes {
             metadata["generation"] = generation
             if previous == nil || previous?["spec"] != object["spec"], let name = metadata["name"]?.string {
                 let namespace = type.namespaced ? metadata["namespace"]?.string ?? "" : ""
-                specChangedAt[Key(group: type.group, plural: type.plural, namespace: namespace, name: name)] = Date()
+                let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
+                specChangedAt[key] = Date()
+                if type.group == "apps" && type.plural == "deployments" || type.group == "batch" && type.plural == "jobs" {
+                    rolloutPending.insert(key)
+                }
             }
         }
         if type.kind == "Namespace" {
@@ -333,7 +337,8 @@ extension FakeKubernetes {
         let type = object == nil ? "DELETED" : previous == nil ? "ADDED" : "MODIFIED"
         if object == nil { event.set(.string(nextRevision()), at: "metadata.resourceVersion") }
         events.append(WatchRecord(revision: revision, type: type, key: key, object: event))
-        if events.count > 10_000 { events.removeFirst(events.count - 10_000) }
+        // Keep the last 10,000 (trimmed in batches: one shift per 2,000 changes, not one per change).
+        if events.count > 12_000 { events.removeFirst(events.count - 10_000) }
     }
 
     /// A list with `limit`/`continue`: items without `apiVersion`/`kind`, as a real server sends.

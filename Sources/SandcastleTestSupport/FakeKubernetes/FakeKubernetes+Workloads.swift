@@ -48,6 +48,12 @@ extension FakeKubernetes {
         }
     }
 
+    /// When the stand-in last made the workload `ref` available (or a Job complete), for benchmarks.
+    public func becameAvailable(_ ref: ResourceRef) -> Date? {
+        guard let type = types.first(where: { $0.apiVersion == ref.apiVersion && $0.kind == ref.kind }) else { return nil }
+        return availableAt[Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)]
+    }
+
     /// Rolls Deployments out after `seconds` (real time); `nil` stops.
     public func simulateRollouts(readyAfter seconds: TimeInterval?) { simulateWorkloads(seconds.map { WorkloadSimulation(readyAfter: $0) }) }
 
@@ -64,8 +70,11 @@ extension FakeKubernetes {
 
     func runRollouts(now: Date) {
         guard let simulation else { return }
-        for (key, object) in objects where key.group == "apps" && key.plural == "deployments" || key.group == "batch" && key.plural == "jobs" {
-            guard object.value(at: "metadata.deletionTimestamp") == nil, case .int(let generation) = object.value(at: "metadata.generation") else {
+        for key in rolloutPending {
+            guard let object = objects[key], object.value(at: "metadata.deletionTimestamp") == nil,
+                case .int(let generation) = object.value(at: "metadata.generation")
+            else {
+                rolloutPending.remove(key)
                 continue
             }
             let changed = specChangedAt[key] ?? now
@@ -73,7 +82,11 @@ extension FakeKubernetes {
             let status: ManifestObject
             if key.plural == "jobs" {
                 status = Self.jobStatus(started: changed, finished: due ? now : nil, failed: simulation.failingJobs.contains(key.name))
-                if object["status"]?.object?["conditions"] != nil || object["status"] == .object(status) { continue }
+                if object["status"]?.object?["conditions"] != nil {
+                    rolloutPending.remove(key)
+                    continue
+                }
+                if object["status"] == .object(status) { continue }
             } else {
                 let failure = simulation.failures[key.name]
                 status = Self.deploymentStatus(
@@ -86,6 +99,10 @@ extension FakeKubernetes {
             updated["status"] = .object(status)
             updated.set(.string(nextRevision()), at: "metadata.resourceVersion")
             store(key, updated)
+            if due, WorkloadReadiness.judge(updated) == .ready {
+                availableAt[key] = now
+                rolloutPending.remove(key)  // finished until its spec changes again
+            }
         }
     }
 

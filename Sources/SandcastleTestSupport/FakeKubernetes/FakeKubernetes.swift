@@ -147,6 +147,10 @@ public actor FakeKubernetes {
     var ticker: Task<Void, Never>?
     /// When each workload's spec last changed (for the rollout stand-in).
     var specChangedAt: [Key: Date] = [:]
+    /// Deployments and Jobs whose rollout the stand-ins have not finished (the only ones they visit).
+    var rolloutPending: Set<Key> = []
+    /// When the stand-ins made each workload available.
+    var availableAt: [Key: Date] = [:]
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
     public var namespaceDeletionDelay: TimeInterval = 0
     public internal(set) var requests: [RecordedRequest] = []

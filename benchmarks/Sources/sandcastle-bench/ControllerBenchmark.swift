@@ -11,7 +11,7 @@ import SandcastleServer
 import SandcastleTestSupport
 
 /// The fake GitHub and fake API server on loopback, with the real clients pointed at them.
-private struct Fakes {
+struct Fakes {
     let github: FakeGitHubServer
     let kube: FakeKubernetesServer
     let gitHubClient: GitHubClient
@@ -54,7 +54,7 @@ private struct Fakes {
     }
 }
 
-private func config(repositories: [RepositoryName], apiURL: String, bundleKind: String = "manifests") throws -> SandcastleConfig {
+func config(repositories: [RepositoryName], apiURL: String, bundleKind: String = "manifests") throws -> SandcastleConfig {
     var text = """
         apiVersion: sandcastle.dev/v1alpha1
         kind: SandcastleConfig
@@ -73,15 +73,15 @@ private func config(repositories: [RepositoryName], apiURL: String, bundleKind: 
     return try ConfigLoader.parse(text, file: "bench.yaml")
 }
 
-private func quiet(_ label: String) -> Logger {
+func quiet(_ label: String) -> Logger {
     var logger = Logger(label: label)
-    logger.logLevel = .critical
+    logger.logLevel = ProcessInfo.processInfo.environment["BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     return logger
 }
 
-private func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
 
-private func percentile(_ values: [Double], _ p: Double) -> Double {
+func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
@@ -154,10 +154,14 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     }
 
     let settings = try config(repositories: [repository], apiURL: fakes.github.apiURL, bundleKind: kustomize ? "kustomize" : "manifests")
+    // The deployment controller's stand-in makes each Deployment available as soon as it runs;
+    // the watch brings that to the controller.
+    await fakes.kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: 0))
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
-        logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance))
+        logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
+        changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
     let controller = Controller(dependencies: dependencies)
     let secret = "bench-secret"
     let receiver = WebhookReceiver(secret: secret, enqueue: { controller.enqueue($0) })
@@ -194,7 +198,9 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     print(
         "webhook -> environment applied and reported Ready, \(objects)-object previews (\(kustomize ? "Kustomize" : "plain manifests") bundle), \(runs) PRs one after another"
     )
-    print("(git fetch of the PR's commit, render, server-side apply to the fake API server, statuses, deployment and comment on the fake GitHub)")
+    print(
+        "(git fetch of the PR's commit, render, server-side apply to the fake API server, the Deployment observed available through the watch, statuses, deployment and comment on the fake GitHub)"
+    )
     print("| p50 | p90 | p99 | max |")
     print("|---|---|---|---|")
     print(
@@ -209,7 +215,7 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     try await sender.shutdown()
 }
 
-private func pullRequestPayload(_ fakes: Fakes, repository: RepositoryName, number: Int) async throws -> Data {
+func pullRequestPayload(_ fakes: Fakes, repository: RepositoryName, number: Int) async throws -> Data {
     var request = HTTPClientRequest(url: fakes.github.apiURL + "/repos/\(repository)/pulls/\(number)")
     request.headers.add(name: "Authorization", value: "Bearer \(Fakes.token)")
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))

@@ -8,6 +8,7 @@ import Foundation
 ///     swift run -c release sandcastle-bench database   # template clone vs direct seed load (needs PostgreSQL)
 ///     swift run -c release sandcastle-bench ready      # webhook -> 30-object environment applied and Ready (add `200 kustomize`)
 ///     swift run -c release sandcastle-bench resync     # resync of 1,000 unchanged PRs in 50 repositories
+///     swift run -c release sandcastle-bench rollout    # 50 PRs at once, workloads ready after 2 s: overhead and watch detection
 ///
 /// Results and the commands that produced them are in benchmarks/README.md.
 let arguments = CommandLine.arguments.dropFirst()
@@ -26,10 +27,15 @@ case "resync":
     try await runResyncBenchmark(
         repositories: rest.first.flatMap(Int.init) ?? 50, perRepository: rest.dropFirst().first.flatMap(Int.init) ?? 20,
         passes: rest.dropFirst(2).first.flatMap(Int.init) ?? 5)
+case "rollout":
+    let rest = Array(arguments.dropFirst())
+    try await runRolloutBenchmark(
+        prs: rest.first.flatMap(Int.init) ?? 50, delay: (rest.dropFirst().first.flatMap(Double.init) ?? 2000) / 1000,
+        workers: rest.dropFirst(2).first.flatMap(Int.init) ?? 4)
 default:
     FileHandle.standardError.write(
         Data(
-            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]]]\n"
+            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]]]\n"
                 .utf8))
     exit(2)
 }
