@@ -68,6 +68,8 @@ public enum WorkloadDiagnosis {
     /// forbidden: exceeded quota: …` becomes `exceeded quota: …`.
     public static func simplify(_ message: String) -> String {
         var text = message
+        // The event recorder's aggregation marker says nothing about the problem.
+        if text.hasPrefix("(combined from similar events): ") { text.removeFirst("(combined from similar events): ".count) }
         if text.hasPrefix("Error creating: ") { text.removeFirst("Error creating: ".count) }
         if let range = text.range(of: " is forbidden: "), text.hasPrefix("pods \"") { text = String(text[range.upperBound...]) }
         return text
