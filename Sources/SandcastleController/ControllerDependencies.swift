@@ -21,6 +21,8 @@ public struct ControllerDependencies: Sendable {
     public var changes: (any ChangeFeed)?
     /// Checks preview URLs for `readiness.http`.
     public var probe: (any ReadinessProbe)?
+    /// Called with each step the reconciler takes (tests compare it with `sandcastle plan`).
+    public var onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)?
 
     public init(
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,

@@ -64,6 +64,7 @@ public final class Reconciler: Sendable {
             let plan = Planner.next(run.facts, settings: settings, now: dependencies.clock.now)
             note(plan, run: run)
             guard let step = plan.step else { return finish(plan, run: run) }
+            dependencies.onStep?(key, step)
             let started = ContinuousClock.now
             defer { logger.debug("step", metadata: ["step": "\(step)", "seconds": "\(Self.seconds(ContinuousClock.now - started))"]) }
             do {

@@ -245,3 +245,34 @@ struct ClaimFirstTests {
         #expect(status?.description.contains("pr-1-shop") == true)
     }
 }
+
+@Suite("sandcastle plan shows the controller's steps")
+struct PlanMatchesControllerTests {
+    /// The same deliveries through the reconciler (fake forge and sink) and through `EventReplay`
+    /// (what `sandcastle plan` prints) give the same steps in the same order.
+    @Test func theReplayTakesTheStepsTheReconcilerTakes() async throws {
+        let rig = try UnitRig.make()
+        let taken = LockedValue([String]())
+        var dependencies = rig.dependencies
+        dependencies.onStep = { _, step in taken.withLock { $0.append(step.description) } }
+        let reconciler = Reconciler(dependencies: dependencies)
+        var replay = EventReplay(config: rig.config, assumedPermission: .write) { key, sha, settings in
+            let rendered = try Renderer().render(
+                RenderContext(key: key, sha: sha, settings: settings), bundleDirectory: rig.bundle.path + "/" + settings.bundle.path)
+            return RenderSummary(sha: sha, contentHash: rendered.contentHash)
+        }
+        let second = String(repeating: "b", count: 40)
+        let deliveries: [(String, PullRequestSnapshot)] = [
+            ("opened", Make.pr(1)), ("synchronize", Make.pr(1, sha: second)), ("synchronize", Make.pr(1, sha: second)),
+            ("closed", Make.pr(1, state: .closed, sha: second)),
+        ]
+        for (action, pr) in deliveries {
+            await rig.source.put(pr)
+            taken.withLock { $0 = [] }
+            _ = await reconciler.reconcile(pr.key)
+            let replayed = replay.replay(name: action, event: .pullRequest(action: action, snapshot: pr, sender: "maintainer", label: nil))
+            #expect(replayed.steps.map(\.description) == taken.withLock { $0 }, "\(action)")
+            #expect(!replayed.steps.isEmpty)
+        }
+    }
+}
