@@ -3,6 +3,8 @@ import SandcastleCore
 
 extension FakeKubernetes {
     func handle(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
+        let started = ContinuousClock.now
+        defer { busy += ContinuousClock.now - started }
         var response = route(request)
         requests.append(
             RecordedRequest(

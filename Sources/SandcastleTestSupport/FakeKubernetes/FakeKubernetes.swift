@@ -147,6 +147,8 @@ public actor FakeKubernetes {
     var ticker: Task<Void, Never>?
     /// When each workload's spec last changed (for the rollout stand-in).
     var specChangedAt: [Key: Date] = [:]
+    /// Time spent serving requests (the actor serves one at a time), for benchmarks.
+    public internal(set) var busy: Duration = .zero
     /// When the stand-ins last ran before a request.
     var lastControllersRun: Date?
     /// Deployments and Jobs whose rollout the stand-ins have not finished (the only ones they visit).

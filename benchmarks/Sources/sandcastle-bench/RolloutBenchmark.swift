@@ -107,6 +107,7 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         payloads.append(try await pullRequestPayload(fakes, repository: repository, number: number))
     }
     // Every webhook at once.
+    let busyBefore = await fakes.kube.kubernetes.busy
     let sent = ContinuousClock.now
     let sentAt = Date()
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -137,7 +138,8 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         overhead.append(readyAt.timeIntervalSince(sentAt) - delay)
         detection.append(readyAt.timeIntervalSince(available))
     }
-    _ = sent
+    let busy = seconds(await fakes.kube.kubernetes.busy - busyBefore)
+    let wall = seconds(ContinuousClock.now - sent)
     if ProcessInfo.processInfo.environment["BENCH_TIMELINE"] != nil {
         for number in 1...prs {
             let record = dependencies.book.record(PreviewKey(repository: repository, number: number))!
@@ -152,6 +154,10 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         }
     }
     print("\(prs) PRs opened at once (30-object previews), Deployments available \(Int(delay * 1000)) ms after their apply, \(workers) workers")
+    print(
+        String(
+            format: "the fake API server was busy serving requests %.1f s of the %.1f s until the last Ready (%d requests)", busy, wall,
+            await fakes.kube.kubernetes.requests.count))
     print("| measure | p50 | p99 | max |")
     print("|---|---|---|---|")
     print(
