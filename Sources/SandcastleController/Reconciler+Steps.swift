@@ -46,7 +46,7 @@ extension Reconciler {
                 $0.note(failure.map { "apply failed: \($0.message)" } ?? "applied \(preview.objects.count) objects", at: applied)
             }
             if let failure { throw failure }
-            run.facts.environment = try await reobserve(key)
+            run.facts.environment = try await reobserve(key, afterApply: true)
         case .probe(let url):
             guard let probe = deps.probe else { throw StepError(.stalled, "readiness.http is set but this controller has no HTTP client") }
             run.facts.httpCheck = await probe.check(url: url)
@@ -133,9 +133,9 @@ extension Reconciler {
         return rendered
     }
 
-    private func reobserve(_ key: PreviewKey) async throws(StepError) -> EnvironmentFact? {
+    private func reobserve(_ key: PreviewKey, afterApply: Bool = false) async throws(StepError) -> EnvironmentFact? {
         do {
-            return try await dependencies.sink.observe(key)
+            return try await afterApply ? dependencies.sink.observeAfterApply(key) : dependencies.sink.observe(key)
         } catch {
             throw StepError(.transient, "observing the environment: \(error)")
         }

@@ -6,7 +6,13 @@ import SandcastleCore
 /// deletes the namespace and returns, and forgets the environment once the namespace is gone.
 extension ClusterSink {
     /// Everything observed about the environment of `key`; `nil` when it has none.
-    public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
+    public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key, checkingDrift: true) }
+
+    /// Right after an apply: the workloads and hooks only (one list per workload kind), not the
+    /// drift of every other kind, which the apply just repaired.
+    public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key, checkingDrift: false) }
+
+    private func observe(_ key: PreviewKey, checkingDrift: Bool) async throws -> EnvironmentFact? {
         guard let environment = try await environment(of: key) else { return nil }
         let uid = environment.value(at: "metadata.uid")?.string ?? ""
         let namespaceName = environment.value(at: "spec.namespace")?.string ?? environment.value(at: "metadata.name")?.string ?? ""
@@ -38,8 +44,9 @@ extension ClusterSink {
             return fact
         }
         let inventory = PreviewEnvironment.inventory(of: environment)
-        let live = try await liveObjects(of: inventory, namespace: namespaceName)
-        fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: inventory, live: live.mapValues(Self.generation))
+        let looked = checkingDrift ? inventory : inventory.filter { WorkloadReadiness.judgedKinds.contains($0.kind) }
+        let live = try await liveObjects(of: looked, namespace: namespaceName)
+        fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: looked, live: live.mapValues(Self.generation))
         fact.hooks = Self.hooks(live.values, sha: sha)
         fact.workloads = .observed(try await workloads(inventory, live: live, namespace: namespaceName))
         return fact
@@ -112,7 +119,10 @@ extension ClusterSink {
     /// Records on the environment of `key` what the forge was told, so a restarted controller
     /// knows whether it still has something to say.
     public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws {
-        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string else { return }
+        // Only the name is needed: the one seen last, else a read.
+        var name = names.withLock { $0[key] }
+        if name == nil { name = try await environment(of: key)?.value(at: "metadata.name")?.string }
+        guard let name else { return }
         let status: ManifestObject = [
             "reported": ["sha": .string(record.sha), "summary": .string(record.summary), "at": .string(KubernetesTime.string(options.now()))]
         ]

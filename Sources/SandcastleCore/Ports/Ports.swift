@@ -32,6 +32,9 @@ public protocol Sink: Sendable {
     /// Everything observed about the environment of `key`: namespace, drift, workload readiness,
     /// hooks, the recorded status and what the forge was told; `nil` when there is none.
     func observe(_ key: PreviewKey) async throws -> EnvironmentFact?
+    /// ``observe(_:)`` right after this process applied `key`: what was just applied has no drift
+    /// to look for, so a sink may skip that part (see `Sink+Defaults.swift`).
+    func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact?
     /// Creates the environment record for `preview` and checks that its namespace is free (or
     /// already its own) before any other side effect; throws a name conflict otherwise.
     func claim(_ preview: RenderedPreview) async throws

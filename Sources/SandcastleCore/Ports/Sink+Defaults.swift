@@ -6,6 +6,9 @@ extension Sink {
         try await environments().filter { $0.key.repository == repository }
     }
 
+    /// A sink whose observation is cheap observes in full.
+    public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key) }
+
     /// A sink without a separate record of the environment has nothing to claim.
     public func claim(_ preview: RenderedPreview) async throws {}
     /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment
