@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SandcastleCore
 import SandcastleTestSupport
 import Testing
@@ -60,5 +61,52 @@ struct WatchTests {
             let next = try #require(try await iterator.next())
             #expect(next.kind == .added && next.object.value(at: "metadata.name")?.string == "b")
         }
+    }
+}
+
+@Suite("Cluster watcher")
+struct ClusterWatcherTests {
+    /// Changes to what a preview is made of enqueue that preview; the controller's own status
+    /// writes on its PreviewEnvironment do not; a watch the server ends is resumed.
+    @Test func changesEnqueueTheirPreviewAndStatusWritesDoNot() async throws {
+        try await KubeHarness.with { h in
+            let preview = try Make.preview(4)
+            _ = try await h.sink.applyPreview(preview)
+            let watcher = ClusterWatcher(client: h.client, repositories: [Make.repository], logger: Logger(label: "test"), timeoutSeconds: 1)
+            let keys = LockedValue([PreviewKey]())
+            let task = Task { for await key in watcher.changes() { keys.withLock { $0.append(key) } } }
+            defer { task.cancel() }
+            // The initial lists: every object of the preview names it.
+            let listed = await eventually(10) { keys.withLock { $0 }.contains(preview.key) }
+            #expect(listed, "the initial lists name the preview")
+            try await Task.sleep(for: .milliseconds(300))
+            keys.withLock { $0 = [] }
+
+            try await h.sink.record(preview.key, status: PreviewStatus(phase: .deploying, message: "rolling out"))
+            try await h.sink.recordReported(preview.key, ReportRecord(sha: preview.sha, summary: "pending"))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(keys.withLock { $0 }.isEmpty, "status writes are the controller's own: \(keys.withLock { $0 })")
+
+            // After the server ended the first watches (1 s), a deleted Deployment still arrives.
+            try await Task.sleep(for: .seconds(1.2))
+            let deployment = try #require(preview.objects.first { $0.kind == "Deployment" })
+            _ = try await h.client.delete(
+                ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: preview.names.namespace, name: deployment.name),
+                propagation: .background, uid: nil)
+            let resumed = await eventually(10) { keys.withLock { $0 }.contains(preview.key) }
+            #expect(resumed, "a deletion after the server ended the watch still names the preview")
+        }
+    }
+
+    @Test func objectsOfUnconfiguredRepositoriesOrWithoutLabelsNameNoPreview() async throws {
+        let client = try KubernetesClient(config: KubeConfig(server: "http://127.0.0.1:1", credentials: .token("t")))
+        let watcher = ClusterWatcher(client: client, repositories: [Make.repository], logger: Logger(label: "test"))
+        let labels = Ownership.labels(for: Make.key(7))
+        #expect(watcher.key(of: ["kind": "Pod", "metadata": ["labels": .strings(labels)]]) == Make.key(7))
+        var other = labels
+        other[Ownership.repositoryLabel] = "someone.else"
+        #expect(watcher.key(of: ["kind": "Pod", "metadata": ["labels": .strings(other)]]) == nil)
+        #expect(watcher.key(of: ["kind": "Pod", "metadata": ["name": "x"]]) == nil)
+        try await client.shutdown()
     }
 }
