@@ -276,3 +276,38 @@ struct PlanMatchesControllerTests {
         }
     }
 }
+
+/// A sink whose namespace was taken over by someone else after the preview was created.
+actor ForeignNamespaceSink: Sink {
+    let base: FakeSink
+    init(base: FakeSink) { self.base = base }
+
+    func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
+    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
+    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
+    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
+    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { throw KubernetesError.nameConflict(namespace: "pr-\(key.number)-shop") }
+    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
+    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
+}
+
+@Suite("Reconciler: a teardown that needs a human")
+struct StalledTeardownTests {
+    @Test func aNamespaceThatIsNoLongerOursStopsTheTeardownWithoutALoop() async throws {
+        let rig = try UnitRig.make()
+        var dependencies = rig.dependencies
+        dependencies.sink = ForeignNamespaceSink(base: rig.sink)
+        let steps = LockedValue(0)
+        dependencies.onStep = { _, _ in steps.withLock { $0 += 1 } }
+        let reconciler = Reconciler(dependencies: dependencies)
+        await rig.source.put(Make.pr(1))
+        _ = await reconciler.reconcile(Make.key(1))
+        await rig.source.put(Make.pr(1, state: .closed))
+        steps.withLock { $0 = 0 }
+        let outcome = await reconciler.reconcile(Make.key(1))
+        #expect(outcome == .settled("stalled: teardown: \(KubernetesError.nameConflict(namespace: "pr-1-shop"))"), "\(outcome)")
+        #expect(steps.withLock { $0 } == 1, "one attempt, no loop")
+        #expect(await rig.sink.previews[Make.key(1)] != nil, "nothing is forgotten")
+    }
+}

@@ -274,6 +274,10 @@ import Testing
             name: "closed per a read: the namespace is deleted", facts: facts(closed, environment: env()),
             expected: "delete namespace: the pull request is closed"),
         Row(
+            name: "a teardown that needs a human stops there (a namespace that is not this preview's)",
+            facts: facts(closed, environment: env(), problem: StepProblem(sha: Make.sha, message: "namespace pr-1-shop is not Sandcastle's")),
+            expected: "settled: stalled: namespace pr-1-shop is not Sandcastle's"),
+        Row(
             name: "a terminating namespace is recorded, not waited for in a worker",
             facts: facts(closed, environment: env(namespace: .terminating(since: nil, detail: ""), teardown: "the pull request is closed")),
             expected: "record Terminating: namespace pr-1-shop is terminating"),

@@ -54,6 +54,10 @@ extension Planner {
         _ facts: PreviewFacts, _ environment: EnvironmentFact, reason: String, settings: PreviewSettings, now: Date
     ) -> PreviewPlan {
         let message = "tearing down: \(reason)"
+        if let problem = facts.problem {
+            // A namespace that is not this preview's is never deleted: a human must look.
+            return PreviewPlan(phase: .terminating, message: problem.message, ending: .settled("stalled: \(problem.message)"))
+        }
         switch environment.namespaceState {
         case .active:
             return PreviewPlan(phase: .terminating, message: message, step: .deleteNamespace(reason: reason), ending: .settled(message))
