@@ -113,6 +113,16 @@ extension Reconciler {
             toldWithoutEnvironment.withLock { $0[run.key] = record }
             run.facts.reportedWithoutEnvironment = record
         }
+        if case .queued = report.kind, case .read(let pr) = run.facts.pullRequest {
+            // The queue's order is recorded where it survives a restart.
+            do {
+                try await deps.sink.recordWaiting(
+                    run.key, names: PreviewNames(key: run.key, settings: run.settings), sha: pr.headSHA, since: pr.createdAt)
+            } catch {
+                throw StepError(.transient, "recording the wait: \(error)")
+            }
+            run.recordedWaiting = true
+        }
         guard case .ready = report.kind else { return }
         let readyAt = deps.clock.now
         let first = firstEvent.withLock { $0.removeValue(forKey: run.key) }
@@ -170,7 +180,17 @@ extension Reconciler {
     }
 
     /// The outcome of a reconcile that has nothing left to do now.
-    func finish(_ plan: PreviewPlan, run: Run) -> ReconcileOutcome {
+    func finish(_ plan: PreviewPlan, run: Run) async -> ReconcileOutcome {
+        // A PR recorded as waiting that no longer waits (closed, unlabelled) loses its record; one
+        // admitted turned it into its environment when it claimed the namespace.
+        if run.recordedWaiting, plan.phase != .queued, run.facts.environment == nil, !run.facts.claimed {
+            let names = PreviewNames(key: run.key, settings: run.settings)
+            do {
+                try await dependencies.sink.recordWaiting(run.key, names: names, sha: "", since: nil)
+            } catch {
+                return .failed("removing the record of waiting: \(error)")
+            }
+        }
         if plan.phase == nil, run.facts.environment == nil || dependencies.book.record(run.key)?.phase == .queued {
             dependencies.book.remove(run.key)
         }

@@ -55,7 +55,7 @@ public final class Reconciler: Sendable {
         var run = Run(key: key, settings: settings)
         let observing = ContinuousClock.now
         do {
-            run.facts = try await observe(key, settings: settings)
+            (run.facts, run.recordedWaiting) = try await observe(key, settings: settings)
         } catch {
             return .failed(error.message)
         }
@@ -63,7 +63,7 @@ public final class Reconciler: Sendable {
         for _ in 0..<Self.maxSteps {
             let plan = Planner.next(run.facts, settings: settings, now: dependencies.clock.now)
             note(plan, run: run)
-            guard let step = plan.step else { return finish(plan, run: run) }
+            guard let step = plan.step else { return await finish(plan, run: run) }
             dependencies.onStep?(key, step)
             let started = ContinuousClock.now
             defer { logger.debug("step", metadata: ["step": "\(step)", "seconds": "\(Self.seconds(ContinuousClock.now - started))"]) }
@@ -89,6 +89,8 @@ public final class Reconciler: Sendable {
         var settings: PreviewSettings
         var facts: PreviewFacts
         var rendered: RenderStep.Result?
+        /// The sink holds a record of this PR waiting for a slot.
+        var recordedWaiting = false
 
         init(key: PreviewKey, settings: PreviewSettings) {
             self.key = key
@@ -99,7 +101,7 @@ public final class Reconciler: Sendable {
 
     /// Reads the PR and the environment (at once: they are independent), and, for a preview
     /// without an environment, the repository's other environments and waiting PRs (the cap).
-    func observe(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) -> PreviewFacts {
+    func observe(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) -> (PreviewFacts, recordedWaiting: Bool) {
         let deps = dependencies
         async let reading = PullRequestObservation.reading { try await deps.source.pullRequest(key) }
         async let observing = Self.capture { try await deps.sink.observe(key) }
@@ -109,19 +111,28 @@ public final class Reconciler: Sendable {
         case .success(let fact): environment = fact
         case .failure(let error): throw StepError(.transient, "observing the environment: \(error)")
         }
-        // The repository's other environments matter only to a preview that has none yet (the cap).
+        // The repository's other environments and waiting PRs matter only to a preview that has
+        // none yet (the cap and the queue's order); the sink's record of the queue survives restarts.
         var othersLive = 0
+        var waiting = deps.book.waiting(in: key.repository)
         if environment == nil {
             do {
                 othersLive = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+                waiting += try await deps.sink.waiting(in: key.repository)
             } catch {
                 throw StepError(.transient, "reading the sink: \(error)")
             }
         }
-        return PreviewFacts(
+        let recordedWaiting = waiting.contains { $0.key == key }
+        var earliest: [PreviewKey: Date] = [:]
+        for candidate in waiting where candidate.key != key {
+            earliest[candidate.key] = min(earliest[candidate.key] ?? candidate.since, candidate.since)
+        }
+        let facts = PreviewFacts(
             key: key, pullRequest: pullRequest, database: settings.database.enabled ? .needed : .notEnabled, environment: environment,
-            othersLive: othersLive, waiting: deps.book.waiting(in: key.repository).filter { $0.key != key },
+            othersLive: othersLive, waiting: earliest.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) }.sorted { $0.key < $1.key },
             reportedWithoutEnvironment: toldWithoutEnvironment.withLock { $0[key] })
+        return (facts, recordedWaiting)
     }
 
     /// The outcome of `body` as a value, so it can be awaited with another call in flight.

@@ -13,7 +13,7 @@ extension ClusterSink {
     public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key, checkingDrift: false) }
 
     private func observe(_ key: PreviewKey, checkingDrift: Bool) async throws -> EnvironmentFact? {
-        guard let environment = try await environment(of: key) else { return nil }
+        guard let environment = try await environment(of: key), !PreviewEnvironment.isWaiting(environment) else { return nil }
         let uid = environment.value(at: "metadata.uid")?.string ?? ""
         let namespaceName = environment.value(at: "spec.namespace")?.string ?? environment.value(at: "metadata.name")?.string ?? ""
         let sha = environment.value(at: "status.headSHA")?.string ?? environment.value(at: "spec.headSHA")?.string ?? ""
@@ -201,4 +201,47 @@ extension ClusterSink {
         _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: uid)
         return TeardownReport(namespace: namespaceName, gone: true, conditions: [])
     }
+}
+
+extension ClusterSink {
+    /// Records a PR waiting for a slot as a PreviewEnvironment in phase `Queued` with no namespace
+    /// (its order, the PR's creation time, in an annotation), or deletes that record once it no
+    /// longer waits. An environment that exists is never touched here.
+    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+        let existing = try await client.get(PreviewEnvironment.ref(names.namespace))
+        if let existing {
+            guard PreviewEnvironment.key(of: existing) == key, PreviewEnvironment.isWaiting(existing) else { return }
+        }
+        guard let since else {
+            if let existing {
+                _ = try await client.delete(
+                    PreviewEnvironment.ref(names.namespace), propagation: .background, uid: existing.value(at: "metadata.uid")?.string)
+            }
+            return
+        }
+        if existing == nil || existing?.value(at: "spec.headSHA")?.string != sha {
+            _ = try await client.apply(PreviewEnvironment.object(key: key, names: names, sha: sha, waitingSince: since), force: true)
+            rememberName(key, names.namespace)
+            let queued = PreviewStatus(phase: .queued, message: "waiting for a free slot")
+            _ = try await client.applyStatus(
+                PreviewEnvironment.statusPatch(name: names.namespace, PreviewEnvironment.lifecycleStatus(queued, now: options.now())),
+                asManager: Self.lifecycleManager)
+        }
+    }
+
+    /// The PRs of `repository` recorded as waiting, with the time they wait since.
+    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
+        let selector =
+            "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.repositoryLabel)=\(Ownership.repositoryLabelValue(repository)),\(PreviewEnvironment.waitingLabel)=true"
+        let objects = try await client.list(
+            apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
+        return objects.compactMap { object in
+            guard let key = PreviewEnvironment.key(of: object), key.repository == repository,
+                let since = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.waitingSinceAnnotation].flatMap(RFC3339.date)
+            else { return nil }
+            return AdmissionQueue.Candidate(key: key, since: since)
+        }
+    }
+
+    private func rememberName(_ key: PreviewKey, _ name: String) { names.withLock { $0[key] = name } }
 }

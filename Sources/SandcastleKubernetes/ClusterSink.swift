@@ -63,7 +63,8 @@ public final class ClusterSink: Sink, Sendable {
         let objects = try await client.list(
             apiVersion: PreviewEnvironment.apiVersion, kind: PreviewEnvironment.kind, namespace: nil, labelSelector: selector)
         return objects.compactMap { object in
-            guard let key = PreviewEnvironment.key(of: object) else { return nil }
+            // A PR waiting for a slot has a record but no environment: it holds no slot.
+            guard let key = PreviewEnvironment.key(of: object), !PreviewEnvironment.isWaiting(object) else { return nil }
             let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
             let hash = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? ""
             return ObservedEnvironment(
@@ -94,7 +95,8 @@ public final class ClusterSink: Sink, Sendable {
         let existing = try await client.get(PreviewEnvironment.ref(name))
         if let existing { try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)") }
         try await checkNamespace(name, environment: existing)
-        if existing == nil { _ = try await client.apply(PreviewEnvironment.object(for: preview), force: true) }
+        // A record of waiting becomes the environment: the waiting label and annotation go.
+        if existing.map(PreviewEnvironment.isWaiting) ?? true { _ = try await client.apply(PreviewEnvironment.object(for: preview), force: true) }
     }
 
     /// Throws unless the namespace `name` is missing or belongs to `environment`; a namespace

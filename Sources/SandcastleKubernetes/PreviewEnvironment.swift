@@ -16,20 +16,37 @@ public enum PreviewEnvironment {
 
     /// The object Sandcastle applies for `preview` (metadata and spec; status is separate).
     public static func object(for preview: RenderedPreview, contentHash: String? = nil) -> ManifestObject {
-        var annotations = [Ownership.repositoryAnnotation: preview.key.repository.description]
+        object(key: preview.key, names: preview.names, sha: preview.sha, contentHash: contentHash)
+    }
+
+    /// Marks the PreviewEnvironment of a PR waiting for a slot (no namespace is claimed yet).
+    public static let waitingLabel = "sandcastle.dev/waiting"
+    /// When the PR started waiting (its creation time: the queue's order).
+    public static let waitingSinceAnnotation = "sandcastle.dev/waiting-since"
+
+    /// The object for `key`; with `waitingSince`, the record of a PR waiting for a slot.
+    public static func object(
+        key: PreviewKey, names: PreviewNames, sha: String, contentHash: String? = nil, waitingSince: Date? = nil
+    ) -> ManifestObject {
+        var annotations = [Ownership.repositoryAnnotation: key.repository.description]
         if let contentHash { annotations[contentHashAnnotation] = contentHash }
+        var labels = Ownership.labels(for: key)
+        if let waitingSince {
+            labels[waitingLabel] = "true"
+            annotations[waitingSinceAnnotation] = KubernetesTime.string(waitingSince)
+        }
         return [
             "apiVersion": .string(apiVersion), "kind": .string(kind),
-            "metadata": [
-                "name": .string(preview.names.namespace), "labels": .strings(Ownership.labels(for: preview.key)),
-                "annotations": .strings(annotations),
-            ],
+            "metadata": ["name": .string(names.namespace), "labels": .strings(labels), "annotations": .strings(annotations)],
             "spec": [
-                "repository": .string(preview.key.repository.description), "pullRequest": .int(preview.key.number),
-                "headSHA": .string(preview.sha), "namespace": .string(preview.names.namespace), "url": .string("https://\(preview.names.host)"),
+                "repository": .string(key.repository.description), "pullRequest": .int(key.number), "headSHA": .string(sha),
+                "namespace": .string(names.namespace), "url": .string("https://\(names.host)"),
             ],
         ]
     }
+
+    /// Whether a stored PreviewEnvironment only records a PR waiting for a slot.
+    public static func isWaiting(_ object: ManifestObject) -> Bool { object.stringMap(at: "metadata.labels")[waitingLabel] == "true" }
 
     /// One object Sandcastle applied, as recorded in `status.inventory`.
     public typealias InventoryItem = SandcastleCore.InventoryItem

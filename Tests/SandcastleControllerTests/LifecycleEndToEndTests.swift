@@ -163,3 +163,45 @@ struct LifecycleEndToEndTests {
         #expect(await h.environment(1)?.value(at: "status.reported.summary")?.string?.hasPrefix("ready:") == true)
     }
 }
+
+@Suite("The queue survives a restart", .serialized)
+struct QueueRecordEndToEndTests {
+    /// PRs waiting for a slot are recorded as PreviewEnvironments in phase Queued (no namespace),
+    /// so a new process admits the one that waited longest when a slot frees, without a webhook
+    /// for it and without waiting for a resync.
+    @Test func aRestartedControllerAdmitsTheLongestWaitingPR() async throws {
+        let h = try await ControllerHarness.start(maxConcurrent: 1)
+        defer { Task { await h.stop() } }
+        let first = try await h.launch(identity: "replica-1")
+        let sha = try await h.openUntilReady(1, on: first)
+        let epoch = Date(timeIntervalSince1970: 1_800_000_000)
+        // PR 3 was opened before PR 2, but its webhook comes second.
+        await h.fakeGitHub.putPullRequest(
+            ControllerHarness.repo, number: 2, sha: sha, labels: ["preview"], labeledBy: "maintainer", createdAt: epoch.addingTimeInterval(60))
+        await h.fakeGitHub.putPullRequest(ControllerHarness.repo, number: 3, sha: sha, labels: ["preview"], labeledBy: "maintainer", createdAt: epoch)
+        try await h.deliver("opened", pr: 2, to: first)
+        try await h.deliver("opened", pr: 3, to: first)
+        try await eventually("both are recorded as waiting") {
+            let two = await h.environment(2)
+            let three = await h.environment(3)
+            return two?.value(at: "status.phase")?.string == "Queued" && three?.value(at: "status.phase")?.string == "Queued"
+        }
+        let namespaces = (await h.namespace(2), await h.namespace(3))
+        #expect(namespaces.0 == nil && namespaces.1 == nil, "a waiting PR claims no namespace")
+        try await settle(first)
+        await first.kill()
+
+        let second = try await h.launch(identity: "replica-2")
+        await h.putPR(1, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 1, to: second)
+        try await eventually("PR 3, which waited longest, is admitted and Ready", timeout: .seconds(20)) { await h.isReady(3, at: sha) }
+        try await settle(second)
+        #expect(await h.environment(2)?.value(at: "status.phase")?.string == "Queued")
+        #expect(await h.namespace(2) == nil)
+
+        // A waiting PR that is closed loses its record.
+        await h.putPR(2, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 2, to: second)
+        try await eventually("PR 2's record is gone") { await h.environment(2) == nil }
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ports through which the controller reaches the outside world. Each has an in-memory fake
 /// with error injection in `SandcastleTestSupport`; adapters live in their own targets.
 
@@ -51,6 +53,11 @@ public protocol Sink: Sendable {
     func forget(_ key: PreviewKey) async throws
     /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).
     func teardown(_ key: PreviewKey) async throws
+    /// Records that `key` waits for a slot since `since` (its PR's creation), or with `nil` that it
+    /// no longer waits, so the queue's order survives a restart (see `Sink+Defaults.swift`).
+    func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws
+    /// The PRs of `repository` recorded as waiting for a slot (see `Sink+Defaults.swift`).
+    func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate]
     /// Removes owned leftovers no preview claims (see `Sink+Defaults.swift`).
     func reapOrphans() async throws -> [String]
     /// Records on the environment of `key` that the forge refused what was reported (`nil` clears

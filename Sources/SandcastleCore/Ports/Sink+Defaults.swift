@@ -1,3 +1,5 @@
+import Foundation
+
 /// Defaults for sinks without a cheaper or richer way (the directory sink, test fakes).
 extension Sink {
     /// The environments of `repository`, filtered from ``environments()``; sinks that can select
@@ -5,6 +7,10 @@ extension Sink {
     public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
         try await environments().filter { $0.key.repository == repository }
     }
+
+    /// A sink without a record for waiting PRs keeps none (the controller's memory does).
+    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {}
+    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] { [] }
 
     /// A sink whose observation is cheap observes in full.
     public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key) }
