@@ -52,7 +52,8 @@ extension ClusterSink {
         return fact
     }
 
-    private static func generation(_ object: ManifestObject) -> Int? {
+    /// `metadata.generation`, for kinds that keep one.
+    static func generation(_ object: ManifestObject) -> Int? {
         if case .int(let generation) = object.value(at: "metadata.generation") { generation } else { nil }
     }
 

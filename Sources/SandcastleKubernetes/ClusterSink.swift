@@ -143,7 +143,7 @@ public final class ClusterSink: Sink, Sendable {
         let url = "https://\(preview.names.host)"
         let previous = existing.map(PreviewEnvironment.inventory(of:)) ?? []
         do {
-            let live = namespacePresent ? try await liveGenerations(of: previous, namespace: name) : [:]
+            let live = namespacePresent ? try await liveObjects(of: previous, namespace: name).mapValues(Self.generation) : [:]
             let drifted = Set(previous.filter { item in Inventory.drift(recorded: [item], live: live).isEmpty == false })
             var owned: [InventoryItem: ManifestObject] = [:]
             var items: [InventoryItem] = []
@@ -266,13 +266,6 @@ public final class ClusterSink: Sink, Sendable {
                 if next < objects.count { add() }
             }
             return stored
-        }
-    }
-
-    /// The `metadata.generation` (or `nil`) of each recorded object found in the namespace.
-    func liveGenerations(of items: [InventoryItem], namespace: String) async throws -> [InventoryItem: Int?] {
-        try await liveObjects(of: items, namespace: namespace).mapValues { object in
-            if case .int(let generation) = object.value(at: "metadata.generation") { generation } else { nil }
         }
     }
 

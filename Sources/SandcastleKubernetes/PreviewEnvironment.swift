@@ -51,20 +51,8 @@ public enum PreviewEnvironment {
     /// One object Sandcastle applied, as recorded in `status.inventory`.
     public typealias InventoryItem = SandcastleCore.InventoryItem
 
-    /// A status condition.
-    public struct Condition: Sendable, Hashable {
-        public var type: String
-        public var status: Bool
-        public var reason: String
-        public var message: String
-
-        public init(type: String, status: Bool, reason: String, message: String) {
-            self.type = type
-            self.status = status
-            self.reason = reason
-            self.message = message
-        }
-    }
+    /// A status condition (the namespace's own, while it stays Terminating, use the same shape).
+    public typealias Condition = PreviewStatus.Condition
 
     /// A status patch for the field manager that owns these fields (each concern applies its own
     /// fields, so server-side apply keeps the others').

@@ -99,7 +99,6 @@ public actor FakeSink: Sink {
     public private(set) var teardownReasons: [PreviewKey: String] = [:]
     public private(set) var appliedAt: [PreviewKey: Date] = [:]
     public var workloads: [PreviewKey: WorkloadsFact] = [:]
-    public var hooks: [PreviewKey: [HookResult]] = [:]
     public var observeFailure: InjectedFailure?
     public var writeFailure: InjectedFailure?
     private let now: @Sendable () -> Date
@@ -110,7 +109,6 @@ public actor FakeSink: Sink {
     public func failWrites(_ failure: InjectedFailure?) { writeFailure = failure }
     /// Sets what the sink observes of the workloads of `key`.
     public func setWorkloads(_ key: PreviewKey, _ fact: WorkloadsFact?) { workloads[key] = fact }
-    public func setHooks(_ key: PreviewKey, _ results: [HookResult]) { hooks[key] = results }
 
     public func environments() async throws -> [ObservedEnvironment] {
         if let observeFailure { throw observeFailure }
@@ -128,7 +126,7 @@ public actor FakeSink: Sink {
         return EnvironmentFact(
             namespace: preview.names.namespace, sha: preview.sha, contentHash: gone ? "" : preview.contentHash,
             createdAt: createdAt[key] ?? now(), deployStartedAt: appliedAt[key], appliedAt: appliedAt[key],
-            namespaceState: gone ? .missing : .active, workloads: workloads[key] ?? .unobservable, hooks: hooks[key] ?? [],
+            namespaceState: gone ? .missing : .active, workloads: workloads[key] ?? .unobservable,
             recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
     }
 

@@ -207,19 +207,9 @@ struct ReconcilerDatabaseTests {
 }
 
 /// A sink whose namespace for every preview belongs to someone else.
-actor ConflictingSink: Sink {
+struct ConflictingSink: ForwardingSink {
     let base: FakeSink
-    init(base: FakeSink) { self.base = base }
-
-    func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
-    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
     func claim(_ preview: RenderedPreview) async throws { throw KubernetesError.nameConflict(namespace: preview.names.namespace) }
-    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
-    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
-    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
-    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
-    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
-    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
 }
 
 @Suite("Reconciler: the namespace is claimed first")
@@ -278,18 +268,9 @@ struct PlanMatchesControllerTests {
 }
 
 /// A sink whose namespace was taken over by someone else after the preview was created.
-actor ForeignNamespaceSink: Sink {
+struct ForeignNamespaceSink: ForwardingSink {
     let base: FakeSink
-    init(base: FakeSink) { self.base = base }
-
-    func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
-    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
-    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
-    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
-    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
     func deleteNamespace(_ key: PreviewKey, reason: String) async throws { throw KubernetesError.nameConflict(namespace: "pr-\(key.number)-shop") }
-    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
-    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
 }
 
 @Suite("Reconciler: a teardown that needs a human")

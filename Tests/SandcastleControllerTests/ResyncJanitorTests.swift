@@ -90,7 +90,7 @@ struct ResyncConvergenceTests {
         _ = await rig.reconciler().reconcile(Make.key(1))
         let resync = Resync(dependencies: dependencies) { _ in }
         #expect(await resync.pass().enqueued.isEmpty, "converged: nothing to do")
-        await sink.markUnconverged(Make.key(1))
+        sink.markUnconverged(Make.key(1))
         #expect(await resync.pass().enqueued == [Make.key(1)])
     }
 
@@ -109,37 +109,33 @@ struct ResyncConvergenceTests {
 }
 
 /// A sink whose environments can be marked as left half-applied (the last apply failed).
-actor HalfAppliedSink: Sink {
+struct HalfAppliedSink: ForwardingSink {
     let base: FakeSink
-    private var unconverged: Set<PreviewKey> = []
+    private let unconverged = LockedValue(Set<PreviewKey>())
 
     init(base: FakeSink) { self.base = base }
 
-    func markUnconverged(_ key: PreviewKey) { unconverged.insert(key) }
+    func markUnconverged(_ key: PreviewKey) { unconverged.withLock { _ = $0.insert(key) } }
 
     func environments() async throws -> [ObservedEnvironment] {
-        try await base.environments().map { environment in
+        let marked = unconverged.withLock { $0 }
+        return try await base.environments().map { environment in
             var environment = environment
-            environment.converged = !unconverged.contains(environment.key)
+            environment.converged = !marked.contains(environment.key)
             return environment
         }
     }
 
     func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
         guard var fact = try await base.observe(key) else { return nil }
-        if unconverged.contains(key) { fact.applyFailure = "connection reset during the apply" }
+        if unconverged.withLock({ $0.contains(key) }) { fact.applyFailure = "connection reset during the apply" }
         return fact
     }
 
     func apply(_ preview: RenderedPreview) async throws {
         try await base.apply(preview)
-        unconverged.remove(preview.key)
+        unconverged.withLock { _ = $0.remove(preview.key) }
     }
-    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
-    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
-    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
-    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
-    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
 }
 
 @Suite("Reconciler after a failed apply")
@@ -154,7 +150,7 @@ struct ReconcileUnconvergedTests {
         _ = await reconciler.reconcile(Make.key(1))
         #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.applyCalls == 1)
-        await sink.markUnconverged(Make.key(1))
+        sink.markUnconverged(Make.key(1))
         #expect(await reconciler.reconcile(Make.key(1)) == .settled("ready at \(Make.sha.prefix(7))"))
         #expect(await rig.sink.applyCalls == 2)
     }

@@ -126,3 +126,20 @@ struct InjectedFailureWithText: ClassifiedError, CustomStringConvertible {
     var disposition: ErrorDisposition { .stalled }
     var statusContext: CommitStatus.Context { .seed }
 }
+
+/// A test sink that hands everything to a ``FakeSink``; a conforming type replaces only what it
+/// changes (a failing claim, a namespace that is not ours, a half-applied environment).
+protocol ForwardingSink: Sink {
+    var base: FakeSink { get }
+}
+
+extension ForwardingSink {
+    func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
+    func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
+    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
+    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
+    func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
+    func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
+    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
+}

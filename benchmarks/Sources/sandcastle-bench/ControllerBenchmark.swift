@@ -124,24 +124,7 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     // 22 bundle objects (20 ConfigMaps, a Deployment, a Service) + 8 baselines = 30 objects.
     var shas: [String] = []
     for index in 0...runs {
-        var bundle = ""
-        for map in 0..<20 { bundle += "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-\(map)}\ndata: {version: \"\(index)\"}\n---\n" }
-        bundle += """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web}
-            spec:
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec: {containers: [{name: web, image: "nginx@sha256:\(String(repeating: "a", count: 64))"}]}
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: web}
-            spec: {selector: {app: web}, ports: [{port: 80}]}
-
-            """
+        let bundle = thirtyObjectBundle(version: "\(index)")
         try FileManager.default.createDirectory(atPath: origin + "/deploy/preview", withIntermediateDirectories: true)
         try bundle.write(toFile: origin + "/deploy/preview/app.yaml", atomically: true, encoding: .utf8)
         if kustomize {
@@ -162,19 +145,8 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
         changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
-    let controller = Controller(dependencies: dependencies)
-    let secret = "bench-secret"
-    let receiver = WebhookReceiver(secret: secret, enqueue: { controller.enqueue($0) })
-    let port = LockedValue(0)
-    let app = Application(
-        router: SandcastleRoutes.router(receiver: receiver, views: .init(book: dependencies.book, metrics: { "" })),
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: quiet("http"))
-    let server = Task { try await app.runService() }
-    let loop = Task { try await controller.run() }
-    while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
-    let sender = WebhookSender(secret: secret)
-    let url = "http://127.0.0.1:\(port.withLock { $0 })/webhooks/github"
+    let running = try await ControllerOnLoopback.start(dependencies)
+    let (sender, url) = (running.sender, running.url)
 
     var latencies: [Double] = []
     var objects = 0
@@ -207,12 +179,63 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
         String(
             format: "| %.1f ms | %.1f ms | %.1f ms | %.1f ms |", percentile(latencies, 0.5) * 1000, percentile(latencies, 0.9) * 1000,
             percentile(latencies, 0.99) * 1000, (latencies.max() ?? 0) * 1000))
-    controller.stop()
-    loop.cancel()
-    server.cancel()
-    _ = try? await loop.value
-    _ = try? await server.value
-    try await sender.shutdown()
+    try await running.stop()
+}
+
+/// The controller and its webhook endpoint on 127.0.0.1, and a signed-webhook sender for it.
+struct ControllerOnLoopback {
+    let controller: Controller
+    let sender: WebhookSender
+    /// The webhook endpoint.
+    let url: String
+    private let tasks: [Task<Void, any Error>]
+
+    static func start(_ dependencies: ControllerDependencies) async throws -> ControllerOnLoopback {
+        let controller = Controller(dependencies: dependencies)
+        let secret = "bench-secret"
+        let receiver = WebhookReceiver(secret: secret, enqueue: { controller.enqueue($0) })
+        let port = LockedValue(0)
+        let app = Application(
+            router: SandcastleRoutes.router(receiver: receiver, views: .init(book: dependencies.book, metrics: { "" })),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: quiet("http"))
+        let server = Task { try await app.runService() }
+        let loop = Task { try await controller.run() }
+        while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        return ControllerOnLoopback(
+            controller: controller, sender: WebhookSender(secret: secret), url: "http://127.0.0.1:\(port.withLock { $0 })/webhooks/github",
+            tasks: [loop, server])
+    }
+
+    func stop() async throws {
+        controller.stop()
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = try? await task.value }
+        try await sender.shutdown()
+    }
+}
+
+/// The 30-object preview of the benchmarks: 20 ConfigMaps carrying `version`, a Deployment and a
+/// Service (plus Sandcastle's 8 baseline objects).
+func thirtyObjectBundle(version: String) -> String {
+    var bundle = ""
+    for map in 0..<20 { bundle += "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-\(map)}\ndata: {version: \"\(version)\"}\n---\n" }
+    return bundle + """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: web, image: "nginx@sha256:\(String(repeating: "a", count: 64))"}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {selector: {app: web}, ports: [{port: 80}]}
+
+        """
 }
 
 func pullRequestPayload(_ fakes: Fakes, repository: RepositoryName, number: Int) async throws -> Data {

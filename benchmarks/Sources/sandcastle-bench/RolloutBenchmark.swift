@@ -1,11 +1,9 @@
 import Foundation
-import Hummingbird
 import Metrics
 import SandcastleController
 import SandcastleCore
 import SandcastleGitHub
 import SandcastleKubernetes
-import SandcastleServer
 import SandcastleTestSupport
 
 /// (c) `prs` PRs opened at once on the fake cluster, whose Deployments become available `delay`
@@ -35,24 +33,7 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
     _ = try run("init", "--quiet", ".")
-    var bundle = ""
-    for map in 0..<20 { bundle += "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-\(map)}\ndata: {version: \"1\"}\n---\n" }
-    bundle += """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec: {containers: [{name: web, image: "nginx@sha256:\(String(repeating: "a", count: 64))"}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web}
-        spec: {selector: {app: web}, ports: [{port: 80}]}
-
-        """
+    let bundle = thirtyObjectBundle(version: "1")
     try bundle.write(toFile: origin + "/deploy/preview/app.yaml", atomically: true, encoding: .utf8)
     _ = try run("add", "--all", ".")
     _ = try run("commit", "--quiet", "-m", "bundle")
@@ -87,19 +68,8 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
         changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
-    let controller = Controller(dependencies: dependencies)
-    let secret = "bench-secret"
-    let receiver = WebhookReceiver(secret: secret, enqueue: { controller.enqueue($0) })
-    let port = LockedValue(0)
-    let app = Application(
-        router: SandcastleRoutes.router(receiver: receiver, views: .init(book: dependencies.book, metrics: { "" })),
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: quiet("http"))
-    let server = Task { try await app.runService() }
-    let loop = Task { try await controller.run() }
-    while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
-    let sender = WebhookSender(secret: secret)
-    let url = "http://127.0.0.1:\(port.withLock { $0 })/webhooks/github"
+    let running = try await ControllerOnLoopback.start(dependencies)
+    let (sender, url) = (running.sender, running.url)
 
     var payloads: [Data] = []
     for number in 1...prs {
@@ -186,12 +156,7 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
         }
         for (key, count) in github.sorted(by: { $0.value > $1.value }) { print("github \(count) \(key)") }
     }
-    controller.stop()
-    loop.cancel()
-    server.cancel()
-    _ = try? await loop.value
-    _ = try? await server.value
-    try await sender.shutdown()
+    try await running.stop()
 }
 
 /// Stops with a message when `value` is missing.
