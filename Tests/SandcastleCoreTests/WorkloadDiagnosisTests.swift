@@ -93,3 +93,43 @@ import Testing
         #expect(!WorkloadDiagnosis.selects([:], pod), "an empty selector selects nothing here")
     }
 }
+
+/// A preview's containers write their own termination messages and the kubelet passes them on:
+/// text from the PR's code. It reaches GitHub only bounded and inert.
+@Suite struct HostileTerminationMessageTests {
+    @Test func aHostileTerminationMessageReachesGitHubBoundedAndInert() {
+        let hostile =
+            "boot\n" + String(repeating: "A", count: 20_000)
+            + " <img src=x onerror=alert(1)> @org/everyone [click](https://evil.example) ![x](https://evil.example/p.png) `|` |"
+        let pod = WorkloadDiagnosisTests.pod(
+            waiting: "CrashLoopBackOff", message: "back-off",
+            extra: ["restartCount": 2, "lastState": ["terminated": ["exitCode": 1, "reason": "Error", "message": .string(hostile)]]])
+        let diagnosis = WorkloadDiagnosis.pods([pod])
+        #expect(diagnosis.count == 1 && diagnosis[0].count < 400, "the termination message's tail, bounded")
+        let facts = PreviewFacts(
+            key: Make.key(1), pullRequest: .read(Make.pr(1)), render: RenderSummary(sha: Make.sha, contentHash: "c"),
+            environment: EnvironmentFact(
+                namespace: "pr-1-shop", sha: Make.sha, contentHash: "c", createdAt: Make.epoch, deployStartedAt: Make.epoch,
+                workloads: .observed([WorkloadFact(name: "Deployment/web", readiness: .progressing("x"), diagnosis: diagnosis)])))
+        guard case .record(let status) = Planner.next(facts, settings: .builtin, now: Make.epoch.addingTimeInterval(5)).step else {
+            Issue.record("expected the status to be recorded first")
+            return
+        }
+        #expect(status.message.count <= 1024)
+        var told = facts
+        told.environment?.recorded = status
+        guard case .report(let report) = Planner.next(told, settings: .builtin, now: Make.epoch.addingTimeInterval(5)).step else {
+            Issue.record("expected a report")
+            return
+        }
+        #expect((report.deployStatus?.description.count ?? 0) <= 140)
+        let markdown = report.comment.markdown
+        let row = markdown.split(separator: "\n").first { $0.hasPrefix("| sandcastle/deploy") }.map(String.init) ?? ""
+        let cell = row.range(of: "pending | ").map { String(row[$0.upperBound...]) } ?? ""
+        #expect(row.contains("<img") && row.contains("@org/everyone"), "the message is shown: \(row)")
+        #expect(cell.trimmingCharacters(in: .whitespaces).hasPrefix("``"), "inside a code span (its own backticks fenced): \(cell)")
+        #expect(row.contains("\\|"), "a | cannot break the table")
+        #expect(markdown.components(separatedBy: "<img").count == 2, "only in that cell")
+        #expect(markdown.count < 2_000)
+    }
+}
