@@ -246,7 +246,7 @@ public final class ClusterSink: Sink, Sendable {
 
     /// SHA-256 prefix of an object's canonical JSON, as recorded in the inventory.
     static func contentHash(_ object: ManifestObject) -> String {
-        SHA256.hash(data: Data(Manifest(object: object, source: "").canonicalJSON.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(Manifest(object: object, source: "").canonicalJSONBytes)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Applies `objects` at most `parallelism` at a time; returns each as stored.

@@ -14,7 +14,7 @@ extension KubernetesClient {
             "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": ["resourceAttributes": .object(attributes)],
         ]
         let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-        let data = try await send(.POST, path, body: Data(review.canonicalJSON.utf8), contentType: "application/json")
+        let data = try await send(.POST, path, body: Data(review.canonicalJSONBytes), contentType: "application/json")
         guard let answer = try? ManifestValue.parseJSON(data).object, case .bool(let allowed) = answer.value(at: "status.allowed") else {
             throw KubernetesError.malformedResponse(request: "POST \(path)", reason: "no status.allowed in the answer")
         }

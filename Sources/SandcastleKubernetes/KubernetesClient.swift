@@ -128,7 +128,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
         var options: ManifestObject = ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string(propagation.rawValue)]
         if let uid { options["preconditions"] = ["uid": .string(uid)] }
         do {
-            _ = try await send(.DELETE, path, body: Data(ManifestValue.object(options).canonicalJSON.utf8), contentType: "application/json")
+            _ = try await send(.DELETE, path, body: Data(ManifestValue.object(options).canonicalJSONBytes), contentType: "application/json")
             return true
         } catch KubernetesError.status(let status) where status.reason == .notFound {
             return false
@@ -147,7 +147,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
         let info = try await resolve(apiVersion: ref.apiVersion, kind: ref.kind)
         let path = Self.collectionPath(apiVersion: ref.apiVersion, plural: info.plural, namespace: info.namespaced ? ref.namespace : nil)
         let data = try await send(
-            .POST, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSON.utf8),
+            .POST, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSONBytes),
             contentType: "application/json")
         return try Self.object(data, request: "POST \(path)", ref: ref)
     }
@@ -159,7 +159,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
         let ref = ResourceRef(object)
         let path = try await objectPath(ref)
         let data = try await send(
-            .PUT, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSON.utf8),
+            .PUT, path, query: dryRun ? ["dryRun": "All"] : [:], body: Data(ManifestValue.object(object).canonicalJSONBytes),
             contentType: "application/json")
         return try Self.object(data, request: "PUT \(path)", ref: ref)
     }
@@ -178,7 +178,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
         var query = ["fieldManager": manager ?? options.fieldManager]
         if force { query["force"] = "true" }
         let data = try await send(
-            .PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSON.utf8), contentType: "application/apply-patch+yaml")
+            .PATCH, path, query: query, body: Data(ManifestValue.object(object).canonicalJSONBytes), contentType: "application/apply-patch+yaml")
         return try Self.object(data, request: "PATCH \(path)", ref: ref)
     }
 

@@ -28,7 +28,7 @@ public struct WatchEvent: Sendable, Equatable {
         if type == "ERROR" {
             let code: Int = if case .int(let value) = object["code"] { value } else { 500 }
             throw KubernetesError.status(
-                KubernetesStatus.failure(Data(ManifestValue.object(object).canonicalJSON.utf8), code: code, request: request))
+                KubernetesStatus.failure(Data(ManifestValue.object(object).canonicalJSONBytes), code: code, request: request))
         }
         guard let kind = Kind(rawValue: type) else {
             throw KubernetesError.malformedResponse(request: request, reason: "unknown watch event type '\(type)'")

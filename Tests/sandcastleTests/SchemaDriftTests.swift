@@ -58,7 +58,7 @@ import Testing
             "/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", "1.32.0"] + builtIn)
         #expect(official.status == 0, "kubernetes-validate: \(official.stdout) \(official.stderr)")
         let schemaFile = dir.path + "/crd-schema.json"
-        try Data(ManifestValue.object(PreviewEnvironmentDefinition.schema).canonicalJSON.utf8).write(to: URL(fileURLWithPath: schemaFile))
+        try Data(ManifestValue.object(PreviewEnvironmentDefinition.schema).canonicalJSONBytes).write(to: URL(fileURLWithPath: schemaFile))
         let crd = try await Subprocess.runDetached("/usr/bin/env", ["python3", Self.root + "/scripts/check-crd-objects.py", schemaFile] + custom)
         #expect(crd.status == 0, "the CRD schema: \(crd.stdout) \(crd.stderr)")
         #expect(custom.count >= 4)

@@ -45,7 +45,7 @@ public enum BundleContract {
                         location: ref,
                         message: "hard-coded namespace '\(foreign)'; objects must not set metadata.namespace (Sandcastle sets it to '\(namespace)')"))
             }
-            let size = object.canonicalJSON.utf8.count
+            let size = object.canonicalJSONBytes.count
             if size > settings.maxObjectBytes {
                 issues.append(.init(location: ref, message: "\(size) bytes; at most \(settings.maxObjectBytes) are allowed (bundle.maxObjectBytes)"))
             }

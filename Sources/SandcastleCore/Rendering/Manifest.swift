@@ -52,4 +52,5 @@ public struct Manifest: Sendable, Hashable {
     }
 
     public var canonicalJSON: String { ManifestValue.object(object).canonicalJSON }
+    public var canonicalJSONBytes: [UInt8] { ManifestValue.object(object).canonicalJSONBytes }
 }

@@ -53,7 +53,7 @@ public struct RenderedPreview: Sendable {
     static func hash(_ objects: [Manifest]) -> String {
         var hasher = SHA256()
         for object in objects {
-            hasher.update(data: Array(object.canonicalJSON.utf8))
+            hasher.update(data: Array(object.canonicalJSONBytes))
             hasher.update(data: [0x0A])
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()

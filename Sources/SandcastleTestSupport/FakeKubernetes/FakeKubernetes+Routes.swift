@@ -280,6 +280,8 @@ extension FakeKubernetes {
     }
 
     static func body(_ request: FakeHTTPRequest) throws(KubeStatus) -> ManifestObject {
+        // JSON (what clients send) is read by the JSON parser; anything else as YAML, as the API server does.
+        if request.body.first == UInt8(ascii: "{"), case .object(let object)? = try? ManifestValue.parseJSON(request.body) { return object }
         let text = String(decoding: request.body, as: UTF8.self)
         guard let documents = try? ManifestYAML.parseDocuments(text), documents.count == 1, let object = documents[0].object else {
             throw KubeStatus(code: 400, reason: "BadRequest", message: "the request body is not one JSON or YAML object")
@@ -288,7 +290,7 @@ extension FakeKubernetes {
     }
 
     static func json(_ status: Int, _ value: ManifestValue) -> FakeHTTPResponse {
-        FakeHTTPResponse(status: status, headers: [("content-type", "application/json")], body: Data(value.canonicalJSON.utf8))
+        FakeHTTPResponse(status: status, headers: [("content-type", "application/json")], body: Data(value.canonicalJSONBytes))
     }
 
     static func reply(_ status: KubeStatus) -> FakeHTTPResponse { json(status.code, .object(status.json)) }

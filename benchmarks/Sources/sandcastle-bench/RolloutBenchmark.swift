@@ -139,6 +139,12 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
             format: "| detection (Deployment available in the API → Ready on GitHub) | %.0f ms | %.0f ms | %.0f ms |",
             percentile(detection, 0.5) * 1000,
             percentile(detection, 0.99) * 1000, (detection.max() ?? 0) * 1000))
+    if ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil {
+        for request in await fakes.kube.kubernetes.requests where !request.query.contains("watch") {
+            print("kube \(request.method) \(request.path)\(request.query.isEmpty ? "" : "?" + request.query)")
+        }
+        for request in await fakes.github.github.requests(matching: "/") { print("github \(request.method) \(request.path)") }
+    }
     if ProcessInfo.processInfo.environment["BENCH_REQUESTS"] != nil {
         var counts: [String: Int] = [:]
         for request in await fakes.kube.kubernetes.requests {
