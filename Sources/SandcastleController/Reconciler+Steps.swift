@@ -12,20 +12,41 @@ extension Reconciler {
             guard case .read(let pr) = run.facts.pullRequest else { throw StepError(.transient, "rendering needs a per-PR read") }
             let rendered = try await RenderStep(dependencies: deps).run(pr, settings: run.settings)
             run.rendered = rendered
-            run.facts.render = RenderSummary(sha: pr.headSHA, contentHash: rendered.preview.contentHash)
+            run.facts.render = RenderSummary(sha: pr.headSHA, contentHash: rendered.preview.contentHash, hooks: rendered.preview.hooks.map(\.spec))
         case .claim:
             let preview = try rendered(run).preview
+            guard case .read(let pr) = run.facts.pullRequest else { throw StepError(.transient, "claiming needs a per-PR read") }
+            let maxConcurrent = run.settings.maxConcurrent
+            let candidate = AdmissionQueue.Candidate(key: key, since: pr.createdAt)
+            let queued = deps.book.waiting(in: key.repository)
+            let admission: (admitted: Bool, live: Int, waiting: [AdmissionQueue.Candidate])
             do {
-                try await deps.sink.claim(preview)
+                // The cap is checked again, and the namespace claimed, in the repository's turn:
+                // two PRs admitted at the same moment must not both take the last slot.
+                admission = try await admissions.inTurn(key.repository) {
+                    let waiting = (try await deps.sink.waiting(in: key.repository) + queued).filter { $0.key != key }
+                    let live = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+                    let admitted = AdmissionQueue.admit(waiting + [candidate], running: live, cap: maxConcurrent).admitted.contains(key)
+                    if admitted { try await deps.sink.claim(preview) }
+                    return (admitted, live, waiting)
+                }
             } catch {
                 throw StepError(error, doing: "claiming namespace \(preview.names.namespace)")
             }
-            run.facts.claimed = true
-            run.facts.environment = try await reobserve(key)
+            if admission.admitted {
+                run.facts.claimed = true
+                run.facts.environment = try await reobserve(key)
+            } else {
+                // Another PR took the slot first: the planner queues this one.
+                run.facts.othersLive = admission.live
+                var earliest: [PreviewKey: Date] = [:]
+                for other in admission.waiting { earliest[other.key] = min(earliest[other.key] ?? other.since, other.since) }
+                run.facts.waiting = earliest.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) }.sorted { $0.key < $1.key }
+            }
         case .provisionDatabase:
             let preview = try await DatabaseStep(dependencies: deps).run(try rendered(run), settings: run.settings)
             run.rendered?.preview = preview
-            run.facts.render = RenderSummary(sha: preview.sha, contentHash: preview.contentHash)
+            run.facts.render = RenderSummary(sha: preview.sha, contentHash: preview.contentHash, hooks: preview.hooks.map(\.spec))
             run.facts.database = .provisioned
         case .apply(_, let why):
             let preview = try rendered(run).preview
@@ -50,6 +71,22 @@ extension Reconciler {
         case .probe(let url):
             guard let probe = deps.probe else { throw StepError(.stalled, "readiness.http is set but this controller has no HTTP client") }
             run.facts.httpCheck = await probe.check(url: url)
+        case .startHook(let hook):
+            guard let job = try rendered(run).preview.hooks.first(where: { $0.manifest.name == hook.job }) else {
+                throw StepError(.transient, "the hook Job \(hook.job) is not in this reconcile's render")
+            }
+            let now = deps.clock.now
+            do {
+                try await deps.sink.startHook(key, job: job)
+            } catch {
+                throw StepError(error, doing: "starting the \(hook.stage.rawValue) Job \(hook.job)")
+            }
+            deps.book.update(key, now: now) {
+                $0.begin(hook.stage == .seed ? .seed : .verify, at: now)
+                $0.note("started the \(hook.stage.rawValue) Job \(hook.job)", at: now)
+            }
+            run.facts.environment?.hooks.removeAll { $0.stage == hook.stage }
+            run.facts.environment?.hooks.append(HookResult(stage: hook.stage, state: .running, detail: "running", job: hook.job, startedAt: now))
         case .record(let status):
             do {
                 try await deps.sink.record(key, status: status)
@@ -125,6 +162,15 @@ extension Reconciler {
         }
         guard case .ready = report.kind else { return }
         let readyAt = deps.clock.now
+        for hook in report.hooks where hook.state == .success || hook.state == .failure {
+            let stage: StageTiming.Name = hook.context == .seed ? .seed : .verify
+            deps.book.update(run.key, now: readyAt) {
+                if $0.stages.contains(where: { $0.name == stage && $0.state == .running }) {
+                    $0.finish(stage, at: readyAt, failed: hook.state == .failure)
+                    $0.note("\(hook.context.rawValue): \(hook.description)", at: readyAt)
+                }
+            }
+        }
         let first = firstEvent.withLock { $0.removeValue(forKey: run.key) }
         deps.book.update(run.key, now: readyAt) {
             $0.finish(.rollout, at: readyAt)

@@ -19,6 +19,8 @@ public final class Reconciler: Sendable {
     /// What the forge was told about previews without an environment to record it (queued PRs,
     /// bundles refused before any apply); repeated after a restart, which is harmless.
     let toldWithoutEnvironment = LockedValue([PreviewKey: ReportRecord]())
+    /// Admission re-checked and the namespace claimed one PR at a time per repository.
+    let admissions = RepositoryTurns()
     /// The most steps one reconcile takes before it yields the worker.
     static let maxSteps = 16
 
@@ -117,8 +119,9 @@ public final class Reconciler: Sendable {
         var waiting = deps.book.waiting(in: key.repository)
         if environment == nil {
             do {
-                othersLive = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+                // Waiting records first: a PR admitted in between is then seen as an environment.
                 waiting += try await deps.sink.waiting(in: key.repository)
+                othersLive = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
             } catch {
                 throw StepError(.transient, "reading the sink: \(error)")
             }

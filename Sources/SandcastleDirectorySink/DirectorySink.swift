@@ -71,7 +71,8 @@ public actor DirectorySink: Sink {
         return EnvironmentFact(
             namespace: state.namespace, sha: state.sha, contentHash: state.teardownReason == nil ? state.contentHash : "",
             createdAt: state.createdAt, deployStartedAt: state.updatedAt, appliedAt: state.updatedAt,
-            namespaceState: state.teardownReason == nil ? .active : .missing, workloads: .unobservable, recorded: state.status,
+            namespaceState: state.teardownReason == nil ? .active : .missing, workloads: .unobservable, hooksObservable: false,
+            recorded: state.status,
             reported: state.reported, teardownReason: state.teardownReason)
     }
 

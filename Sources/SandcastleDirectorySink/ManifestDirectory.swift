@@ -26,7 +26,9 @@ public struct ManifestDirectory: Sendable {
         for old in try fm.contentsOfDirectory(atPath: path) where old.wholeMatch(of: /[0-9]{3}-.+\.yaml/) != nil {
             try fm.removeItem(atPath: path + "/" + old)
         }
-        for (index, object) in rendered.objects.enumerated() {
+        // A directory cannot hold Jobs back until the preview is ready: the hook Jobs are written
+        // last, and whatever syncs the directory applies them with the rest.
+        for (index, object) in (rendered.objects + rendered.hooks.map(\.manifest)).enumerated() {
             let file = path + "/" + ManifestDirectory.fileName(index: index, object: object)
             try Data(ManifestYAML.emit(.object(object.object)).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         }

@@ -47,9 +47,77 @@ extension ClusterSink {
         let looked = checkingDrift ? inventory : inventory.filter { WorkloadReadiness.judgedKinds.contains($0.kind) }
         let live = try await liveObjects(of: looked, namespace: namespaceName)
         fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: looked, live: live.mapValues(Self.generation))
-        fact.hooks = Self.hooks(live.values, sha: sha)
-        fact.workloads = .observed(try await workloads(inventory, live: live, namespace: namespaceName))
+        let workloads = try await workloads(inventory, live: live, namespace: namespaceName)
+        fact.workloads = .observed(workloads)
+        fact.readySince = Self.readySince(environment)
+        // Hook Jobs start only once every workload is ready; before that there is nothing to read.
+        if workloads.allSatisfy({ $0.readiness == .ready }), environment.value(at: "status.headSHA")?.string == sha {
+            let names = (environment.value(at: "status.hookJobs")?.array ?? []).compactMap(\.string)
+            fact.hooks = try await hooks(names, namespace: namespaceName, sha: sha)
+        }
         return fact
+    }
+
+    /// When the recorded status last turned Ready.
+    static func readySince(_ environment: ManifestObject) -> Date? {
+        guard environment.value(at: "status.phase")?.string == PreviewPhase.ready.rawValue else { return nil }
+        let ready = (environment.value(at: "status.conditions")?.array ?? []).first { $0.object?["type"]?.string == "Ready" }
+        return ready?.object?["lastTransitionTime"]?.string.flatMap(RFC3339.date)
+    }
+
+    /// The hook Jobs named in the status, as the Job controller reports them; for a failed one,
+    /// the last output of its pod (the termination message, bounded, secrets redacted).
+    func hooks(_ names: [String], namespace: String, sha: String) async throws -> [HookResult] {
+        var results: [HookResult] = []
+        for name in names {
+            guard let job = try await client.get(ResourceRef(apiVersion: "batch/v1", kind: "Job", namespace: namespace, name: name)),
+                job.stringMap(at: "metadata.labels")[HookJobs.shaLabel] == sha,
+                let stage = job.stringMap(at: "metadata.labels")[HookJobs.stageLabel].flatMap(HookResult.Stage.init(rawValue:))
+            else { continue }
+            var result = HookResult(
+                stage: stage, state: .running, detail: "running", job: name,
+                startedAt: (job.value(at: "status.startTime") ?? job.value(at: "metadata.creationTimestamp"))?.string.flatMap(RFC3339.date),
+                finishedAt: job.value(at: "status.completionTime")?.string.flatMap(RFC3339.date))
+            switch WorkloadReadiness.judge(job) {
+            case .ready: result.state = .succeeded
+            case .progressing: break
+            case .failed(let why):
+                result.state = .failed
+                result.detail = Self.hookFailure(job) ?? why
+                result.finishedAt = result.finishedAt ?? Self.failedAt(job)
+                let pods = try await client.list(
+                    apiVersion: "v1", kind: "Pod", namespace: namespace, labelSelector: "batch.kubernetes.io/job-name=\(name)")
+                result.output = HookOutputText.lastOutput(of: pods).map(HookOutputText.redact)
+            }
+            results.append(result)
+        }
+        return results
+    }
+
+    /// Words for a failed hook Job: a timeout says so.
+    static func hookFailure(_ job: ManifestObject) -> String? {
+        let failed = (job.value(at: "status.conditions")?.array ?? []).first {
+            $0.object?["type"]?.string == "Failed" && $0.object?["status"]?.string == "True"
+        }
+        guard let reason = failed?.object?["reason"]?.string else { return nil }
+        if reason == "DeadlineExceeded" {
+            let limit = job.value(at: "spec.activeDeadlineSeconds").flatMap { if case .int(let s) = $0 { s } else { nil } }
+            return "timed out" + (limit.map { " after \(ConfigDuration(seconds: $0))" } ?? "")
+        }
+        return "failed (\(reason))"
+    }
+
+    static func failedAt(_ job: ManifestObject) -> Date? {
+        (job.value(at: "status.conditions")?.array ?? []).first { $0.object?["type"]?.string == "Failed" }?.object?["lastTransitionTime"]?.string
+            .flatMap(RFC3339.date)
+    }
+
+    /// Creates the hook Job in the preview's namespace, owned like everything Sandcastle applies.
+    public func startHook(_ key: PreviewKey, job: HookJob) async throws {
+        guard let environment = try await environment(of: key), let name = environment.value(at: "metadata.name")?.string,
+            let uid = environment.value(at: "metadata.uid")?.string
+        else { throw KubernetesError.malformedResponse(request: "PreviewEnvironment of \(key)", reason: "not found") }
+        _ = try await client.apply(Self.owned(job.manifest.object, uid: uid, environment: name), force: true)
     }
 
     /// `metadata.generation`, for kinds that keep one.
@@ -77,21 +145,6 @@ extension ClusterSink {
             facts[index].diagnosis = WorkloadDiagnosis.pods(own) + WorkloadDiagnosis.events(events, workload: name)
         }
         return facts
-    }
-
-    /// The seed and verify Jobs of `sha` among the live objects.
-    static func hooks(_ objects: some Sequence<ManifestObject>, sha: String) -> [HookResult] {
-        var results: [HookResult] = []
-        for stage in HookResult.Stage.allCases {
-            let name = "sandcastle-\(stage.rawValue)-\(sha.prefix(7))"
-            guard let job = objects.first(where: { $0["kind"]?.string == "Job" && $0.value(at: "metadata.name")?.string == name }) else { continue }
-            switch WorkloadReadiness.judge(job) {
-            case .ready: results.append(HookResult(stage: stage, state: .succeeded, detail: "Job \(name) completed"))
-            case .failed(let why): results.append(HookResult(stage: stage, state: .failed, detail: why))
-            case .progressing: results.append(HookResult(stage: stage, state: .running, detail: "Job \(name) is running"))
-            }
-        }
-        return results
     }
 
     /// Records the lifecycle status of `key` and, when the phase changes, an Event on the

@@ -194,7 +194,7 @@ public final class ClusterSink: Sink, Sendable {
             var status: ManifestObject = [
                 "url": .string(url), "headSHA": .string(preview.sha), "observedContentHash": .string(preview.contentHash),
                 "inventory": .array(inventory.sorted().map(\.value)), "deployStartedAt": .string(started ?? KubernetesTime.string(now)),
-                "appliedAt": .string(KubernetesTime.string(now)),
+                "appliedAt": .string(KubernetesTime.string(now)), "hookJobs": .array(preview.hooks.map { .string($0.manifest.name) }),
             ]
             _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
             if existing?.value(at: "status.phase") == nil || existing?.value(at: "status.phase")?.string == PreviewPhase.failed.rawValue

@@ -99,6 +99,9 @@ public actor FakeSink: Sink {
     public private(set) var teardownReasons: [PreviewKey: String] = [:]
     public private(set) var appliedAt: [PreviewKey: Date] = [:]
     public var workloads: [PreviewKey: WorkloadsFact] = [:]
+    /// The hook Jobs started, in order, and what the sink observes of them (set by tests).
+    public private(set) var startedHooks: [HookJob] = []
+    public var hooks: [PreviewKey: [HookResult]] = [:]
     public var observeFailure: InjectedFailure?
     public var writeFailure: InjectedFailure?
     private let now: @Sendable () -> Date
@@ -109,6 +112,11 @@ public actor FakeSink: Sink {
     public func failWrites(_ failure: InjectedFailure?) { writeFailure = failure }
     /// Sets what the sink observes of the workloads of `key`.
     public func setWorkloads(_ key: PreviewKey, _ fact: WorkloadsFact?) { workloads[key] = fact }
+    /// Sets what the sink observes of the hook Job of `stage` for `key`.
+    public func setHook(_ key: PreviewKey, _ result: HookResult) {
+        hooks[key, default: []].removeAll { $0.stage == result.stage }
+        hooks[key, default: []].append(result)
+    }
 
     public func environments() async throws -> [ObservedEnvironment] {
         if let observeFailure { throw observeFailure }
@@ -127,7 +135,14 @@ public actor FakeSink: Sink {
             namespace: preview.names.namespace, sha: preview.sha, contentHash: gone ? "" : preview.contentHash,
             createdAt: createdAt[key] ?? now(), deployStartedAt: appliedAt[key], appliedAt: appliedAt[key],
             namespaceState: gone ? .missing : .active, workloads: workloads[key] ?? .unobservable,
-            recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
+            hooks: (hooks[key] ?? []).filter { result in preview.hooks.contains { $0.manifest.name == result.job } },
+            hooksObservable: workloads[key] != nil, recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
+    }
+
+    public func startHook(_ key: PreviewKey, job: HookJob) async throws {
+        if let writeFailure { throw writeFailure }
+        startedHooks.append(job)
+        setHook(key, HookResult(stage: job.stage, state: .running, detail: "running", job: job.manifest.name, startedAt: now()))
     }
 
     public func apply(_ preview: RenderedPreview) async throws {

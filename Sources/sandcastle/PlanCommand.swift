@@ -65,7 +65,7 @@ struct PlanCommand: ParsableCommand {
         if let bundle {
             replay.render = { key, sha, settings in
                 let rendered = try Renderer().render(RenderContext(key: key, sha: sha, settings: settings), bundleDirectory: bundle)
-                return RenderSummary(sha: sha, contentHash: rendered.contentHash)
+                return RenderSummary(sha: sha, contentHash: rendered.contentHash, hooks: rendered.hooks.map(\.spec))
             }
         }
         for (file, event) in decoded {

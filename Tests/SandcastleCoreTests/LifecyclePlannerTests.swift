@@ -26,14 +26,31 @@ import Testing
     static func env(
         hash: String = "content-1", sha: String = Make.sha, age: TimeInterval = 20, workloads: WorkloadsFact = .observed([]),
         namespace: NamespaceFact = .active, recorded: PreviewStatus? = nil, reported: ReportRecord? = nil, teardown: String? = nil,
-        drift: [String] = [], failure: String? = nil, hooks: [HookResult] = []
+        drift: [String] = [], failure: String? = nil, hooks: [HookResult] = [], hooksObservable: Bool = true, readySince: Date? = nil
     ) -> EnvironmentFact {
         EnvironmentFact(
             namespace: "pr-1-shop", sha: sha, contentHash: hash, createdAt: now.addingTimeInterval(-age),
             deployStartedAt: now.addingTimeInterval(-age),
             appliedAt: now.addingTimeInterval(-age + 2), applyFailure: failure, namespaceState: namespace, workloads: workloads, drift: drift,
-            hooks: hooks, recorded: recorded, reported: reported, teardownReason: teardown)
+            hooks: hooks, hooksObservable: hooksObservable, readySince: readySince, recorded: recorded, reported: reported,
+            teardownReason: teardown)
     }
+
+    static let seedJob = "sandcastle-seed-\(Make.sha.prefix(7))"
+    static let verifyJob = "sandcastle-verify-\(Make.sha.prefix(7))"
+    /// A render with a seed Job and a verify Job that waits 90 s after it.
+    static let hooked = RenderSummary(
+        sha: Make.sha, contentHash: "content-1",
+        hooks: [HookSpec(stage: .seed, job: seedJob), HookSpec(stage: .verify, job: verifyJob, delay: ConfigDuration(seconds: 90))])
+    static func seed(_ state: HookResult.State, startedAgo: TimeInterval = 30, finishedAgo: TimeInterval? = nil, job: String = seedJob)
+        -> HookResult
+    {
+        HookResult(
+            stage: .seed, state: state, detail: state == .failed ? "failed (BackoffLimitExceeded)" : "", job: job,
+            startedAt: now.addingTimeInterval(-startedAgo), finishedAt: finishedAgo.map { now.addingTimeInterval(-$0) },
+            output: state == .failed ? "seed: POST /api/items answered 500" : nil)
+    }
+    static let readyURL = "ready: https://shop-pr-1.preview.test"
 
     static func facts(
         _ pr: PullRequestObservation = .read(Make.pr(1)), render: RenderSummary? = LifecyclePlannerTests.render, environment: EnvironmentFact? = nil,
@@ -67,6 +84,7 @@ import Testing
         case .record(let status): "record \(status.phase.rawValue): \(status.message)"
         case .report(let report): "report \(report.record.summary)"
         case .probe(let url): "probe \(url)"
+        case .startHook(let hook): "start \(hook.stage.rawValue) \(hook.job)"
         case .deleteNamespace(let reason): "delete namespace: \(reason)"
         case .dropDatabase: "drop database"
         case .forget: "forget"
@@ -231,15 +249,77 @@ import Testing
         Row(
             name: "a sink that cannot observe workloads says applied",
             facts: facts(environment: env(workloads: .unobservable)), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        // Hooks: seed once ready, verify after the seed and its delay
         Row(
-            name: "a running seed keeps looking",
+            name: "hook Jobs wait while workloads roll out", facts: facts(render: hooked, environment: env(workloads: progressing)),
+            expected: "record Deploying: Deployment web: 0 of 1 updated replicas available"),
+        Row(
+            name: "ready is recorded before any hook starts", facts: facts(render: hooked, environment: env(workloads: ready)),
+            expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        Row(
+            name: "ready and recorded: the seed Job starts",
+            facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, readySince: now)),
+            expected: "start seed \(seedJob)"),
+        Row(
+            name: "a running seed is told, verify waits for it",
+            facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.running)])),
+            expected:
+                "report \(readyURL); sandcastle/seed pending: running for less than a minute (Job \(seedJob)); sandcastle/verify pending: waits for the seed Job"
+        ),
+        Row(
+            name: "a running seed already told: look again",
             facts: facts(
+                render: hooked,
                 environment: env(
                     workloads: ready, recorded: readyStatus,
                     reported: ReportRecord(
-                        sha: Make.sha, summary: "ready: https://shop-pr-1.preview.test; sandcastle/seed pending: Job s is running"),
-                    hooks: [HookResult(stage: .seed, state: .running, detail: "Job s is running")])), settings: settings(seed: true),
-            expected: "recheck 15.0 seconds: hook Jobs are running"),
+                        sha: Make.sha,
+                        summary:
+                            "\(readyURL); sandcastle/seed pending: running for less than a minute (Job \(seedJob)); sandcastle/verify pending: waits for the seed Job"
+                    ), hooks: [seed(.running)])), expected: "recheck 30.0 seconds: hook Jobs are running or due"),
+        Row(
+            name: "a seed running for minutes says so (once a minute)",
+            facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.running, startedAgo: 150)])),
+            expected:
+                "report \(readyURL); sandcastle/seed pending: running for 2 min (Job \(seedJob)); sandcastle/verify pending: waits for the seed Job"),
+        Row(
+            name: "the seed passed: verify waits for its delay",
+            facts: facts(
+                render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.succeeded, startedAgo: 40, finishedAgo: 30)])),
+            expected:
+                "report \(readyURL); sandcastle/seed success: passed in 10 s (Job \(seedJob)); sandcastle/verify pending: starts at \(HookProgress.clock(now.addingTimeInterval(60))) (delay 1m30s)"
+        ),
+        Row(
+            name: "the delay passed: verify starts",
+            facts: facts(
+                render: hooked,
+                environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.succeeded, startedAgo: 120, finishedAgo: 100)])),
+            expected: "start verify \(verifyJob)"),
+        Row(
+            name: "a failed seed skips verify",
+            facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.failed, finishedAgo: 5)])),
+            expected:
+                "report \(readyURL); sandcastle/seed failure: failed (BackoffLimitExceeded); kubectl logs -n pr-1-shop job/\(seedJob); sandcastle/verify error: skipped: the seed Job failed"
+        ),
+        Row(
+            name: "verify without a seed starts once ready (no delay)",
+            facts: facts(
+                render: RenderSummary(sha: Make.sha, contentHash: "content-1", hooks: [HookSpec(stage: .verify, job: verifyJob)]),
+                environment: env(workloads: ready, recorded: readyStatus, readySince: now.addingTimeInterval(-1))),
+            expected: "start verify \(verifyJob)"),
+        Row(
+            name: "a new commit runs the seed again (the old commit's Job does not count)",
+            facts: facts(
+                render: hooked,
+                environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.succeeded, finishedAgo: 100, job: "sandcastle-seed-bbbbbbb")])
+            ),
+            expected: "start seed \(seedJob)"),
+        Row(
+            name: "a sink that cannot observe hooks says so and starts none",
+            facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooksObservable: false)),
+            expected:
+                "report \(readyURL); sandcastle/seed pending: Job \(seedJob) written with the preview; its result is not observable from this sink; sandcastle/verify pending: Job \(verifyJob) written with the preview; its result is not observable from this sink"
+        ),
         // Problems
         Row(
             name: "a broken bundle is reported as a failure",

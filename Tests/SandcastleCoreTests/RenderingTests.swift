@@ -71,7 +71,7 @@ import Testing
     @Test func renderedYAMLReadsBackAsTheSameObjects() throws {
         let rendered = try Renderer().render(Self.context("acme/blog", pr: 7), bundleDirectory: Self.root + "/examples/blog/deploy/preview")
         let reread = try ManifestYAML.parseDocuments(rendered.yamlStream)
-        #expect(reread == rendered.objects.map { .object($0.object) })
+        #expect(reread == (rendered.objects + rendered.hooks.map(\.manifest)).map { .object($0.object) })
     }
 
     @Test func imageOverridesFromTheCommandLineWin() throws {

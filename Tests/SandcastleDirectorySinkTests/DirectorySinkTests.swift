@@ -126,7 +126,7 @@ import Testing
                 case .report(let report): try await sink.recordReported(key, report.record)
                 case .deleteNamespace(let reason): try await sink.deleteNamespace(key, reason: reason)
                 case .forget: try await sink.forget(key)
-                case .provisionDatabase, .dropDatabase, .probe: Issue.record("no database or HTTP check is configured")
+                case .provisionDatabase, .dropDatabase, .probe, .startHook: Issue.record("no database, HTTP check or hook is configured")
                 }
                 facts.environment = try await sink.observe(key)
                 if case .forget = step { return steps }

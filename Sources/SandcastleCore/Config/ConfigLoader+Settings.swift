@@ -61,8 +61,8 @@ extension ConfigLoader {
         if let v = fields["images"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
         if let n = fields["database"] { readDatabase(n, into: &s.database, reader: &reader) }
         if let n = fields["hooks"], let h = reader.mapping(n, allowed: ["seed", "verify"]) {
-            if let v = h["seed"] { s.hooks.seed = readHook(v, reader: &reader) }
-            if let v = h["verify"] { s.hooks.verify = readHook(v, reader: &reader) }
+            if let v = h["seed"] { s.hooks.seed = readHook(v, stage: "seed", reader: &reader) }
+            if let v = h["verify"] { s.hooks.verify = readHook(v, stage: "verify", reader: &reader) }
         }
         if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout", "http"]) {
             if let v = r["timeout"], let d = reader.duration(v) {
@@ -206,15 +206,80 @@ extension ConfigLoader {
         return ImagePin(name: name, digest: digest)
     }
 
-    private static func readHook(_ node: ConfigNode, reader: inout ConfigReader) -> JobHook? {
-        guard let f = reader.mapping(node, allowed: ["image", "command", "timeout"]) else { return nil }
+    private static func readHook(_ node: ConfigNode, stage: String, reader: inout ConfigReader) -> JobHook? {
+        let allowed = ["image", "command", "args", "env", "envFrom", "timeout"] + (stage == "verify" ? ["delay"] : [])
+        guard let f = reader.mapping(node, allowed: allowed) else { return nil }
         guard let imageNode = f["image"], let image = reader.string(imageNode) else {
             if f["image"] == nil { reader.fail(node, "missing 'image'") }
             return nil
         }
         if ImageReference(parsing: image) == nil { reader.fail(imageNode, "'\(image)' is not an image reference") }
-        let command = f["command"].flatMap { reader.strings($0) } ?? []
-        let timeout = f["timeout"].flatMap { reader.duration($0) } ?? JobHook.defaultTimeout
-        return JobHook(image: image, command: command, timeout: timeout)
+        var hook = JobHook(image: image, command: [], timeout: JobHook.defaultTimeout)
+        hook.command = f["command"].flatMap { reader.strings($0) } ?? []
+        hook.args = f["args"].flatMap { reader.strings($0) } ?? []
+        for text in hook.command + hook.args where (try? Template(parsing: text)) == nil {
+            reader.fail(f["command"] ?? f["args"] ?? node, "'\(text)' has a malformed {{ }} variable")
+        }
+        if let n = f["timeout"], let timeout = reader.duration(n) { hook.timeout = timeout }
+        if let n = f["delay"], let delay = reader.duration(n) {
+            if delay.seconds > 3600 { reader.fail(n, "'delay' must be at most 1h") } else { hook.delay = delay }
+        }
+        for item in f["env"].flatMap({ reader.sequence($0) }) ?? [] {
+            if let variable = readEnvVar(item, reader: &reader) { hook.env.append(variable) }
+        }
+        for item in f["envFrom"].flatMap({ reader.sequence($0) }) ?? [] {
+            guard let e = reader.mapping(item, allowed: ["secretRef", "configMapRef"]) else { continue }
+            let present = ["secretRef", "configMapRef"].compactMap { field in e[field].map { (field, $0) } }
+            guard present.count == 1, let (field, refNode) = present.first else {
+                reader.fail(item, "expected exactly one of 'secretRef' or 'configMapRef'")
+                continue
+            }
+            guard let ref = reader.mapping(refNode, allowed: ["name"]), let nameNode = ref["name"], let name = reader.string(nameNode) else {
+                reader.fail(refNode, "expected a mapping with 'name'")
+                continue
+            }
+            guard ConfigValidation.isDNSSubdomain(name) else {
+                reader.fail(nameNode, "'\(name)' is not a valid object name (lowercase letters, digits, '-' and '.')")
+                continue
+            }
+            hook.envFrom.append(HookEnvSource(kind: field == "secretRef" ? .secret : .configMap, name: name))
+        }
+        return hook
+    }
+
+    private static func readEnvVar(_ node: ConfigNode, reader: inout ConfigReader) -> HookEnvVar? {
+        guard let e = reader.mapping(node, allowed: ["name", "value", "secretKeyRef", "configMapKeyRef"]) else { return nil }
+        guard let nameNode = e["name"], let name = reader.string(nameNode) else {
+            if e["name"] == nil { reader.fail(node, "missing 'name'") }
+            return nil
+        }
+        guard HookEnvVar.isValidName(name) else {
+            reader.fail(nameNode, "'\(name)' is not an environment variable name (letters, digits and '_', not starting with a digit)")
+            return nil
+        }
+        guard !name.hasPrefix("SANDCASTLE_") else {
+            reader.fail(nameNode, "'\(name)': names starting with SANDCASTLE_ are set by Sandcastle")
+            return nil
+        }
+        let sources = ["value", "secretKeyRef", "configMapKeyRef"].filter { e[$0] != nil }
+        guard sources.count == 1, let field = sources.first, let valueNode = e[field] else {
+            reader.fail(node, "env '\(name)' needs exactly one of 'value', 'secretKeyRef' or 'configMapKeyRef'")
+            return nil
+        }
+        if field == "value" {
+            guard let value = reader.string(valueNode) else { return nil }
+            return HookEnvVar(name: name, source: .value(value))
+        }
+        guard let ref = reader.mapping(valueNode, allowed: ["name", "key"]), let refName = ref["name"].flatMap({ reader.string($0) }),
+            let key = ref["key"].flatMap({ reader.string($0) })
+        else {
+            reader.fail(valueNode, "expected a mapping with 'name' and 'key'")
+            return nil
+        }
+        guard ConfigValidation.isDNSSubdomain(refName) else {
+            reader.fail(valueNode, "'\(refName)' is not a valid object name (lowercase letters, digits, '-' and '.')")
+            return nil
+        }
+        return HookEnvVar(name: name, source: field == "secretKeyRef" ? .secretKey(name: refName, key: key) : .configMapKey(name: refName, key: key))
     }
 }

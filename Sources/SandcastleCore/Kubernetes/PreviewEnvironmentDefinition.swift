@@ -67,6 +67,10 @@ public enum PreviewEnvironmentDefinition {
                         url: {type: string}
                         headSHA: {type: string}
                         observedContentHash: {type: string}
+                        hookJobs:
+                          description: The seed and verify Jobs of headSHA, created in order once the preview is ready.
+                          type: array
+                          items: {type: string}
                         deployStartedAt:
                           description: When deploying headSHA began; the readiness timeout counts from here (a new push restarts it).
                           type: string

@@ -23,6 +23,8 @@ public struct ForgeReport: Sendable, Hashable, CustomStringConvertible {
     public var expiresAt: Date?
     /// Seconds each stage took (`apply`, `rollout`), shown in the comment once ready.
     public var durations: [PreviewComment.StageTime]
+    /// The last output of each failed hook, shown collapsed in the comment.
+    public var hookOutputs: [PreviewComment.HookOutput] = []
 
     public init(
         key: PreviewKey, sha: String, kind: Kind, url: String? = nil, hooks: [PreviewComment.Stage] = [], notice: String? = nil,
@@ -84,6 +86,7 @@ public struct ForgeReport: Sendable, Hashable, CustomStringConvertible {
                 expiresAt: expiresAt)
             comment.notice = notice
             comment.durations = durations
+            comment.hookOutputs = hookOutputs
             return comment
         case .failed(let why, let context, let problems):
             var stages: [PreviewComment.Stage] = [.init(context: .deploy, state: .failure, description: why)]

@@ -278,12 +278,19 @@ extension Planner {
                 .init("rollout", seconds: max(0, now.timeIntervalSince(appliedAt))),
             ]
         }
-        let hooks = hookStages(environment.hooks, settings: settings)
-        let report = ForgeReport(
+        let hooks = HookProgress.evaluate(
+            facts.render?.hooks ?? [], observed: environment.hooks, observable: environment.hooksObservable, readySince: environment.readySince,
+            namespace: environment.namespace, now: now)
+        var report = ForgeReport(
             key: facts.key, sha: pr.headSHA, kind: .ready, url: url, hooks: hooks.stages, notice: notice, expiresAt: decision.expiresAt,
             durations: durations)
+        report.hookOutputs = hooks.outputs
         let ending: PreviewPlan.Ending =
-            hooks.running ? .recheck("hook Jobs are running", after: .seconds(15)) : .settled("ready at \(pr.headSHA.prefix(7))")
+            hooks.recheck.map { .recheck("hook Jobs are running or due", after: $0) } ?? .settled("ready at \(pr.headSHA.prefix(7))")
+        // Ready is recorded first; then the next hook Job starts; then GitHub hears of both.
+        if let start = hooks.start, environment.recorded == status {
+            return PreviewPlan(phase: .ready, message: status.message, step: .startHook(start), ending: ending)
+        }
         return finish(facts, status: status, report: report, ending: ending)
     }
 
@@ -296,27 +303,5 @@ extension Planner {
             return PreviewPlan(phase: status.phase, message: status.message, step: .report(report), ending: ending)
         }
         return PreviewPlan(phase: status.phase, message: status.message, ending: ending)
-    }
-
-    /// The seed and verify rows: the configured hooks as the sink observes their Jobs.
-    static func hookStages(_ observed: [HookResult], settings: PreviewSettings) -> (stages: [PreviewComment.Stage], running: Bool) {
-        let configured: [HookResult.Stage] = [settings.hooks.seed.map { _ in .seed }, settings.hooks.verify.map { _ in .verify }].compactMap { $0 }
-        var stages: [PreviewComment.Stage] = []
-        var running = false
-        for stage in configured {
-            guard let result = observed.first(where: { $0.stage == stage }) else {
-                stages.append(
-                    .init(context: stage.context, state: .pending, description: "Job submitted; its result is not observable from this sink"))
-                continue
-            }
-            switch result.state {
-            case .running:
-                running = true
-                stages.append(.init(context: stage.context, state: .pending, description: result.detail))
-            case .succeeded: stages.append(.init(context: stage.context, state: .success, description: result.detail))
-            case .failed: stages.append(.init(context: stage.context, state: .failure, description: result.detail))
-            }
-        }
-        return (stages, running)
     }
 }

@@ -129,6 +129,10 @@ public struct EnvironmentFact: Sendable, Hashable {
     public var drift: [String]
     /// The seed and verify Jobs of `sha`.
     public var hooks: [HookResult]
+    /// Whether the sink can see hook Jobs run (a directory of manifests cannot).
+    public var hooksObservable: Bool
+    /// When the status last turned Ready (the verify delay counts from it when there is no seed).
+    public var readySince: Date?
     /// The phase and message the environment's status records.
     public var recorded: PreviewStatus?
     /// What the forge was last told, as recorded on the environment.
@@ -139,7 +143,8 @@ public struct EnvironmentFact: Sendable, Hashable {
     public init(
         namespace: String, sha: String, contentHash: String, createdAt: Date, deployStartedAt: Date? = nil, appliedAt: Date? = nil,
         applyFailure: String? = nil, namespaceState: NamespaceFact = .active, workloads: WorkloadsFact = .unobservable, drift: [String] = [],
-        hooks: [HookResult] = [], recorded: PreviewStatus? = nil, reported: ReportRecord? = nil, teardownReason: String? = nil
+        hooks: [HookResult] = [], hooksObservable: Bool = true, readySince: Date? = nil, recorded: PreviewStatus? = nil,
+        reported: ReportRecord? = nil, teardownReason: String? = nil
     ) {
         self.namespace = namespace
         self.sha = sha
@@ -152,6 +157,8 @@ public struct EnvironmentFact: Sendable, Hashable {
         self.workloads = workloads
         self.drift = drift
         self.hooks = hooks
+        self.hooksObservable = hooksObservable
+        self.readySince = readySince
         self.recorded = recorded
         self.reported = reported
         self.teardownReason = teardownReason

@@ -14,6 +14,8 @@ public enum PreviewStep: Sendable, Hashable, CustomStringConvertible {
     case apply(RenderSummary, because: String)
     /// Ask `url` whether the preview answers (`readiness.http`).
     case probe(url: String)
+    /// Create the seed or verify Job (the preview is ready; an earlier hook succeeded).
+    case startHook(HookSpec)
     /// Record this status on the environment (and an Event for the transition).
     case record(PreviewStatus)
     /// Tell the forge (statuses, Deployment, comment); recorded as told once it succeeded.
@@ -32,6 +34,7 @@ public enum PreviewStep: Sendable, Hashable, CustomStringConvertible {
         case .provisionDatabase: "provision the database"
         case .apply(let render, let why): "apply \(render.sha.prefix(7)) (content \(render.contentHash.prefix(12))): \(why)"
         case .probe(let url): "check \(url)"
+        case .startHook(let hook): "start the \(hook.stage.rawValue) Job \(hook.job)"
         case .record(let status): "record \(status)"
         case .report(let report): "report \(report)"
         case .deleteNamespace(let reason): "delete the namespace: \(reason)"

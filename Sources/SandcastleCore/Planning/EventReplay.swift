@@ -76,6 +76,14 @@ public struct EventReplay {
         var note: String?
         for _ in 0..<32 {
             let plan = Planner.next(facts, settings: settings, now: clock)
+            if plan.step == nil, case .recheck(_, let after) = plan.ending, plan.phase == .ready,
+                let pending = facts.render?.hooks.first(where: { hook in !(facts.environment?.hooks.contains { $0.job == hook.job } ?? true) })
+            {
+                // A hook Job waits for its delay: the controller looks again then.
+                clock = clock.addingTimeInterval(Double(after.components.seconds))
+                note = (note.map { $0 + "; " } ?? "") + "the \(pending.stage.rawValue) Job starts after its delay (\(after))"
+                continue
+            }
             guard let step = plan.step else {
                 environments[key] = facts.environment
                 return Step(name: name, summary: summary, steps: steps, ending: plan.ending, note: note)
@@ -96,8 +104,12 @@ public struct EventReplay {
                 let created = facts.environment?.createdAt ?? clock
                 facts.environment = EnvironmentFact(
                     namespace: names.namespace, sha: rendered.sha, contentHash: rendered.contentHash, createdAt: created, deployStartedAt: clock,
-                    appliedAt: clock, workloads: .observed([]), recorded: facts.environment?.recorded, reported: facts.environment?.reported)
+                    appliedAt: clock, workloads: .observed([]), readySince: clock, recorded: facts.environment?.recorded,
+                    reported: facts.environment?.reported)
             case .probe(let url): facts.httpCheck = HTTPCheckFact(url: url, status: settings.readiness.http?.expectStatus)
+            case .startHook(let hook):
+                facts.environment?.hooks.append(
+                    HookResult(stage: hook.stage, state: .succeeded, detail: "", job: hook.job, startedAt: clock, finishedAt: clock))
             case .record(let status): facts.environment?.recorded = status
             case .report(let report):
                 if facts.environment != nil { facts.environment?.reported = report.record } else { told[key] = report.record }

@@ -18,10 +18,13 @@ public enum PullRequestObservation: Sendable, Hashable {
 public struct RenderSummary: Sendable, Hashable {
     public var sha: String
     public var contentHash: String
+    /// The hook Jobs of the render, run in order once the preview is ready.
+    public var hooks: [HookSpec]
 
-    public init(sha: String, contentHash: String) {
+    public init(sha: String, contentHash: String, hooks: [HookSpec] = []) {
         self.sha = sha
         self.contentHash = contentHash
+        self.hooks = hooks
     }
 }
 

@@ -43,6 +43,8 @@ public protocol Sink: Sendable {
     /// Writes `preview`, replacing what the sink held for its key; only what changed or drifted
     /// is written.
     func apply(_ preview: RenderedPreview) async throws
+    /// Creates the hook Job `job` in the preview of `key` (once the planner says it is time).
+    func startHook(_ key: PreviewKey, job: HookJob) async throws
     /// Records the lifecycle status of `key` (with an event on a change of phase).
     func record(_ key: PreviewKey, status: PreviewStatus) async throws
     /// Records what the forge was told about `key`.

@@ -20,6 +20,15 @@ extension Sink {
     /// Removes what the sink owns but no preview claims (e.g. a namespace whose PreviewEnvironment
     /// is gone); returns a line per removal. A sink without such leftovers removes nothing.
     public func reapOrphans() async throws -> [String] { [] }
+    /// A sink that cannot run Jobs on its own (it reports hooks as not observable, so the planner
+    /// never asks) refuses.
+    public func startHook(_ key: PreviewKey, job: HookJob) async throws { throw HookUnsupported(job: job.manifest.name) }
     /// A sink without a status record keeps nothing (the log and the dashboard still show it).
     public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws {}
+}
+
+/// A sink asked to start a hook Job it cannot run.
+public struct HookUnsupported: Error, CustomStringConvertible {
+    public var job: String
+    public var description: String { "this sink cannot start the hook Job \(job)" }
 }

@@ -12,18 +12,21 @@ public struct RenderedPreview: Sendable {
     public var contentHash: String
     /// Container images that no digest pinned.
     public var unpinnedImages: [String]
+    /// The seed and verify Jobs, not applied with the objects: run once the preview is ready.
+    public var hooks: [HookJob]
 
-    init(key: PreviewKey, sha: String, names: PreviewNames, objects: [Manifest], unpinnedImages: [String]) {
+    init(key: PreviewKey, sha: String, names: PreviewNames, objects: [Manifest], hooks: [HookJob] = [], unpinnedImages: [String]) {
         self.key = key
         self.sha = sha
         self.names = names
+        self.hooks = hooks
         self.objects = RenderedPreview.ordered(objects)
         self.contentHash = RenderedPreview.hash(self.objects)
         self.unpinnedImages = Array(Set(unpinnedImages)).sorted()
     }
 
-    /// The objects as one YAML stream.
-    public var yamlStream: String { ManifestYAML.emitStream(objects.map { .object($0.object) }) }
+    /// The objects, then the hook Jobs, as one YAML stream.
+    public var yamlStream: String { ManifestYAML.emitStream((objects + hooks.map(\.manifest)).map { .object($0.object) }) }
 
     /// Apply tier of a kind: dependencies before the things that use them.
     public static func tier(of kind: String) -> Int {
@@ -63,6 +66,6 @@ public struct RenderedPreview: Sendable {
 extension RenderedPreview {
     /// The preview with `extra` objects (e.g. the database Secret) in apply order, hash recomputed.
     public func adding(_ extra: [Manifest]) -> RenderedPreview {
-        RenderedPreview(key: key, sha: sha, names: names, objects: objects + extra, unpinnedImages: unpinnedImages)
+        RenderedPreview(key: key, sha: sha, names: names, objects: objects + extra, hooks: hooks, unpinnedImages: unpinnedImages)
     }
 }

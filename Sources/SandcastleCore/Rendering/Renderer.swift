@@ -20,8 +20,10 @@ public struct Renderer: Sendable {
 
     /// Checks bundle objects against the contract and adds everything Sandcastle owns.
     public func assemble(_ bundle: [Manifest], context: RenderContext) throws(RenderError) -> RenderedPreview {
+        let split = try HookJobs.split(bundle)
+        let hooks = try HookJobs.jobs(configured: context.settings.hooks, bundle: split.hooks, context: context)
         // What Sandcastle renders itself; its database Secret (added later) is covered by the `sandcastle-` prefix.
-        let own = Baselines.objects(for: context) + HookJobs.objects(for: context)
+        let own = Baselines.objects(for: context) + hooks.filter { $0.manifest.source == "sandcastle" }.map(\.manifest)
         let violations =
             BundleContract.violations(of: bundle, namespace: context.names.namespace, settings: context.settings.bundle)
             + BundleContract.reservedNameViolations(of: bundle, reserved: own)
@@ -32,16 +34,18 @@ public struct Renderer: Sendable {
         let labels = Ownership.labels(for: context.key)
         let pins = context.pins
         var unpinned: [String] = []
-        var objects = Baselines.objects(for: context)
-        for var object in bundle + HookJobs.objects(for: context) {
+        func owned(_ object: Manifest) -> Manifest {
+            var object = object
             var metadata = object.metadata
             metadata["namespace"] = .string(context.names.namespace)
             object.metadata = metadata
             object.merge(labels, into: "labels")
             object.mergePodTemplateLabels(labels)
             unpinned += ImagePinning.pin(&object, pins: pins)
-            objects.append(object)
+            return object
         }
-        return RenderedPreview(key: context.key, sha: context.sha, names: context.names, objects: objects, unpinnedImages: unpinned)
+        let objects = Baselines.objects(for: context) + split.objects.map(owned)
+        let held = hooks.map { HookJob(stage: $0.stage, manifest: owned($0.manifest), delay: $0.delay) }
+        return RenderedPreview(key: context.key, sha: context.sha, names: context.names, objects: objects, hooks: held, unpinnedImages: unpinned)
     }
 }

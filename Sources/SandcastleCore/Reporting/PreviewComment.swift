@@ -28,6 +28,22 @@ public struct PreviewComment: Sendable, Hashable {
         }
     }
 
+    /// The last output of a failed hook Job (its termination message): text from the PR's code,
+    /// shown collapsed, in a code block, bounded.
+    public struct HookOutput: Sendable, Hashable {
+        public var stage: String
+        public var job: String
+        public var namespace: String
+        public var text: String
+
+        public init(stage: String, job: String, namespace: String, text: String) {
+            self.stage = stage
+            self.job = job
+            self.namespace = namespace
+            self.text = text
+        }
+    }
+
     /// What was removed when the preview was torn down.
     public struct TeardownReceipt: Sendable, Hashable {
         public var at: Date
@@ -58,6 +74,11 @@ public struct PreviewComment: Sendable, Hashable {
     public var problems: [String] = []
     /// Seconds each stage took (`apply`, `rollout`), shown once the preview is ready.
     public var durations: [StageTime] = []
+    /// The last output of each failed hook.
+    public var hookOutputs: [HookOutput] = []
+    /// Longest hook output shown (its tail), in characters and lines.
+    public static let maxOutput = 2_000
+    public static let maxOutputLines = 40
 
     /// GitHub refuses comments over 65,536 characters; the comment stays well below.
     public static let maxLength = 60_000
@@ -123,6 +144,16 @@ public struct PreviewComment: Sendable, Hashable {
                 )
             }
         }
+        for output in hookOutputs {
+            lines.append("")
+            lines.append(
+                "<details><summary>\(Self.plain(output.stage)) output (<code>kubectl logs -n \(Self.plain(output.namespace)) job/\(Self.plain(output.job))</code>)</summary>"
+            )
+            lines.append("")
+            lines += Self.codeBlock(output.text)
+            lines.append("")
+            lines.append("</details>")
+        }
         if !problems.isEmpty {
             lines.append("")
             lines.append("**Problems:**")
@@ -156,6 +187,30 @@ public struct PreviewComment: Sendable, Hashable {
     /// Sandcastle's own text (a notice, a teardown reason): one line, HTML neutralised.
     static func plain(_ text: String) -> String {
         text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// Text that may come from a PR, as a fenced code block: its tail (at most ``maxOutput``
+    /// characters and ``maxOutputLines`` lines), control characters removed, and a fence longer
+    /// than any run of backticks or tildes in it, so nothing inside is read as Markdown or HTML.
+    static func codeBlock(_ text: String) -> [String] {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" {
+                scalars.append(" ")
+            } else if scalar == "\n" || !(scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format) {
+                scalars.append(scalar)
+            }
+        }
+        let clean = String(scalars)
+        var tail = clean.split(separator: "\n", omittingEmptySubsequences: false).suffix(maxOutputLines).joined(separator: "\n")
+        if tail.count > maxOutput { tail = "…" + String(tail.suffix(maxOutput - 1)) }
+        var longest = 0, run = 0
+        for character in tail {
+            run = character == "`" || character == "~" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        return [fence + "text"] + tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) + [fence]
     }
 
     /// Text that may come from a PR, made inert: a code span (no links, images, mentions, emphasis
