@@ -156,7 +156,7 @@ final class ControllerHarness: Sendable {
     /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
     static func start(
         maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
-        httpCheck: String? = nil
+        httpCheck: String? = nil, hooks: String? = nil
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -183,6 +183,7 @@ final class ControllerHarness: Sendable {
               - name: acme/shop
                 bundle: {path: deploy/preview, kind: manifests}
                 images: [{name: ghcr.io/acme/shop, digest: "\(digest)"}]
+            \(hooks.map { "    hooks: \($0)" } ?? "")
             """
         let config = try ConfigLoader.parse(text, file: "e2e.yaml")
         return ControllerHarness(github: github, kube: kube, origin: try GitOrigin(), work: try TemporaryDirectory(), config: config)

@@ -62,6 +62,36 @@ import Testing
         #expect(settings.networkPolicy.ingressNamespace == "traefik")
     }
 
+    @Test func hooksTakeArgsEnvEnvFromAndAVerifyDelay() throws {
+        let config = try Self.parse(
+            Self.minimal + """
+
+                    hooks:
+                      seed: {image: ghcr.io/acme/seed:1, command: [/seed, "{{ url }}"], timeout: 5m}
+                      verify:
+                        image: ghcr.io/acme/verify:1
+                        args: [--count, "3"]
+                        delay: 90s
+                        env:
+                          - {name: MODE, value: strict}
+                          - {name: TOKEN, secretKeyRef: {name: scout-token, key: token}}
+                          - {name: REGION, configMapKeyRef: {name: settings, key: region}}
+                        envFrom: [{secretRef: {name: verify-secrets}}, {configMapRef: {name: verify-config}}]
+                """)
+        let hooks = config.repositories[0].settings.hooks
+        #expect(hooks.seed?.timeout == ConfigDuration(seconds: 300))
+        #expect(hooks.seed?.command == ["/seed", "{{ url }}"])
+        let verify = try #require(hooks.verify)
+        #expect(verify.args == ["--count", "3"])
+        #expect(verify.delay == ConfigDuration(seconds: 90))
+        #expect(
+            verify.env == [
+                HookEnvVar(name: "MODE", source: .value("strict")), HookEnvVar(name: "TOKEN", source: .secretKey(name: "scout-token", key: "token")),
+                HookEnvVar(name: "REGION", source: .configMapKey(name: "settings", key: "region")),
+            ])
+        #expect(verify.envFrom == [HookEnvSource(kind: .secret, name: "verify-secrets"), HookEnvSource(kind: .configMap, name: "verify-config")])
+    }
+
     @Test(arguments: [
         // (snippet under the repository, expected fragments of the message)
         ("    ttl: 3 days", ["sandcastle.yaml:5", "repositories[0].ttl", "'3 days' is not a duration"]),
@@ -88,6 +118,25 @@ import Testing
         ("    trigger: { labelPermission: none }", ["labelPermission", "anyone"]),
         ("    domain: Preview.Example.COM", ["domain", "lowercase DNS domain"]),
         ("    hooks: { seed: { command: [x] } }", ["hooks.seed", "missing 'image'"]),
+        ("    hooks: { seed: { image: x/y, command: [\"{{ branch }}\"] } }", ["hooks.seed.command", "unknown variable 'branch'"]),
+        ("    hooks: { seed: { image: x/y, args: [\"{{ url\"] } }", ["hooks.seed.args", "never closed"]),
+        ("    hooks: { seed: { image: x/y, delay: 90s } }", ["hooks.seed.delay", "unknown key 'delay'"]),
+        ("    hooks: { verify: { image: x/y, delay: 2h } }", ["hooks.verify.delay", "at most 1h"]),
+        ("    hooks: { verify: { image: x/y, env: [{ name: 1X, value: a }] } }", ["hooks.verify.env[0].name", "not an environment variable name"]),
+        ("    hooks: { verify: { image: x/y, env: [{ name: SANDCASTLE_URL, value: a }] } }", ["env[0].name", "set by Sandcastle"]),
+        (
+            "    hooks: { verify: { image: x/y, env: [{ name: A, value: a, secretKeyRef: { name: s, key: k } }] } }",
+            ["hooks.verify.env[0]", "exactly one of 'value', 'secretKeyRef' or 'configMapKeyRef'"]
+        ),
+        ("    hooks: { verify: { image: x/y, env: [{ name: A, secretKeyRef: { name: s } }] } }", ["env[0].secretKeyRef", "'name' and 'key'"]),
+        (
+            "    hooks: { verify: { image: x/y, envFrom: [{ secretRef: { name: Bad_Name } }] } }",
+            ["envFrom[0].secretRef.name", "not a valid object name"]
+        ),
+        (
+            "    hooks: { verify: { image: x/y, envFrom: [{ secretRef: { name: a }, configMapRef: { name: b } }] } }",
+            ["hooks.verify.envFrom[0]", "exactly one of 'secretRef' or 'configMapRef'"]
+        ),
         ("    values: { \"bad key\": x }", ["values.bad key"]),
     ])
     func invalidRepositorySettingsNameFieldAndLine(snippet: String, fragments: [String]) {

@@ -217,8 +217,18 @@ extension ConfigLoader {
         var hook = JobHook(image: image, command: [], timeout: JobHook.defaultTimeout)
         hook.command = f["command"].flatMap { reader.strings($0) } ?? []
         hook.args = f["args"].flatMap { reader.strings($0) } ?? []
-        for text in hook.command + hook.args where (try? Template(parsing: text)) == nil {
-            reader.fail(f["command"] ?? f["args"] ?? node, "'\(text)' has a malformed {{ }} variable")
+        let known: Set<String> = ["number", "owner", "repo", "sha", "shortSha", "namespace", "host", "url", "domain"]
+        for (field, texts) in [("command", hook.command), ("args", hook.args)] {
+            for text in texts {
+                do {
+                    for unknown in try Template(parsing: text).unknownVariables(known: known) where !unknown.name.hasPrefix("values.") {
+                        reader.fail(
+                            f[field] ?? node, "unknown variable '\(unknown.name)' in '\(text)' (known: \(known.sorted().joined(separator: ", ")))")
+                    }
+                } catch {
+                    reader.fail(f[field] ?? node, "'\(text)': \(error.message)")
+                }
+            }
         }
         if let n = f["timeout"], let timeout = reader.duration(n) { hook.timeout = timeout }
         if let n = f["delay"], let delay = reader.duration(n) {

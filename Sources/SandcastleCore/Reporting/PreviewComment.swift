@@ -192,7 +192,7 @@ public struct PreviewComment: Sendable, Hashable {
     /// Text that may come from a PR, as a fenced code block: its tail (at most ``maxOutput``
     /// characters and ``maxOutputLines`` lines), control characters removed, and a fence longer
     /// than any run of backticks or tildes in it, so nothing inside is read as Markdown or HTML.
-    static func codeBlock(_ text: String) -> [String] {
+    public static func codeBlock(_ text: String) -> [String] {
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar == "\t" {

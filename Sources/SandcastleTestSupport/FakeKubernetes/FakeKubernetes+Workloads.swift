@@ -17,14 +17,23 @@ public struct WorkloadSimulation: Sendable {
     public var readyAfter: TimeInterval
     /// Deployments (by name) whose pods never become ready, and why.
     public var failures: [String: SimulatedPodFailure]
-    /// Jobs (by name) that fail (`BackoffLimitExceeded`) instead of completing.
+    /// Jobs (by name, or by a prefix of it) that fail (`BackoffLimitExceeded`) instead of completing.
     public var failingJobs: Set<String>
+    /// The termination message the failed pod of a failing Job reports (by name prefix), as the
+    /// kubelet writes it with `FallbackToLogsOnError`.
+    public var jobOutputs: [String: String]
 
-    public init(readyAfter: TimeInterval, failures: [String: SimulatedPodFailure] = [:], failingJobs: Set<String> = []) {
+    public init(
+        readyAfter: TimeInterval, failures: [String: SimulatedPodFailure] = [:], failingJobs: Set<String> = [], jobOutputs: [String: String] = [:]
+    ) {
         self.readyAfter = readyAfter
         self.failures = failures
         self.failingJobs = failingJobs
+        self.jobOutputs = jobOutputs
     }
+
+    func fails(job name: String) -> Bool { failingJobs.contains { name.hasPrefix($0) } }
+    func output(of job: String) -> String? { jobOutputs.first { job.hasPrefix($0.key) }?.value }
 }
 
 /// Stand-ins for the deployment, replicaset and job controllers and the kubelet, writing what the
@@ -54,6 +63,12 @@ extension FakeKubernetes {
         return availableAt[Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)]
     }
 
+    /// When the spec of `ref` last changed (its creation, for a Job), at full precision.
+    public func specChanged(_ ref: ResourceRef) -> Date? {
+        guard let type = types.first(where: { $0.apiVersion == ref.apiVersion && $0.kind == ref.kind }) else { return nil }
+        return specChangedAt[Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)]
+    }
+
     /// Rolls Deployments out after `seconds` (real time); `nil` stops.
     public func simulateRollouts(readyAfter seconds: TimeInterval?) { simulateWorkloads(seconds.map { WorkloadSimulation(readyAfter: $0) }) }
 
@@ -81,11 +96,13 @@ extension FakeKubernetes {
             let due = now.timeIntervalSince(changed) >= simulation.readyAfter
             let status: ManifestObject
             if key.plural == "jobs" {
-                status = Self.jobStatus(started: changed, finished: due ? now : nil, failed: simulation.failingJobs.contains(key.name))
+                let failing = simulation.fails(job: key.name)
+                status = Self.jobStatus(started: changed, finished: due ? now : nil, failed: failing)
                 if object["status"]?.object?["conditions"] != nil {
                     rolloutPending.remove(key)
                     continue
                 }
+                if due, failing { placeFailedJobPod(job: object, key: key, message: simulation.output(of: key.name) ?? "", at: now) }
                 if object["status"] == .object(status) { continue }
             } else {
                 let failure = simulation.failures[key.name]
@@ -206,6 +223,36 @@ extension FakeKubernetes {
             "status": [
                 "phase": "Pending", "startTime": .string(KubernetesTime.string(time)),
                 "conditions": [["type": "Ready", "status": "False", "reason": "ContainersNotReady"]], "containerStatuses": [.object(status)],
+            ],
+        ]
+        store(podKey, stamp(pod, type: type, previous: nil))
+    }
+
+    /// The pod of a failed Job as the kubelet leaves it: terminated with exit code 1 and the
+    /// termination message, labelled with the Job's name as the job controller labels it.
+    private func placeFailedJobPod(job: ManifestObject, key: Key, message: String, at time: Date) {
+        let podKey = Key(group: "", plural: "pods", namespace: key.namespace, name: "\(key.name)-x7k2p")
+        guard objects[podKey] == nil, let type = types.first(where: { $0.group.isEmpty && $0.plural == "pods" }) else { return }
+        let container = job.value(at: "spec.template.spec.containers")?.array?.first?.object
+        var labels = job.value(at: "spec.template.metadata.labels")?.object ?? ManifestObject()
+        labels["batch.kubernetes.io/job-name"] = .string(key.name)
+        labels["job-name"] = .string(key.name)
+        var terminated: ManifestObject = [
+            "exitCode": 1, "reason": "Error", "startedAt": .string(KubernetesTime.string(time)), "finishedAt": .string(KubernetesTime.string(time)),
+        ]
+        if !message.isEmpty { terminated["message"] = .string(message) }
+        let pod: ManifestObject = [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": ["name": .string(podKey.name), "namespace": .string(key.namespace), "labels": .object(labels)],
+            "spec": ["restartPolicy": "Never", "containers": [.object(container ?? ["name": "job"])]],
+            "status": [
+                "phase": "Failed", "startTime": .string(KubernetesTime.string(time)),
+                "containerStatuses": [
+                    [
+                        "name": .string(container?["name"]?.string ?? "job"), "image": .string(container?["image"]?.string ?? ""), "ready": false,
+                        "restartCount": 0, "state": ["terminated": .object(terminated)],
+                    ]
+                ],
             ],
         ]
         store(podKey, stamp(pod, type: type, previous: nil))
