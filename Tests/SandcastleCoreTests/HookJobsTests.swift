@@ -59,6 +59,13 @@ import Testing
         #expect(!rendered.contentHash.isEmpty)
     }
 
+    @Test func aBundleVerifyJobTakesItsDelayFromItsAnnotation() throws {
+        let yaml = Self.job("check", hook: "verify").replacingOccurrences(of: "hook: verify}", with: "hook: verify, sandcastle.dev/hook-delay: 90s}")
+        let hook = try #require(try Self.render(yaml).hooks.first)
+        #expect(hook.delay == ConfigDuration(seconds: 90))
+        #expect(hook.manifest.metadata["annotations"] == nil)
+    }
+
     @Test func withADatabaseEveryHookContainerLoadsItsSecret() throws {
         let rendered = try Self.render(Self.job("check", hook: "verify"), settings: Self.settings(database: true))
         let container = try #require(rendered.hooks.first?.manifest.object.value(at: "spec.template.spec.containers")?.array?.first?.object)
@@ -78,6 +85,14 @@ import Testing
         (
             HookJobsTests.job("a", hook: "seed") + "\n---\n" + HookJobsTests.job("b", hook: "seed"),
             "Job/a (app.yaml), Job/b (app.yaml): more than one seed hook"
+        ),
+        (
+            HookJobsTests.job("x", hook: "seed").replacingOccurrences(of: "hook: seed}", with: "hook: seed, sandcastle.dev/hook-delay: 30s}"),
+            "Job/x (app.yaml): 'sandcastle.dev/hook-delay' applies to the verify hook only"
+        ),
+        (
+            HookJobsTests.job("x", hook: "verify").replacingOccurrences(of: "hook: verify}", with: "hook: verify, sandcastle.dev/hook-delay: soon}"),
+            "Job/x (app.yaml): 'sandcastle.dev/hook-delay: soon' must be a duration of at most 1h"
         ),
     ])
     func invalidHooksAreRefusedNamingTheObject(yaml: String, message: String) {

@@ -218,6 +218,39 @@ import Testing
                 of: "forget the environment (teardown complete)")!)
     }
 
+    /// The scout example: its hooks live in the bundle; they render held back, pinned and named
+    /// for the commit, and `sandcastle plan` shows them after the apply, seed before verify.
+    @Test func theScoutExampleRendersItsHooksAndPlansThemInOrder() throws {
+        let sha = String(repeating: "c", count: 40)
+        let render = try SandcastleExecutable.run([
+            "render", "-c", Self.root + "/examples/scout/sandcastle.yaml", "--repo", "acme/scout", "--pr", "42", "--sha", sha, "--bundle",
+            Self.root + "/examples/scout/deploy/preview",
+        ])
+        #expect(render.status == 0, "\(render.stderr)")
+        let documents = try ManifestYAML.parseDocuments(render.stdout).compactMap(\.object)
+        let jobs = documents.filter { $0["kind"] == "Job" }
+        #expect(jobs.compactMap { $0.value(at: "metadata.name")?.string } == ["seed-fixtures-ccccccc", "verify-count-ccccccc"])
+        for job in jobs {
+            let container = job.value(at: "spec.template.spec.containers")?.array?.first?.object
+            #expect(container?["image"]?.string?.hasPrefix("docker.io/curlimages/curl@sha256:") == true, "pinned")
+            #expect(
+                container?["env"]?.array?.contains { $0.object?["name"] == "SANDCASTLE_NAMESPACE" && $0.object?["value"] == "pr-42-scout" } == true)
+        }
+        let plan = try SandcastleExecutable.run([
+            "plan", "-c", Self.root + "/examples/scout/sandcastle.yaml", "--events", Self.root + "/examples/scout/events", "--bundle",
+            Self.root + "/examples/scout/deploy/preview",
+        ])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let lines = plan.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let apply = try #require(lines.firstIndex { $0.hasPrefix("apply ec26c3e") })
+        let ready = try #require(lines.firstIndex { $0.hasPrefix("record Ready") })
+        let seed = try #require(lines.firstIndex(of: "start the seed Job seed-fixtures-ec26c3e"), "\(plan.stdout)")
+        let verify = try #require(lines.firstIndex(of: "start the verify Job verify-count-ec26c3e"), "\(plan.stdout)")
+        #expect(apply < ready && ready < seed && seed < verify, "\(plan.stdout)")
+        #expect(lines.contains("the verify Job starts after its delay (90.0 seconds)"))
+        #expect(lines.contains { $0.contains("sandcastle/verify success") })
+    }
+
     @Test func planRejectsAMalformedPayload() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

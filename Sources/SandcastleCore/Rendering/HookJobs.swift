@@ -28,6 +28,8 @@ public struct HookJob: Sendable, Hashable {
 public enum HookJobs {
     /// The annotation that makes a bundle Job a hook.
     public static let annotation = "sandcastle.dev/hook"
+    /// The annotation giving a bundle verify Job its delay (`90s`).
+    public static let delayAnnotation = "sandcastle.dev/hook-delay"
     /// The label naming a hook Job's stage.
     public static let stageLabel = "sandcastle.dev/hook"
     /// The label naming the head commit a hook Job runs for.
@@ -53,6 +55,17 @@ public enum HookJobs {
                 issues.append(.init(location: object.reference, message: "'\(annotation): \(value)' must be 'seed' or 'verify'"))
                 continue
             }
+            if let delay = object.metadata["annotations"]?.object?[delayAnnotation]?.string {
+                guard stage == .verify else {
+                    issues.append(.init(location: object.reference, message: "'\(delayAnnotation)' applies to the verify hook only"))
+                    continue
+                }
+                guard let parsed = ConfigDuration(parsing: delay), parsed.seconds <= 3600 else {
+                    issues.append(
+                        .init(location: object.reference, message: "'\(delayAnnotation): \(delay)' must be a duration of at most 1h, like 90s"))
+                    continue
+                }
+            }
             hooks.append((stage, object))
         }
         guard issues.isEmpty else { throw RenderError("the bundle's hook Jobs are invalid; nothing was rendered", issues: issues) }
@@ -77,7 +90,8 @@ public enum HookJobs {
                 jobs.append(
                     HookJob(stage: stage, manifest: prepare(configuredJob(stage, hook, context), stage: stage, context: context), delay: hook.delay))
             } else if let job = fromBundle.first {
-                jobs.append(HookJob(stage: stage, manifest: prepare(job, stage: stage, context: context), delay: settings.verify?.delay))
+                let delay = job.metadata["annotations"]?.object?[delayAnnotation]?.string.flatMap(ConfigDuration.init(parsing:))
+                jobs.append(HookJob(stage: stage, manifest: prepare(job, stage: stage, context: context), delay: delay))
             }
         }
         guard issues.isEmpty else { throw RenderError("the preview's hooks conflict; nothing was rendered", issues: issues) }
@@ -151,6 +165,7 @@ public enum HookJobs {
         metadata["name"] = .string(name(job.name, sha: context.sha))
         if var annotations = metadata["annotations"]?.object {
             annotations[annotation] = nil
+            annotations[delayAnnotation] = nil
             metadata["annotations"] = annotations.pairs.isEmpty ? nil : .object(annotations)
         }
         job.metadata = metadata
