@@ -77,7 +77,7 @@ struct HookEndToEndTests {
     }
 
     @Test func aFailingVerifyShowsItsLastOutputEscapedAndWithoutSecrets() async throws {
-        let output = "GET /api/items: expected 3 items, got 0\n<script>alert(1)</script> ``` @everyone | DATABASE_PASSWORD=hunter2"
+        let output = "<script>alert(1)</script> ``` @everyone | DATABASE_PASSWORD=hunter2\nGET /api/items: expected 3 items, got 0\n"
         let simulation = WorkloadSimulation(readyAfter: 0.3, failingJobs: ["sandcastle-verify-"], jobOutputs: ["sandcastle-verify-": output])
         let h = try await ControllerHarness.start(simulation: simulation, hooks: Self.hooks)
         defer { Task { await h.stop() } }
@@ -89,6 +89,8 @@ struct HookEndToEndTests {
         let status = try #require(await Self.status(h, "sandcastle/verify", sha))
         #expect(status.description?.contains("failed (BackoffLimitExceeded)") == true, "\(status.description ?? "")")
         #expect(status.description?.contains("job/sandcastle-verify-\(sha.prefix(7))") == true, "names the Job for kubectl logs")
+        #expect(status.description?.hasSuffix(": GET /api/items: expected 3 items, got 0") == true, "summarises the output's last line")
+        #expect(status.description?.contains("hunter2") == false)
         #expect(await Self.status(h, "sandcastle/deploy", sha)?.state == "success", "the preview itself is ready")
         try await eventually("the comment shows the output") { await h.comments(1).first?.body.contains("expected 3 items, got 0") == true }
         let body = try #require(await h.comments(1).first?.body)

@@ -299,7 +299,7 @@ import Testing
             name: "a failed seed skips verify",
             facts: facts(render: hooked, environment: env(workloads: ready, recorded: readyStatus, hooks: [seed(.failed, finishedAgo: 5)])),
             expected:
-                "report \(readyURL); sandcastle/seed failure: failed (BackoffLimitExceeded); kubectl logs -n pr-1-shop job/\(seedJob); sandcastle/verify error: skipped: the seed Job failed"
+                "report \(readyURL); sandcastle/seed failure: job/\(seedJob) failed (BackoffLimitExceeded): seed: POST /api/items answered 500; sandcastle/verify error: skipped: the seed Job failed"
         ),
         Row(
             name: "verify without a seed starts once ready (no delay)",

@@ -70,8 +70,10 @@ public enum HookProgress {
                 outcome.stages.append(.init(context: context, state: .success, description: "passed\(took) (Job \(spec.job))"))
                 previousDone = result.finishedAt ?? now
             case .failed:
-                outcome.stages.append(
-                    .init(context: context, state: .failure, description: "\(result.detail); kubectl logs -n \(namespace) job/\(spec.job)"))
+                // The Job first (a status description is cut at 140 characters), then the reason and
+                // the output's last line: what a reviewer reads first.
+                let last = result.output.flatMap(lastLine).map { ": \($0)" } ?? ""
+                outcome.stages.append(.init(context: context, state: .failure, description: "job/\(spec.job) \(result.detail)\(last)"))
                 if let output = result.output, !output.isEmpty {
                     outcome.outputs.append(.init(stage: spec.stage.rawValue, job: spec.job, namespace: namespace, text: output))
                 }
@@ -79,6 +81,14 @@ public enum HookProgress {
             }
         }
         return outcome
+    }
+
+    /// The last non-empty line of a hook's output, one line, control characters removed, at most 80 characters.
+    static func lastLine(_ output: String) -> String? {
+        guard let line = output.split(whereSeparator: \.isNewline).last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return nil }
+        let clean = String(String.UnicodeScalarView(line.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.count > 80 ? String(clean.prefix(79)) + "…" : clean
     }
 
     /// Whole minutes, so a running hook's row changes (and GitHub hears of it) at most once a minute.
