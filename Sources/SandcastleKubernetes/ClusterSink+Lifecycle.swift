@@ -44,9 +44,10 @@ extension ClusterSink {
             return fact
         }
         let inventory = PreviewEnvironment.inventory(of: environment)
-        let looked = checkingDrift ? inventory : inventory.filter { WorkloadReadiness.judgedKinds.contains($0.kind) }
+        let looked = checkingDrift ? inventory : inventory.filter { Self.judgedKinds.contains($0.kind) }
         let live = try await liveObjects(of: looked, namespace: namespaceName)
         fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: looked, live: live.mapValues(Self.generation))
+        if checkingDrift, !fact.contentHash.isEmpty { fact.drift += try await staleCopies(live.values) }
         let workloads = try await workloads(inventory, live: live, namespace: namespaceName)
         fact.workloads = .observed(workloads)
         fact.readySince = Self.readySince(environment)
@@ -120,6 +121,9 @@ extension ClusterSink {
         _ = try await client.apply(Self.owned(job.manifest.object, uid: uid, environment: name), force: true)
     }
 
+    /// The kinds whose readiness is judged: workloads, and Sandcastle's routes.
+    static let judgedKinds = WorkloadReadiness.judgedKinds.union(RouteReadiness.kinds)
+
     /// `metadata.generation`, for kinds that keep one.
     static func generation(_ object: ManifestObject) -> Int? {
         if case .int(let generation) = object.value(at: "metadata.generation") { generation } else { nil }
@@ -129,15 +133,19 @@ extension ClusterSink {
     /// pods and events are read only when something is not ready.
     private func workloads(_ inventory: [InventoryItem], live: [InventoryItem: ManifestObject], namespace: String) async throws -> [WorkloadFact] {
         var facts: [WorkloadFact] = []
-        for item in inventory.sorted() where WorkloadReadiness.judgedKinds.contains(item.kind) {
+        for item in inventory.sorted() where Self.judgedKinds.contains(item.kind) {
             guard let object = live[item] else { continue }  // missing: drift, applied again first
             if object.stringMap(at: "metadata.labels")["sandcastle.dev/hook"] != nil { continue }
+            if RouteReadiness.kinds.contains(item.kind) {
+                if RouteReadiness.isRoute(object) { facts.append(WorkloadFact(name: item.description, readiness: RouteReadiness.judge(object))) }
+                continue
+            }
             facts.append(WorkloadFact(name: item.description, readiness: WorkloadReadiness.judge(object)))
         }
         guard facts.contains(where: { $0.readiness != .ready }) else { return facts }
         let pods = try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace, labelSelector: nil)
         let events = try await client.list(apiVersion: "v1", kind: "Event", namespace: namespace, labelSelector: nil)
-        for index in facts.indices where facts[index].readiness != .ready {
+        for index in facts.indices where facts[index].readiness != .ready && !RouteReadiness.kinds.contains(where: { facts[index].name.hasPrefix($0 + "/") }) {
             let name = String(facts[index].name.split(separator: "/", maxSplits: 1).last ?? "")
             let item = inventory.first { $0.description == facts[index].name }
             let selector = item.flatMap { live[$0] }?.stringMap(at: "spec.selector.matchLabels") ?? [:]

@@ -16,6 +16,8 @@ public final class ClusterSink: Sink, Sendable {
         public var pollInterval: TimeInterval = 1
         /// The clock the recorded times come from (the controller passes its own).
         public var now: @Sendable () -> Date = { Date() }
+        /// The controller's own namespace (its credentials live there): never a source of copied Secrets.
+        public var controllerNamespace = ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? ClusterNamespaces.controller
         public init() {}
     }
 
@@ -148,7 +150,7 @@ public final class ClusterSink: Sink, Sendable {
             var owned: [InventoryItem: ManifestObject] = [:]
             var items: [InventoryItem] = []
             var namespaceObject: ManifestObject?
-            for object in preview.objects {
+            for object in try await resolveCopies(preview.objects) {
                 let ownedObject = Self.owned(object.object, uid: uid, environment: name)
                 if object.kind == "Namespace" {
                     namespaceObject = ownedObject
@@ -276,6 +278,17 @@ public final class ClusterSink: Sink, Sendable {
         let kinds = Set(items.map { "\($0.apiVersion) \($0.kind)" }).sorted()
         for kind in kinds {
             let parts = kind.split(separator: " ").map(String.init)
+            if parts == ["v1", "Secret"] {
+                // Secrets are read one by one: the controller may not list them (deploy/rbac.yaml).
+                for item in items where item.apiVersion == "v1" && item.kind == "Secret" {
+                    if let object = try await client.get(ResourceRef(apiVersion: "v1", kind: "Secret", namespace: namespace, name: item.name)),
+                        object.value(at: "metadata.deletionTimestamp") == nil
+                    {
+                        live[InventoryItem(apiVersion: "v1", kind: "Secret", name: item.name)] = object
+                    }
+                }
+                continue
+            }
             let objects = try await client.list(
                 apiVersion: parts[0], kind: parts[1], namespace: namespace, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
             for object in objects where object.value(at: "metadata.deletionTimestamp") == nil {
@@ -366,6 +379,8 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
     case namespaceTerminating(namespace: String)
     /// The cluster serves these kinds cluster-scoped: a preview holds namespaced objects only.
     case clusterScoped(objects: [String])
+    /// A Secret the configuration copies into previews does not exist (or may not be copied).
+    case secretSource(String, reason: String)
 
     public var description: String {
         switch self {
@@ -376,6 +391,7 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
         case .namespaceTerminating(let namespace): return "namespace \(namespace) is still being deleted; try again once it is gone"
         case .clusterScoped(let objects):
             return "\(objects.joined(separator: ", ")): cluster-scoped on this cluster (discovery); a preview bundle may hold namespaced objects only"
+        case .secretSource(let source, let reason): return "the Secret \(source) to copy into the preview \(reason)"
         }
     }
 }

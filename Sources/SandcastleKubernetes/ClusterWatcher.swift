@@ -22,19 +22,67 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     /// How long the server keeps one watch open.
     let timeoutSeconds: Int
 
-    public init(client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300) {
+    /// The kinds this watcher watches: ``kinds``, and the route kinds Sandcastle renders.
+    let watched: [(apiVersion: String, kind: String)]
+
+    /// `routes`: the route kinds the configuration renders (their status gates readiness).
+    /// `NAMESPACE/NAME` of a copied Secret → the repositories that copy it.
+    let secretSources: [String: [RepositoryName]]
+    /// The previews of a repository (for a changed source Secret).
+    let previews: @Sendable (RepositoryName) async throws -> [PreviewKey]
+
+    /// `routes`: the route kinds the configuration renders (their status gates readiness).
+    /// `secretSources`: the copied Secrets by source, and `previews` the previews of a repository.
+    public init(
+        client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
+        secretSources: [String: [RepositoryName]] = [:], previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
+    ) {
+        self.secretSources = secretSources
+        self.previews = previews
+        var watched = Self.kinds
+        if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
+        if routes.contains(.httproute) { watched.append(("gateway.networking.k8s.io/v1", "HTTPRoute")) }
+        self.watched = watched
         self.client = client
         self.repositories = Dictionary(repositories.map { (Ownership.repositoryLabelValue($0), $0) }, uniquingKeysWith: { first, _ in first })
         self.logger = logger
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// A watcher for what `config` renders: its repositories, their route kinds and the sources of
+    /// their copied Secrets (a changed source reaches the repository's previews listed by `sink`).
+    public convenience init(client: KubernetesClient, config: SandcastleConfig, sink: any Sink, logger: Logger, timeoutSeconds: Int = 300) {
+        self.init(
+            client: client, repositories: config.repositories.map(\.name), logger: logger, timeoutSeconds: timeoutSeconds,
+            routes: Self.routeKinds(of: config), secretSources: Self.secretSources(of: config),
+            previews: { repository in try await sink.environments(in: repository).map(\.key) })
+    }
+
+    /// The copied Secrets of `config`'s repositories, by source.
+    public static func secretSources(of config: SandcastleConfig) -> [String: [RepositoryName]] {
+        var sources: [String: [RepositoryName]] = [:]
+        for repository in config.repositories {
+            for copy in repository.settings.secrets where !(sources[copy.source] ?? []).contains(repository.name) {
+                sources[copy.source, default: []].append(repository.name)
+            }
+        }
+        return sources
+    }
+
+    /// The route kinds the repositories of `config` render.
+    public static func routeKinds(of config: SandcastleConfig) -> Set<RouteSettings.Kind> {
+        Set(config.repositories.map(\.settings).filter { !$0.expose.isEmpty }.map(\.route.kind))
+    }
+
     public func changes() -> AsyncStream<PreviewKey> {
         AsyncStream { continuation in
             let task = Task {
                 await withTaskGroup(of: Void.self) { group in
-                    for kind in Self.kinds {
+                    for kind in self.watched {
                         group.addTask { await self.watch(apiVersion: kind.apiVersion, kind: kind.kind) { continuation.yield($0) } }
+                    }
+                    for namespace in Set(self.secretSources.keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted() {
+                        group.addTask { await self.watchSources(in: namespace) { continuation.yield($0) } }
                     }
                 }
                 continuation.finish()
@@ -44,30 +92,56 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     }
 
     /// Watches one kind until cancelled, resuming from the last resourceVersion.
-    private func watch(apiVersion: String, kind: String, yield: @Sendable (PreviewKey) -> Void) async {
-        var resourceVersion: String?
-        var failures = 0
+    private func watch(apiVersion: String, kind: String, yield: @escaping @Sendable (PreviewKey) -> Void) async {
         // PreviewEnvironments: what was seen of each (generation, being deleted), so the
         // controller's own status writes do not enqueue its preview again.
-        var seen: [String: String] = [:]
+        let seen = LockedValue([String: String]())
+        await follow(apiVersion: apiVersion, kind: kind, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)") { event in
+            if kind == PreviewEnvironment.kind, let uid = event.object.value(at: "metadata.uid")?.string {
+                let shape = Self.specShape(event.object)
+                let unchanged = seen.withLock { seen in
+                    if event.kind == .deleted {
+                        seen[uid] = nil
+                        return false
+                    }
+                    return seen.updateValue(shape, forKey: uid) == shape
+                }
+                if unchanged { return }  // a status write (the controller's own): nothing new to decide on
+            }
+            if let key = self.key(of: event.object) { yield(key) }
+        }
+    }
+
+    /// Watches the source Secrets of copies in `namespace`: a change reaches every preview of the
+    /// repositories that copy it, so the copies follow their source.
+    private func watchSources(in namespace: String, yield: @escaping @Sendable (PreviewKey) -> Void) async {
+        await follow(apiVersion: "v1", kind: "Secret", namespace: namespace, labelSelector: nil) { event in
+            // Every event counts, the first listing's too: at start each copy is compared with its source once.
+            guard let name = event.object.value(at: "metadata.name")?.string, let repositories = self.secretSources["\(namespace)/\(name)"]
+            else { return }
+            for repository in repositories {
+                for key in (try? await self.previews(repository)) ?? [] { yield(key) }
+            }
+        }
+    }
+
+    /// Follows one watch until cancelled: resumes from the last resourceVersion after the server's
+    /// timeout, and starts over from a fresh list after `410 Gone` or an `ERROR` event.
+    private func follow(
+        apiVersion: String, kind: String, namespace: String? = nil, labelSelector: String?, onEvent: (WatchEvent) async -> Void
+    ) async {
+        var resourceVersion: String?
+        var failures = 0
         while !Task.isCancelled {
             do {
                 let events = client.watch(
-                    apiVersion: apiVersion, kind: kind, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)",
-                    resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds)
+                    apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                    timeoutSeconds: timeoutSeconds)
                 for try await event in events {
                     failures = 0
                     if let version = event.resourceVersion { resourceVersion = version }
                     if event.kind == .bookmark { continue }
-                    if kind == PreviewEnvironment.kind, let uid = event.object.value(at: "metadata.uid")?.string {
-                        let shape = Self.specShape(event.object)
-                        if event.kind == .deleted {
-                            seen[uid] = nil
-                        } else if seen.updateValue(shape, forKey: uid) == shape {
-                            continue  // a status write (the controller's own): nothing new to decide on
-                        }
-                    }
-                    if let key = key(of: event.object) { yield(key) }
+                    await onEvent(event)
                 }
             } catch {
                 if Task.isCancelled { return }

@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
             logger: logger)
         if let kubernetes {
-            parts.changes = ClusterWatcher(client: kubernetes, repositories: config.repositories.map(\.name), logger: logger)
+            parts.changes = ClusterWatcher(client: kubernetes, config: config, sink: sink, logger: logger)
             let namespace = leaseNamespace ?? LeaseDefaults.namespace
             let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
             parts.leadership = { observe in

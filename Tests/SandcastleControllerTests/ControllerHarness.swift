@@ -208,12 +208,13 @@ final class ControllerHarness: Sendable {
         let probe = HTTPReadinessProbe(timeout: .seconds(2))
         let origin = self.origin
         let book = PreviewBook()
+        let clusterSink = ClusterSink(client: kubeClient, options: sinkOptions)
         let dependencies = ControllerDependencies(
-            config: config, source: gitHubClient, reporter: gitHubClient, sink: ClusterSink(client: kubeClient, options: sinkOptions),
+            config: config, source: gitHubClient, reporter: gitHubClient, sink: clusterSink,
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             book: book,
-            changes: ClusterWatcher(client: kubeClient, repositories: [Self.repo], logger: Self.quietLogger("e2e.watch.\(identity)")),
+            changes: ClusterWatcher(client: kubeClient, config: config, sink: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")),
             probe: probe
         )
         var leadership: Controller.Leadership = { body in await body() }

@@ -104,7 +104,9 @@ struct ClusterSinkTests {
             let changed = try Make.preview(1, configMaps: 2, version: "2")
             let report = try await h.sink.applyPreview(changed)
             #expect(report.pruned.sorted() == ["ConfigMap/pr-1-shop/config-2", "ConfigMap/pr-1-shop/config-3"])
-            let maps = await h.fake.allObjects(namespace: changed.names.namespace).filter { $0["kind"]?.string == "ConfigMap" }
+            let maps = await h.fake.allObjects(namespace: changed.names.namespace).filter {
+                $0["kind"]?.string == "ConfigMap" && $0.value(at: "metadata.name")?.string != PreviewExposure.identityName
+            }
             #expect(maps.compactMap { $0.value(at: "metadata.name")?.string } == ["config-0", "config-1"])
             #expect(maps.allSatisfy { $0.value(at: "data.version")?.string == "2" })
             let environment = try #require(await h.fake.object(PreviewEnvironment.ref(changed.names.namespace)))

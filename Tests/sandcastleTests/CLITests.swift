@@ -51,7 +51,7 @@ import Testing
         let result = try Self.run("render", "-c", Self.example, "--repo", "acme/shop", "--pr", "42", "--sha", Self.sha, "--bundle", Self.shopBundle)
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try ManifestYAML.parseDocuments(result.stdout).compactMap(\.object)
-        #expect(objects.count == 13)
+        #expect(objects.count == 14)
         #expect(objects.first?["kind"] == "Namespace")
         for object in objects.dropFirst() {
             #expect(object["metadata"]?.object?["namespace"] == "pr-42-shop")
@@ -71,7 +71,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out").sorted()
         #expect(files.first == "001-namespace-pr-42-shop.yaml")
         #expect(files.contains("notes.txt") && !files.contains("001-stale-file.yaml"))
-        #expect(files.count == 14)
+        #expect(files.count == 15)
     }
 
     @Test(arguments: [

@@ -21,7 +21,9 @@ struct RenderStep {
         } catch {
             throw StepError(.transient, "checkout of \(pr.headSHA.prefix(12)) failed: \(error)")
         }
-        let context = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
+        var forkAware = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
+        forkAware.fromFork = pr.isFromFork
+        let context = forkAware
         let directory: String
         do {
             directory = try BundleFiles.directory(inside: checkout, at: settings.bundle.path)

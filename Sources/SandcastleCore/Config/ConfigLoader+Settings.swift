@@ -64,6 +64,7 @@ extension ConfigLoader {
             if let v = h["seed"] { s.hooks.seed = readHook(v, stage: "seed", reader: &reader) }
             if let v = h["verify"] { s.hooks.verify = readHook(v, stage: "verify", reader: &reader) }
         }
+        readExposure(fields, into: &s, reader: &reader)
         if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout", "http"]) {
             if let v = r["timeout"], let d = reader.duration(v) {
                 if d.seconds < 1 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 1s and 6h") } else { s.readiness.timeout = d }

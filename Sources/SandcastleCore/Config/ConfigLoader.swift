@@ -100,6 +100,7 @@ public enum ConfigLoader {
     static let settingsKeys = [
         "trigger", "namespaceTemplate", "hostTemplate", "domain", "ttl", "expiryWarning", "preserve", "maxConcurrent",
         "quota", "limitRange", "networkPolicy", "podSecurity", "bundle", "images", "database", "hooks", "readiness", "values",
+        "expose", "route", "secrets", "externalSecrets", "scheduling",
     ]
 
     // MARK: forge and sink

@@ -110,6 +110,13 @@ public struct PreviewSettings: Sendable, Hashable {
     public var readiness: ReadinessSettings
     /// Extra template values, available in bundles as `{{ values.NAME }}`.
     public var values: [String: String]
+    /// Services Sandcastle routes to (an Ingress or HTTPRoutes it renders); empty: the bundle routes itself.
+    public var expose: [ExposeEntry] = []
+    public var route = RouteSettings()
+    /// Secrets copied into every preview.
+    public var secrets: [SecretCopy] = []
+    public var externalSecrets: [ExternalSecretTemplate] = []
+    public var scheduling = SchedulingSettings()
 }
 
 /// Which pull requests get a preview.

@@ -42,6 +42,19 @@ public enum Baselines {
         object("v1", "ServiceAccount", "default", context, ["automountServiceAccountToken": false])
     }
 
+    /// The namespaces whose pods may reach the preview's: the ingress controller's and, for
+    /// HTTPRoutes, each Gateway's.
+    static func ingressSources(_ context: RenderContext) -> [String] {
+        var namespaces = [context.settings.networkPolicy.ingressNamespace]
+        if context.settings.route.kind == .httproute, !context.settings.expose.isEmpty {
+            for ref in context.settings.route.parentRefs {
+                let namespace = ref.namespace ?? context.names.namespace
+                if !namespaces.contains(namespace) { namespaces.append(namespace) }
+            }
+        }
+        return namespaces
+    }
+
     static func networkPolicies(_ context: RenderContext) -> [Manifest] {
         let mode = context.settings.networkPolicy.mode
         guard mode != .off else { return [] }
@@ -54,17 +67,7 @@ public enum Baselines {
                 "sandcastle-allow-ingress-controller", context,
                 [
                     "podSelector": everyPod, "policyTypes": ["Ingress"],
-                    "ingress": [
-                        [
-                            "from": [
-                                [
-                                    "namespaceSelector": [
-                                        "matchLabels": ["kubernetes.io/metadata.name": .string(context.settings.networkPolicy.ingressNamespace)]
-                                    ]
-                                ]
-                            ]
-                        ]
-                    ],
+                    "ingress": [["from": .array(ingressSources(context).map { ["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string($0)]]] })]],
                 ]),
         ]
         if mode == .isolated {

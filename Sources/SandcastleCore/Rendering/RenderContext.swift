@@ -7,6 +7,8 @@ public struct RenderContext: Sendable {
     public var names: PreviewNames
     /// Pins from the command line, applied over the configured ones.
     public var imageOverrides: [ImagePin]
+    /// The PR comes from a fork: Secrets are copied only where the configuration allows it.
+    public var fromFork = false
 
     public init(key: PreviewKey, sha: String, settings: PreviewSettings, imageOverrides: [ImagePin] = []) {
         self.key = key

@@ -23,11 +23,13 @@ public struct Renderer: Sendable {
         let split = try HookJobs.split(bundle)
         let hooks = try HookJobs.jobs(configured: context.settings.hooks, bundle: split.hooks, context: context)
         // What Sandcastle renders itself; its database Secret (added later) is covered by the `sandcastle-` prefix.
-        let own = Baselines.objects(for: context) + hooks.filter { $0.manifest.source == "sandcastle" }.map(\.manifest)
+        let exposure = PreviewExposure.objects(for: context)
+        let own = Baselines.objects(for: context) + exposure + hooks.filter { $0.manifest.source == "sandcastle" }.map(\.manifest)
         let violations =
             BundleContract.violations(of: bundle, namespace: context.names.namespace, settings: context.settings.bundle)
             + BundleContract.reservedNameViolations(of: bundle, reserved: own)
-            + ExposurePolicy.violations(of: bundle, hosts: [context.names.host], settings: context.settings.bundle)
+            + ExposurePolicy.violations(
+                of: bundle, hosts: PreviewExposure.ownedHosts(key: context.key, settings: context.settings), settings: context.settings.bundle)
         guard violations.isEmpty else {
             throw RenderError("the bundle breaks the preview contract (\(violations.count) problem(s)); nothing was rendered", issues: violations)
         }
@@ -42,9 +44,10 @@ public struct Renderer: Sendable {
             object.merge(labels, into: "labels")
             object.mergePodTemplateLabels(labels)
             unpinned += ImagePinning.pin(&object, pins: pins)
+            PreviewExposure.schedule(&object, context.settings.scheduling)
             return object
         }
-        let objects = Baselines.objects(for: context) + split.objects.map(owned)
+        let objects = Baselines.objects(for: context) + exposure + split.objects.map(owned)
         let held = hooks.map { HookJob(stage: $0.stage, manifest: owned($0.manifest), delay: $0.delay) }
         return RenderedPreview(key: context.key, sha: context.sha, names: context.names, objects: objects, hooks: held, unpinnedImages: unpinned)
     }

@@ -67,6 +67,11 @@ extension FakeKubernetes {
                 }
             }
         }
+        if type.plural == "ingresses" || type.plural == "httproutes", previous == nil || previous?["spec"] != object["spec"],
+            let name = metadata["name"]?.string
+        {
+            routesPending[Key(group: type.group, plural: type.plural, namespace: metadata["namespace"]?.string ?? "", name: name)] = Date()
+        }
         if type.kind == "Namespace" {
             var labels = metadata["labels"]?.object ?? ManifestObject()
             labels["kubernetes.io/metadata.name"] = metadata["name"]
@@ -275,6 +280,7 @@ extension FakeKubernetes {
     func runControllers() {
         let now = Date()
         runRollouts(now: now)
+        runRoutes(now: now)
         for (key, namespace) in objects where key.plural == "namespaces" && key.group.isEmpty {
             guard let deleted = namespace.value(at: "metadata.deletionTimestamp")?.string,
                 let since = RFC3339.date(deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay

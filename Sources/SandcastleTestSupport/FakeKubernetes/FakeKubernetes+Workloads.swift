@@ -32,6 +32,9 @@ public struct WorkloadSimulation: Sendable {
         self.jobOutputs = jobOutputs
     }
 
+    /// Whether the Gateway accepts HTTPRoutes (`Accepted` true); `false` writes `NotAllowedByListeners`.
+    public var gatewayAccepts = true
+
     func fails(job name: String) -> Bool { failingJobs.contains { name.hasPrefix($0) } }
     func output(of job: String) -> String? { jobOutputs.first { job.hasPrefix($0.key) }?.value }
 }
@@ -79,6 +82,45 @@ extension FakeKubernetes {
         guard let previous else { return .int(1) }
         guard case .int(let current) = previous.value(at: "metadata.generation") else { return .int(1) }
         return previous["spec"] == object["spec"] ? .int(current) : .int(current + 1)
+    }
+
+    /// Stand-ins for an ingress controller and a Gateway API controller: `readyAfter` seconds
+    /// after its spec changed, an Ingress gets a load-balancer address and an HTTPRoute a status
+    /// per parent (`Accepted`, `ResolvedRefs`), as the Gateway API's route status describes it.
+    func runRoutes(now: Date) {
+        guard let simulation else { return }
+        for (key, changed) in routesPending where now.timeIntervalSince(changed) >= simulation.readyAfter {
+            routesPending[key] = nil
+            guard var object = objects[key], object.value(at: "metadata.deletionTimestamp") == nil else { continue }
+            if key.plural == "ingresses" {
+                object["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.10"]]]]
+            } else {
+                let generation = object.value(at: "metadata.generation") ?? .int(1)
+                let time = ManifestValue.string(KubernetesTime.string(now))
+                let accepted: ManifestObject =
+                    simulation.gatewayAccepts
+                    ? ["type": "Accepted", "status": "True", "reason": "Accepted", "message": "Route is accepted"]
+                    : [
+                        "type": "Accepted", "status": "False", "reason": "NotAllowedByListeners",
+                        "message": "no listener of the Gateway allows routes from this namespace",
+                    ]
+                let parents: [ManifestValue] = (object.value(at: "spec.parentRefs")?.array ?? []).map { ref in
+                    var conditions: [ManifestValue] = [
+                        .object(accepted), ["type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs", "message": "Resolved all the Object references for the Route"],
+                    ]
+                    for index in conditions.indices {
+                        var condition = conditions[index].object ?? ManifestObject()
+                        condition["observedGeneration"] = generation
+                        condition["lastTransitionTime"] = time
+                        conditions[index] = .object(condition)
+                    }
+                    return ["parentRef": ref, "controllerName": "example.net/gateway-controller", "conditions": .array(conditions)]
+                }
+                object["status"] = ["parents": .array(parents)]
+            }
+            object.set(.string(nextRevision()), at: "metadata.resourceVersion")
+            store(key, object)
+        }
     }
 
     static let generationKinds: Set<String> = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]

@@ -153,6 +153,8 @@ public actor FakeKubernetes {
     var lastControllersRun: Date?
     /// Deployments and Jobs whose rollout the stand-ins have not finished (the only ones they visit).
     var rolloutPending: Set<Key> = []
+    /// Ingresses and HTTPRoutes whose controller has not written their status yet, with when their spec changed.
+    var routesPending: [Key: Date] = [:]
     /// When the stand-ins made each workload available.
     var availableAt: [Key: Date] = [:]
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).

@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
                 webhookSecret: secret, logger: Logger(label: "sandcastle"),
                 onListening: { bound in port.withLock { $0 = bound } }, onAdminListening: { bound in adminPort.withLock { $0 = bound } },
                 changes: kubernetes.map {
-                    ClusterWatcher(client: $0, repositories: config.repositories.map(\.name), logger: Logger(label: "sandcastle"))
+                    ClusterWatcher(client: $0, config: config, sink: sink, logger: Logger(label: "sandcastle"))
                 }))
         let group = host.serviceGroup()
         let running = Task { try await group.run() }
