@@ -138,6 +138,28 @@ import Testing
             ["hooks.verify.envFrom[0]", "exactly one of 'secretRef' or 'configMapRef'"]
         ),
         ("    values: { \"bad key\": x }", ["values.bad key"]),
+        ("    expose: [{ service: web }]", ["expose[0]", "missing 'port'"]),
+        ("    expose: [{ service: web, port: 70000 }]", ["expose[0].port", "from 1 to 65535"]),
+        ("    expose: [{ service: web, port: 80, host: \"omni-{{ repo }}\" }]", ["expose[0].host", "{{number}}"]),
+        ("    expose: [{ service: web, port: 80, host: \"w-{{ number }}\" }]", ["expose", "one entry must use the preview host"]),
+        ("    expose: [{ service: web, port: 80 }, { service: api, port: 81 }]", ["expose[1]", "two entries route the same host"]),
+        ("    expose: [{ service: web, port: 80 }]\n    route: { kind: httproute }", ["route", "needs 'parentRefs'"]),
+        (
+            "    expose: [{ service: web, port: http }]\n    route: { kind: httproute, parentRefs: [{ name: gw }] }",
+            ["expose[0]", "backend port must be a number"]
+        ),
+        ("    route: { kind: gateway }", ["route.kind", "ingress, httproute"]),
+        ("    secrets: [{ from: ghcr-pull }]", ["secrets[0].from", "NAMESPACE/NAME"]),
+        ("    secrets: [{ from: kube-system/bootstrap-token }]", ["secrets[0].from", "never copied"]),
+        ("    secrets: [{ from: sandcastle-system/github-app }]", ["secrets[0].from", "never copied"]),
+        ("    secrets: [{ from: preview-secrets/a, name: x }, { from: preview-secrets/b, name: x }]", ["secrets[1]", "rename one"]),
+        ("    secrets: [{ from: preview-secrets/sandcastle-database }]", ["secrets[0].from", "Sandcastle's own"]),
+        ("    externalSecrets: [{ name: db, storeRef: { name: vault }, data: [] }]", ["externalSecrets[0]", "at least one 'data' entry"]),
+        (
+            "    externalSecrets: [{ name: db, storeRef: { name: vault }, data: [{ secretKey: p, remoteKey: \"x/{{ branch }}\" }] }]",
+            ["remoteKey", "unknown variable 'branch'"]
+        ),
+        ("    scheduling: { tolerations: [{ key: spot, effect: Sometimes }] }", ["scheduling.tolerations[0].effect", "NoSchedule"]),
     ])
     func invalidRepositorySettingsNameFieldAndLine(snippet: String, fragments: [String]) {
         let issues = Self.issues(Self.minimal + "\n" + snippet)
