@@ -137,7 +137,12 @@ extension ClusterSink {
             guard let object = live[item] else { continue }  // missing: drift, applied again first
             if object.stringMap(at: "metadata.labels")["sandcastle.dev/hook"] != nil { continue }
             if RouteReadiness.kinds.contains(item.kind) {
-                if RouteReadiness.isRoute(object) { facts.append(WorkloadFact(name: item.description, readiness: RouteReadiness.judge(object))) }
+                if RouteReadiness.isRoute(object) {
+                    let readiness = RouteReadiness.judge(object)
+                    facts.append(
+                        WorkloadFact(
+                            name: item.description, readiness: readiness, diagnosis: readiness == .ready ? [] : RouteReadiness.complaints(object)))
+                }
                 continue
             }
             facts.append(WorkloadFact(name: item.description, readiness: WorkloadReadiness.judge(object)))
@@ -145,7 +150,8 @@ extension ClusterSink {
         guard facts.contains(where: { $0.readiness != .ready }) else { return facts }
         let pods = try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace, labelSelector: nil)
         let events = try await client.list(apiVersion: "v1", kind: "Event", namespace: namespace, labelSelector: nil)
-        for index in facts.indices where facts[index].readiness != .ready && !RouteReadiness.kinds.contains(where: { facts[index].name.hasPrefix($0 + "/") }) {
+        for index in facts.indices
+        where facts[index].readiness != .ready && !RouteReadiness.kinds.contains(where: { facts[index].name.hasPrefix($0 + "/") }) {
             let name = String(facts[index].name.split(separator: "/", maxSplits: 1).last ?? "")
             let item = inventory.first { $0.description == facts[index].name }
             let selector = item.flatMap { live[$0] }?.stringMap(at: "spec.selector.matchLabels") ?? [:]

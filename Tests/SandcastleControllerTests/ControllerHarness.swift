@@ -156,7 +156,7 @@ final class ControllerHarness: Sendable {
     /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
     static func start(
         maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
-        httpCheck: String? = nil, hooks: String? = nil
+        httpCheck: String? = nil, hooks: String? = nil, allowForks: Bool = false, repositoryExtra: String = ""
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -175,7 +175,7 @@ final class ControllerHarness: Sendable {
             sink: {kind: cluster}
             controller: {workers: 2, resyncInterval: 1h, janitorInterval: 1h}
             defaults:
-              trigger: {labels: [preview], labelPermission: write}
+              trigger: {labels: [preview], labelPermission: write, allowForks: \(allowForks)}
               domain: preview.test
               maxConcurrent: \(maxConcurrent)
               readiness: {timeout: \(readinessTimeout)\(httpCheck.map { ", http: {url: '\($0)', interval: 1s}" } ?? "")}
@@ -184,6 +184,7 @@ final class ControllerHarness: Sendable {
                 bundle: {path: deploy/preview, kind: manifests}
                 images: [{name: ghcr.io/acme/shop, digest: "\(digest)"}]
             \(hooks.map { "    hooks: \($0)" } ?? "")
+            \(repositoryExtra)
             """
         let config = try ConfigLoader.parse(text, file: "e2e.yaml")
         return ControllerHarness(github: github, kube: kube, origin: try GitOrigin(), work: try TemporaryDirectory(), config: config)
@@ -268,8 +269,8 @@ final class ControllerHarness: Sendable {
     var fakeKube: FakeKubernetes { kube.kubernetes }
 
     /// Sets PR `number` on the fake GitHub (the trigger label added by `maintainer`).
-    func putPR(_ number: Int, sha: String, labels: [String] = ["preview"], state: String = "open") async {
-        await fakeGitHub.putPullRequest(Self.repo, number: number, sha: sha, labels: labels, labeledBy: "maintainer", state: state)
+    func putPR(_ number: Int, sha: String, labels: [String] = ["preview"], state: String = "open", fork: Bool = false) async {
+        await fakeGitHub.putPullRequest(Self.repo, number: number, sha: sha, labels: labels, labeledBy: "maintainer", state: state, fork: fork)
     }
 
     /// Delivers a signed `pull_request` webhook carrying the fake's current PR to `instance`.

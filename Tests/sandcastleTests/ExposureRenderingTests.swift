@@ -80,7 +80,8 @@ import Testing
         let path = root + "/Tests/SandcastleCoreTests/Golden/" + name
         if ProcessInfo.processInfo.environment["SANDCASTLE_UPDATE_GOLDEN"] == "1" { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
         let golden = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking the change", sourceLocation: sourceLocation)
+        #expect(
+            text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking the change", sourceLocation: sourceLocation)
     }
 
     @Test func ingressExposureMatchesGoldenAndTheKubernetesSchemas() async throws {
@@ -99,8 +100,11 @@ import Testing
             files.append(path)
         }
         for version in ["1.27.0", "1.32.0"] {
-            let result = try await Subprocess.runDetached("/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version] + files)
-            if result.stderr.contains("No module named kubernetes_validate") { Issue.record("kubernetes-validate is not installed: run scripts/test.sh") }
+            let result = try await Subprocess.runDetached(
+                "/usr/bin/env", ["python3", "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version] + files)
+            if result.stderr.contains("No module named kubernetes_validate") {
+                Issue.record("kubernetes-validate is not installed: run scripts/test.sh")
+            }
             #expect(result.status == 0, "kubernetes-validate \(version): \(result.stdout) \(result.stderr)")
         }
     }
@@ -129,6 +133,26 @@ import Testing
         bad.set(["rules": [["backendRefs": [["name": "scout", "port": "http"]]]]], at: "spec")
         try Data(ManifestValue.object(bad).canonicalJSONBytes).write(to: URL(fileURLWithPath: dir.path + "/bad.json"))
         #expect(try await Self.checkAgainstGatewaySchema([dir.path + "/bad.json"]).status == 1)
+    }
+
+    /// The fake API server's stand-in for a Gateway controller writes what the published schema allows.
+    @Test func theFakeGatewayControllersRouteStatusMatchesTheGatewayAPISchema() async throws {
+        let fake = FakeKubernetes()
+        await fake.addType(
+            .init(group: "gateway.networking.k8s.io", version: "v1", kind: "HTTPRoute", plural: "httproutes", namespaced: true, hasStatus: true))
+        await fake.simulateWorkloads(WorkloadSimulation(readyAfter: 0))
+        let route = try #require(try Self.render(route: Self.gatewayRoute).objects.first { $0.kind == "HTTPRoute" })
+        try await fake.seed(route.object)
+        try await Task.sleep(for: .milliseconds(200))
+        let stored = try #require(await fake.object(ResourceRef(route.object)))
+        #expect(RouteReadiness.judge(stored) == .ready)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var body = stored
+        body["metadata"] = ["name": .string(route.name)]
+        try Data(ManifestValue.object(body).canonicalJSONBytes).write(to: URL(fileURLWithPath: dir.path + "/route.json"))
+        let result = try await Self.checkAgainstGatewaySchema([dir.path + "/route.json"])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
     }
 
     static func checkAgainstGatewaySchema(_ files: [String]) async throws -> Subprocess.Result {
@@ -169,12 +193,24 @@ import Testing
     @Test func aBundleRouteMayUseAnExposedHostButNotAnotherPreviews() throws {
         let config = try Self.config(route: Self.ingressRoute)
         let settings = try #require(config.repositories.first).settings
-        let context = RenderContext(key: PreviewKey(repository: RepositoryName(parsing: "acme/scout")!, number: 42), sha: Self.sha, settings: settings)
+        let context = RenderContext(
+            key: PreviewKey(repository: RepositoryName(parsing: "acme/scout")!, number: 42), sha: Self.sha, settings: settings)
         func ingress(_ host: String) -> Manifest {
             Manifest(
                 object: [
                     "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": ["name": "extra"],
-                    "spec": ["rules": [["host": .string(host), "http": ["paths": [["path": "/api", "pathType": "Prefix", "backend": ["service": ["name": "omni", "port": ["number": 8080]]]]]]]]],
+                    "spec": [
+                        "rules": [
+                            [
+                                "host": .string(host),
+                                "http": [
+                                    "paths": [
+                                        ["path": "/api", "pathType": "Prefix", "backend": ["service": ["name": "omni", "port": ["number": 8080]]]]
+                                    ]
+                                ],
+                            ]
+                        ]
+                    ],
                 ], source: "extra.yaml")
         }
         _ = try Renderer().assemble([ingress("omni-scout-pr-42.preview.acme.dev")], context: context)

@@ -13,7 +13,9 @@ extension ConfigLoader {
         }
         if let n = fields["route"] { readRoute(n, into: &s.route, reader: &reader) }
         if s.route.kind == .httproute, !s.expose.isEmpty {
-            if s.route.parentRefs.isEmpty { reader.fail(fields["route"] ?? fields.node, "an httproute needs 'parentRefs' (the Gateway to attach to)") }
+            if s.route.parentRefs.isEmpty {
+                reader.fail(fields["route"] ?? fields.node, "an httproute needs 'parentRefs' (the Gateway to attach to)")
+            }
             for (entry, node) in zip(s.expose, (fields["expose"].flatMap { reader.sequence($0) }) ?? []) {
                 if case .name = entry.port { reader.fail(node, "an HTTPRoute's backend port must be a number") }
             }
@@ -131,7 +133,8 @@ extension ConfigLoader {
 
     private static func readExternalSecret(_ node: ConfigNode, reader: inout ConfigReader) -> ExternalSecretTemplate? {
         guard let f = reader.mapping(node, allowed: ["name", "storeRef", "refreshInterval", "data"]) else { return nil }
-        guard let nameNode = f["name"], let name = reader.string(nameNode), ConfigValidation.isDNSSubdomain(name), !name.hasPrefix("sandcastle-") else {
+        guard let nameNode = f["name"], let name = reader.string(nameNode), ConfigValidation.isDNSSubdomain(name), !name.hasPrefix("sandcastle-")
+        else {
             reader.fail(f["name"] ?? node, "expected 'name': a Secret name not starting with sandcastle-")
             return nil
         }

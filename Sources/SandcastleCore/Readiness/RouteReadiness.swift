@@ -10,6 +10,23 @@ public enum RouteReadiness {
         kinds.contains(object["kind"]?.string ?? "") && object.stringMap(at: "metadata.labels")[PreviewExposure.routeLabel] == "true"
     }
 
+    /// What a Gateway says is wrong with an HTTPRoute (a condition that is not true), one line per
+    /// Gateway: the complaint GitHub hears, as a pod's waiting reason is for a Deployment.
+    public static func complaints(_ object: ManifestObject) -> [String] {
+        guard object["kind"]?.string == "HTTPRoute" else { return [] }
+        var lines: [String] = []
+        for parent in (object.value(at: "status.parents")?.array ?? []).compactMap(\.object) {
+            let gateway = parent["parentRef"]?.object?["name"]?.string ?? "?"
+            for condition in (parent["conditions"]?.array ?? []).compactMap(\.object)
+            where ["Accepted", "ResolvedRefs"].contains(condition["type"]?.string ?? "") && condition["status"]?.string != "True" {
+                let why = [condition["reason"]?.string, condition["message"]?.string].compactMap { $0 }.filter { !$0.isEmpty }
+                lines.append("\(condition["type"]?.string ?? "") is false at Gateway \(gateway): " + why.joined(separator: ": "))
+                break
+            }
+        }
+        return lines
+    }
+
     public static func judge(_ object: ManifestObject) -> WorkloadReadiness {
         let name = object.value(at: "metadata.name")?.string ?? "?"
         switch object["kind"]?.string {
@@ -30,8 +47,7 @@ public enum RouteReadiness {
                         return .progressing("HTTPRoute \(name): waiting for Gateway \(gateway) to report \(type)")
                     }
                     if condition["status"]?.string != "True" {
-                        let why = [condition["reason"]?.string, condition["message"]?.string].compactMap { $0 }.filter { !$0.isEmpty }
-                        return .progressing("HTTPRoute \(name): \(type) is false at Gateway \(gateway): " + why.joined(separator: ": "))
+                        return .progressing("HTTPRoute \(name): " + (complaints(object).first ?? "\(type) is not true"))
                     }
                 }
             }

@@ -67,7 +67,12 @@ public enum Baselines {
                 "sandcastle-allow-ingress-controller", context,
                 [
                     "podSelector": everyPod, "policyTypes": ["Ingress"],
-                    "ingress": [["from": .array(ingressSources(context).map { ["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string($0)]]] })]],
+                    "ingress": [
+                        [
+                            "from": .array(
+                                ingressSources(context).map { ["namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": .string($0)]]] })
+                        ]
+                    ],
                 ]),
         ]
         if mode == .isolated {

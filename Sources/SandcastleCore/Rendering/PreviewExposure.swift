@@ -36,7 +36,8 @@ public enum PreviewExposure {
         routes(context) + [identity(context)] + copiedSecrets(context) + externalSecrets(context)
     }
 
-    static func manifest(_ apiVersion: String, _ kind: String, _ name: String, _ context: RenderContext, labels: [String: String] = [:],
+    static func manifest(
+        _ apiVersion: String, _ kind: String, _ name: String, _ context: RenderContext, labels: [String: String] = [:],
         annotations: [String: String] = [:], _ body: ManifestObject
     ) -> Manifest {
         var metadata: ManifestObject = ["name": .string(name), "namespace": .string(context.names.namespace)]
@@ -69,7 +70,9 @@ public enum PreviewExposure {
                         }
                     return [
                         "host": .string(host),
-                        "http": ["paths": [["path": "/", "pathType": "Prefix", "backend": ["service": ["name": .string(entry.service), "port": port]]]]],
+                        "http": [
+                            "paths": [["path": "/", "pathType": "Prefix", "backend": ["service": ["name": .string(entry.service), "port": port]]]]
+                        ],
                     ]
                 })
             return [

@@ -106,7 +106,11 @@ extension FakeKubernetes {
                     ]
                 let parents: [ManifestValue] = (object.value(at: "spec.parentRefs")?.array ?? []).map { ref in
                     var conditions: [ManifestValue] = [
-                        .object(accepted), ["type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs", "message": "Resolved all the Object references for the Route"],
+                        .object(accepted),
+                        [
+                            "type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs",
+                            "message": "Resolved all the Object references for the Route",
+                        ],
                     ]
                     for index in conditions.indices {
                         var condition = conditions[index].object ?? ManifestObject()
