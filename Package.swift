@@ -121,6 +121,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SandcastleRegistry",
+            dependencies: [
+                "SandcastleCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SandcastleDirectorySink",
             dependencies: ["SandcastleCore"],
             swiftSettings: strictSettings
@@ -135,6 +147,7 @@ let package = Package(
                 "SandcastleDatabase",
                 "SandcastleController",
                 "SandcastleServer",
+                "SandcastleRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,6 +169,7 @@ let package = Package(
                 "SandcastleTestSupport",
                 "SandcastleController",
                 "SandcastleGitHub",
+                "SandcastleRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,6 +182,19 @@ let package = Package(
         .testTarget(
             name: "SandcastleCoreTests",
             dependencies: ["SandcastleCore", "SandcastleTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SandcastleRegistryTests",
+            dependencies: [
+                "SandcastleRegistry", "SandcastleCore", "SandcastleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -202,7 +229,7 @@ let package = Package(
             name: "SandcastleControllerTests",
             dependencies: [
                 "SandcastleController", "SandcastleCore", "SandcastleTestSupport", "SandcastleGitHub", "SandcastleKubernetes",
-                "SandcastleServer", "SandcastleDirectorySink",
+                "SandcastleServer", "SandcastleDirectorySink", "SandcastleRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -21,6 +21,8 @@ public struct ControllerDependencies: Sendable {
     public var changes: (any ChangeFeed)?
     /// Checks preview URLs for `readiness.http`.
     public var probe: (any ReadinessProbe)?
+    /// Resolves `images` tag templates to digests; `nil` refuses configurations that use them.
+    public var images: (any ImageResolving)?
     /// Called with each step the reconciler takes (tests compare it with `sandcastle plan`).
     public var onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)?
 
@@ -28,8 +30,9 @@ public struct ControllerDependencies: Sendable {
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
-        changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil
+        changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil
     ) {
+        self.images = images
         self.changes = changes
         self.probe = probe
         self.config = config

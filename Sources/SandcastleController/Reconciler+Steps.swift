@@ -10,7 +10,14 @@ extension Reconciler {
         switch step {
         case .render:
             guard case .read(let pr) = run.facts.pullRequest else { throw StepError(.transient, "rendering needs a per-PR read") }
-            let rendered = try await RenderStep(dependencies: deps).run(pr, settings: run.settings)
+            let rendered: RenderStep.Result
+            do {
+                rendered = try await RenderStep(dependencies: deps).run(pr, settings: run.settings)
+            } catch let error where error.waitingForImage != nil {
+                run.facts.imageWait = ImageWait(sha: pr.headSHA, image: error.waitingForImage ?? "", since: pr.lastActivityAt)
+                return false
+            }
+            run.facts.imageWait = nil
             run.rendered = rendered
             run.facts.render = RenderSummary(sha: pr.headSHA, contentHash: rendered.preview.contentHash, hooks: rendered.preview.hooks.map(\.spec))
         case .claim:

@@ -6,6 +6,7 @@ import NIOCore
 import Prometheus
 import SandcastleController
 import SandcastleCore
+import SandcastleRegistry
 import SandcastleServer
 import ServiceLifecycle
 import UnixSignals
@@ -60,7 +61,8 @@ struct ControllerHost {
         let book = PreviewBook(webURL: parts.webURL)
         let dependencies = ControllerDependencies(
             config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
-            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes, probe: parts.probe)
+            databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes, probe: parts.probe,
+            images: RegistryClient(registries: parts.config.registries))
         let leadership = LeadershipMonitor(logger: parts.logger, metrics: metrics)
         let controller = Controller(dependencies: dependencies, leadership: parts.leadership { leadership.observe($0) })
         let logger = parts.logger

@@ -8,6 +8,7 @@ import SandcastleController
 import SandcastleCore
 import SandcastleGitHub
 import SandcastleKubernetes
+import SandcastleRegistry
 import SandcastleServer
 import SandcastleTestSupport
 import Testing
@@ -56,6 +57,8 @@ final class ControllerHarness: Sendable {
     static let token = "ghp_e2e_token"
     static let secret = "e2e-webhook-secret"
     static let digest = "sha256:" + String(repeating: "ab", count: 32)
+    /// Where registry credentials come from in these tests (`{env: E2E_REGISTRY_*}`).
+    static let registryEnvironment = ["E2E_REGISTRY_USER": "ci", "E2E_REGISTRY_PASSWORD": "registry-pw"]
 
     let github: FakeGitHubServer
     let kube: FakeKubernetesServer
@@ -156,7 +159,8 @@ final class ControllerHarness: Sendable {
     /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
     static func start(
         maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
-        httpCheck: String? = nil, hooks: String? = nil, allowForks: Bool = false, repositoryExtra: String = ""
+        httpCheck: String? = nil, hooks: String? = nil, allowForks: Bool = false, repositoryExtra: String = "", images: String? = nil,
+        topLevelExtra: String = ""
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -173,6 +177,7 @@ final class ControllerHarness: Sendable {
                 apiURL: \(github.apiURL)
                 token: {env: E2E_TOKEN}
             sink: {kind: cluster}
+            \(topLevelExtra)
             controller: {workers: 2, resyncInterval: 1h, janitorInterval: 1h}
             defaults:
               trigger: {labels: [preview], labelPermission: write, allowForks: \(allowForks)}
@@ -182,7 +187,7 @@ final class ControllerHarness: Sendable {
             repositories:
               - name: acme/shop
                 bundle: {path: deploy/preview, kind: manifests}
-                images: [{name: ghcr.io/acme/shop, digest: "\(digest)"}]
+                images: \(images ?? "[{name: ghcr.io/acme/shop, digest: \"\(digest)\"}]")
             \(hooks.map { "    hooks: \($0)" } ?? "")
             \(repositoryExtra)
             """
@@ -216,7 +221,7 @@ final class ControllerHarness: Sendable {
             logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             book: book,
             changes: ClusterWatcher(client: kubeClient, config: config, sink: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")),
-            probe: probe
+            probe: probe, images: RegistryClient(registries: config.registries, environment: Self.registryEnvironment)
         )
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {
@@ -343,4 +348,12 @@ func settle(_ instance: ControllerHarness.Instance) async throws {
         try await Task.sleep(for: .milliseconds(25))
         quiet = instance.controller.queue.depth == 0 && instance.controller.queue.inFlight == 0 ? quiet + 1 : 0
     }
+}
+
+/// A latency bound for a test: `alone` when the timing-sensitive tests run by themselves
+/// (`SANDCASTLE_TIMING_TESTS=1`, as `scripts/test.sh` runs them after the suite), five times it
+/// while every suite runs in parallel on two cores. Either way far below the 30 s recheck a
+/// missed watch event would wait for.
+func latencyBound(_ alone: Duration) -> Duration {
+    ProcessInfo.processInfo.environment["SANDCASTLE_TIMING_TESTS"] == "1" ? alone : alone * 5
 }

@@ -58,7 +58,7 @@ struct ReadinessEndToEndTests {
         let available = try #require(availableAt, "the deployment never became available")
         let success = try #require(successAt, "success was never posted")
         #expect(available <= success, "success was posted before the workload was available")
-        #expect(success - available < .seconds(1), "Ready reported \(success - available) after the cluster's change")
+        #expect(success - available < latencyBound(.seconds(1)), "Ready reported \(success - available) after the cluster's change")
         try await settle(instance)
         #expect(await h.environment(1)?.value(at: "status.phase")?.string == "Ready")
         let comment = await h.comments(1).first?.body ?? ""

@@ -249,6 +249,35 @@ import Testing
         Row(
             name: "a sink that cannot observe workloads says applied",
             facts: facts(environment: env(workloads: .unobservable)), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        // Images: a tag not pushed yet
+        Row(
+            name: "a new PR whose image is not pushed yet: GitHub hears what is waited for",
+            facts: {
+                var f = facts(render: nil)
+                f.imageWait = ImageWait(sha: Make.sha, image: "ghcr.io/acme/shop:pr-1-a1a1a1a", since: now.addingTimeInterval(-20))
+                return f
+            }(), expected: "report pending: waiting for ghcr.io/acme/shop:pr-1-a1a1a1a"),
+        Row(
+            name: "already told: look again soon after the push",
+            facts: {
+                var f = facts(render: nil, told: ReportRecord(sha: Make.sha, summary: "pending: waiting for ghcr.io/acme/shop:pr-1-a1a1a1a"))
+                f.imageWait = ImageWait(sha: Make.sha, image: "ghcr.io/acme/shop:pr-1-a1a1a1a", since: now.addingTimeInterval(-20))
+                return f
+            }(), expected: "recheck 5.0 seconds: waiting for ghcr.io/acme/shop:pr-1-a1a1a1a"),
+        Row(
+            name: "a preview of the previous commit records the wait and stays up",
+            facts: {
+                var f = facts(render: nil, environment: env(sha: other, workloads: ready, recorded: readyStatus))
+                f.imageWait = ImageWait(sha: Make.sha, image: "ghcr.io/acme/shop:pr-1-a1a1a1a", since: now.addingTimeInterval(-600))
+                return f
+            }(), expected: "record WaitingForImage: waiting for ghcr.io/acme/shop:pr-1-a1a1a1a"),
+        Row(
+            name: "past images.waitTimeout the preview fails with that reason",
+            facts: {
+                var f = facts(render: nil)
+                f.imageWait = ImageWait(sha: Make.sha, image: "ghcr.io/acme/shop:pr-1-a1a1a1a", since: now.addingTimeInterval(-1801))
+                return f
+            }(), expected: "report failure(sandcastle/deploy): ghcr.io/acme/shop:pr-1-a1a1a1a was not pushed within 30m"),
         // Hooks: seed once ready, verify after the seed and its delay
         Row(
             name: "hook Jobs wait while workloads roll out", facts: facts(render: hooked, environment: env(workloads: progressing)),

@@ -65,6 +65,11 @@ struct DashboardTests {
             $0.sha = "4444444444444444444444444444444444444444"
             $0.message = "live in the sink; not reconciled by this replica yet"
         }
+        book.update(PreviewKey(repository: shop, number: 48), now: now) {
+            $0.phase = .waitingForImage
+            $0.sha = "5555555555555555555555555555555555555555"
+            $0.message = "waiting for ghcr.io/acme/shop:pr-48-5555555"
+        }
         book.recordTimeToReady(seconds: 20, at: at(-40))
         book.recordTimeToReady(seconds: 64, at: at(-4000))
         book.recordTimeToReady(seconds: 999, at: at(-90_000))  // older than a day: not counted
@@ -123,7 +128,7 @@ struct DashboardTests {
     @Test func theJSONCarriesTheSameRows() throws {
         let data = Dashboard.json(Self.book().records)
         let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
-        #expect(rows.count == 6)
+        #expect(rows.count == 7)
         #expect(rows[0]["number"] as? Int == 42)
         #expect(rows[0]["phase"] as? String == "Ready")
         #expect(rows[0]["url"] as? String == "https://shop-pr-42.preview.test")
@@ -178,7 +183,7 @@ struct DashboardTests {
             #expect(dom.contains("data-phase=\"\(phase.rawValue)\">"), "a row in phase \(phase.rawValue)")
         }
         let rows = dom.components(separatedBy: #"<tr class="preview""#).count - 1
-        #expect(rows == 6, "the browser saw \(rows) preview rows")
+        #expect(rows == 7, "the browser saw \(rows) preview rows")
         let ready = Self.row(dom, 42)
         #expect(ready.contains(#"<a class="url" href="https://shop-pr-42.preview.test">https://shop-pr-42.preview.test</a>"#))
         #expect(ready.contains(#"data-stage="apply""#) && ready.contains(#"class="stage done""#))

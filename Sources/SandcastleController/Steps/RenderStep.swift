@@ -12,6 +12,47 @@ struct RenderStep {
         var checkout: String
     }
 
+    /// The digests for this commit: the lock file's pins, then each `images` tag template resolved
+    /// through the registry. A tag not pushed yet throws ``ImageResolutionError/notFound(_:)``
+    /// (waiting); a malformed lock file or an invalid tag is stalled.
+    func images(_ pr: PullRequestSnapshot, settings: PreviewSettings, checkout: String) async throws(StepError) -> [ImagePin] {
+        var pins: [ImagePin] = []
+        if let lockFile = settings.imageOptions.lockFile {
+            let path = checkout + "/" + lockFile
+            guard let data = FileManager.default.contents(atPath: path), data.count <= 256 * 1024 else {
+                throw StepError(.stalled, "the image lock file \(lockFile) is missing at \(pr.headSHA.prefix(12)) (or larger than 256 KiB)")
+            }
+            do {
+                pins += try ImageTags.lockFile(String(decoding: data, as: UTF8.self), file: lockFile)
+            } catch {
+                throw StepError(.stalled, error.description)
+            }
+        }
+        let requests: [ImageTags.Request]
+        do {
+            requests = try ImageTags.requests(key: pr.key, sha: pr.headSHA, settings: settings)
+        } catch {
+            throw StepError(.stalled, error.description)
+        }
+        guard !requests.isEmpty else { return pins }
+        guard let resolver = dependencies.images else {
+            throw StepError(.stalled, "images use tag templates but this controller has no registry client")
+        }
+        for request in requests {
+            do {
+                pins.append(
+                    ImagePin(name: request.name, digest: try await resolver.digest(of: request, immutable: request.isImmutable(sha: pr.headSHA))))
+            } catch ImageResolutionError.notFound(let image) {
+                var wait = StepError(.waiting, "waiting for \(image)")
+                wait.waitingForImage = image
+                throw wait
+            } catch {
+                throw StepError(error, doing: "resolving \(request)")
+            }
+        }
+        return pins
+    }
+
     /// Throws naming what went wrong: stalled for a bundle that breaks the contract (a human must
     /// fix the PR), transient for a checkout that failed.
     func run(_ pr: PullRequestSnapshot, settings: PreviewSettings) async throws(StepError) -> Result {
@@ -23,6 +64,7 @@ struct RenderStep {
         }
         var forkAware = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
         forkAware.fromFork = pr.isFromFork
+        forkAware.resolved = try await images(pr, settings: settings, checkout: checkout)
         let context = forkAware
         let directory: String
         do {

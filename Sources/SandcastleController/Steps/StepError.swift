@@ -9,6 +9,8 @@ struct StepError: Error, Sendable, CustomStringConvertible {
     var message: String
     /// The commit status a stalled error is reported under.
     var context: CommitStatus.Context
+    /// The image (`name:tag`) that is not in the registry yet, when that is why.
+    var waitingForImage: String?
 
     init(_ disposition: ErrorDisposition, _ message: String, context: CommitStatus.Context = .deploy) {
         self.disposition = disposition

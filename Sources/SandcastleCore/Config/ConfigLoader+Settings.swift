@@ -58,7 +58,7 @@ extension ConfigLoader {
         }
         if let v = fields["podSecurity"], let p = reader.choice(v, as: PodSecurityLevel.self) { s.podSecurity = p }
         if let n = fields["bundle"] { readBundle(n, into: &s.bundle, reader: &reader) }
-        if let v = fields["images"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
+        if let v = fields["images"] { readImages(v, into: &s, reader: &reader) }
         if let n = fields["database"] { readDatabase(n, into: &s.database, reader: &reader) }
         if let n = fields["hooks"], let h = reader.mapping(n, allowed: ["seed", "verify"]) {
             if let v = h["seed"] { s.hooks.seed = readHook(v, stage: "seed", reader: &reader) }
@@ -186,8 +186,28 @@ extension ConfigLoader {
         if let v = b["allowedRouteAnnotations"], let patterns = reader.strings(v) { bundle.allowedRouteAnnotations = patterns }
     }
 
+    /// `images` is a list of rules, or `{pins: [rules], lockFile, waitTimeout}`.
+    private static func readImages(_ node: ConfigNode, into s: inout PreviewSettings, reader: inout ConfigReader) {
+        if case .mapping = node.value {
+            guard let f = reader.mapping(node, allowed: ["pins", "lockFile", "waitTimeout"]) else { return }
+            if let v = f["pins"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
+            if let v = f["lockFile"], let path = reader.string(v) {
+                if path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
+                    reader.fail(v, "expected a relative path inside the repository, like deploy/preview/images.lock.yaml")
+                } else {
+                    s.imageOptions.lockFile = path
+                }
+            }
+            if let v = f["waitTimeout"], let d = reader.duration(v) {
+                if d.seconds < 10 || d.seconds > 24 * 3600 { reader.fail(v, "expected between 10s and 24h") } else { s.imageOptions.waitTimeout = d }
+            }
+        } else if let items = reader.sequence(node) {
+            s.images = items.compactMap { readImage($0, reader: &reader) }
+        }
+    }
+
     private static func readImage(_ node: ConfigNode, reader: inout ConfigReader) -> ImagePin? {
-        guard let f = reader.mapping(node, allowed: ["name", "digest"]) else { return nil }
+        guard let f = reader.mapping(node, allowed: ["name", "digest", "tag"]) else { return nil }
         guard let nameNode = f["name"], let name = reader.string(nameNode) else {
             if f["name"] == nil { reader.fail(node, "missing 'name'; expected an image like ghcr.io/acme/shop") }
             return nil
@@ -204,7 +224,32 @@ extension ConfigLoader {
             }
             digest = d
         }
-        return ImagePin(name: name, digest: digest)
+        var tag: Template?
+        if let v = f["tag"], let text = reader.string(v) {
+            guard digest == nil else {
+                reader.fail(v, "give 'digest' or 'tag', not both")
+                return nil
+            }
+            do {
+                let template = try Template(parsing: text)
+                let known: Set<String> = ["number", "sha", "shortSha", "owner", "repo"]
+                for unknown in template.unknownVariables(known: known) {
+                    reader.fail(v, "unknown variable '\(unknown.name)' (known: \(known.sorted().joined(separator: ", ")))")
+                }
+                let sample =
+                    (try? template.render([
+                        "number": "42", "sha": String(repeating: "a", count: 40), "shortSha": "aaaaaaa", "owner": "o", "repo": "r",
+                    ])) ?? ""
+                if !ImageTags.isValidTag(sample) {
+                    reader.fail(
+                        v, "'\(text)' does not render to a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')")
+                }
+                tag = template
+            } catch {
+                reader.fail(v, "invalid template: \(error.message)")
+            }
+        }
+        return ImagePin(name: name, digest: digest, tag: tag)
     }
 
     private static func readHook(_ node: ConfigNode, stage: String, reader: inout ConfigReader) -> JobHook? {

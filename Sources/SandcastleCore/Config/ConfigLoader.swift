@@ -44,7 +44,9 @@ public enum ConfigLoader {
     }
 
     private static func read(_ root: ConfigNode, reader: inout ConfigReader) -> SandcastleConfig? {
-        guard let top = reader.mapping(root, allowed: ["apiVersion", "kind", "forge", "sink", "controller", "defaults", "repositories"]) else {
+        guard
+            let top = reader.mapping(root, allowed: ["apiVersion", "kind", "forge", "sink", "controller", "defaults", "repositories", "registries"])
+        else {
             return nil
         }
         for (key, expected) in [("apiVersion", SandcastleConfig.apiVersion), ("kind", SandcastleConfig.kind)] {
@@ -94,7 +96,9 @@ public enum ConfigLoader {
         }
         ConfigValidation.checkNamespaceCollisions(Array(zip(repositories, repositoryNodes)), reader: &reader)
         guard let defaults else { return nil }
-        return SandcastleConfig(forge: forge, sink: sink, controller: controller, defaults: defaults, repositories: repositories)
+        var config = SandcastleConfig(forge: forge, sink: sink, controller: controller, defaults: defaults, repositories: repositories)
+        if let v = top["registries"], let items = reader.sequence(v) { config.registries = items.compactMap { readRegistry($0, reader: &reader) } }
+        return config
     }
 
     static let settingsKeys = [
@@ -140,6 +144,30 @@ public enum ConfigLoader {
     }
 
     /// `{env: NAME}` or `{file: PATH}`; an inline string is refused without echoing it.
+    private static func readRegistry(_ node: ConfigNode, reader: inout ConfigReader) -> RegistryConfig? {
+        guard let f = reader.mapping(node, allowed: ["host", "username", "password", "insecure", "pullSecret"]) else { return nil }
+        guard let hostNode = f["host"], let host = reader.string(hostNode) else {
+            if f["host"] == nil { reader.fail(node, "missing 'host', like ghcr.io or registry.example.com:5000") }
+            return nil
+        }
+        let hostPart = host.split(separator: ":", maxSplits: 1).first.map(String.init) ?? host
+        guard !host.contains("/"),
+            ConfigValidation.isDNSSubdomain(hostPart) || hostPart == "localhost" || hostPart.allSatisfy({ $0.isNumber || $0 == "." })
+        else {
+            reader.fail(hostNode, "'\(host)' is not a registry host, like ghcr.io or registry.example.com:5000")
+            return nil
+        }
+        var registry = RegistryConfig(host: host)
+        registry.username = f["username"].flatMap { readSecret($0, reader: &reader) }
+        registry.password = f["password"].flatMap { readSecret($0, reader: &reader) }
+        if (registry.username == nil) != (registry.password == nil) {
+            reader.fail(node, "give both 'username' and 'password', or neither (anonymous)")
+        }
+        if let v = f["insecure"], let b = reader.bool(v) { registry.insecure = b }
+        if let v = f["pullSecret"], let b = reader.bool(v) { registry.pullSecret = b }
+        return registry
+    }
+
     static func readSecret(_ node: ConfigNode, reader: inout ConfigReader) -> SecretReference? {
         if case .scalar = node.value {
             reader.fail(node, "secrets are never written inline; expected {env: NAME} or {file: PATH}")

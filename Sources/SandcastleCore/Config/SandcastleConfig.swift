@@ -10,6 +10,8 @@ public struct SandcastleConfig: Sendable {
     public var defaults: PreviewSettings
     /// Configured repositories, each with `defaults` deep-merged under its own keys.
     public var repositories: [RepositoryConfig]
+    /// Registries digests are read from and previews pull from.
+    public var registries: [RegistryConfig] = []
 
     public init(
         forge: ForgeConfig, sink: SinkConfig, controller: ControllerSettings = ControllerSettings(), defaults: PreviewSettings,
@@ -105,6 +107,7 @@ public struct PreviewSettings: Sendable, Hashable {
     public var podSecurity: PodSecurityLevel
     public var bundle: BundleSettings
     public var images: [ImagePin]
+    public var imageOptions = ImageOptions()
     public var database: DatabaseSettings
     public var hooks: HookSettings
     public var readiness: ReadinessSettings
@@ -186,12 +189,45 @@ public struct BundleSettings: Sendable, Hashable {
 public struct ImagePin: Sendable, Hashable {
     /// Image reference without tag or digest, e.g. `ghcr.io/acme/shop`.
     public var name: String
-    /// `sha256:` and 64 hex digits; `nil` leaves the image as written.
+    /// `sha256:` and 64 hex digits; `nil` leaves the image as written (or resolves `tag`).
     public var digest: String?
+    /// A tag template (`pr-{{ number }}-{{ sha }}`), resolved to a digest through the registry.
+    public var tag: Template?
 
-    public init(name: String, digest: String?) {
+    public init(name: String, digest: String?, tag: Template? = nil) {
         self.name = name
         self.digest = digest
+        self.tag = tag
+    }
+}
+
+/// How images are found: the lock file read from the head commit and how long to wait for a tag.
+public struct ImageOptions: Sendable, Hashable {
+    /// A file in the PR's repository listing `name@sha256:…` pins (one per line, or a YAML list).
+    public var lockFile: String?
+    /// How long a tag may be missing from the registry before the preview fails.
+    public var waitTimeout = ConfigDuration(seconds: 1800)
+
+    public init() {}
+}
+
+/// A container registry Sandcastle reads digests from and previews pull from.
+public struct RegistryConfig: Sendable, Hashable {
+    /// `ghcr.io`, `registry.example.com:5000`.
+    public var host: String
+    public var username: SecretReference?
+    public var password: SecretReference?
+    /// Plain HTTP (only for registries on loopback or a trusted network, e.g. in tests).
+    public var insecure: Bool
+    /// Put a pull Secret for this registry into every preview (and the default ServiceAccount's `imagePullSecrets`).
+    public var pullSecret: Bool
+
+    public init(host: String, username: SecretReference? = nil, password: SecretReference? = nil, insecure: Bool = false, pullSecret: Bool = true) {
+        self.host = host
+        self.username = username
+        self.password = password
+        self.insecure = insecure
+        self.pullSecret = pullSecret
     }
 }
 

@@ -59,7 +59,7 @@ public enum PreviewEnvironmentDefinition {
                       properties:
                         phase:
                           type: string
-                          enum: [Pending, Queued, Deploying, Ready, Failed, Terminating]
+                          enum: [Pending, Queued, Deploying, WaitingForImage, Ready, Failed, Terminating]
                         message:
                           description: Why the preview is in its phase, in words a developer acts on (from the cluster while it rolls out).
                           type: string

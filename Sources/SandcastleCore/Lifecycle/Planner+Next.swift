@@ -140,6 +140,9 @@ extension Planner {
                 ])
             return finish(facts, status: status, report: report, ending: .settled("failed: \(summary)"))
         }
+        if let wait = facts.imageWait, wait.sha == pr.headSHA, facts.render?.sha != pr.headSHA {
+            return waitForImage(facts, wait, pr, settings: settings, now: now)
+        }
         guard let render = facts.render, render.sha == pr.headSHA else {
             return PreviewPlan(phase: .deploying, message: "rendering \(pr.headSHA.prefix(7))", step: .render(sha: pr.headSHA), ending: .settled(""))
         }
@@ -161,6 +164,40 @@ extension Planner {
         plan.expiresAt = decision.expiresAt
         plan.pinnedUntil = decision.pinned ? decision.expiresAt : nil
         return plan
+    }
+
+    /// An image of the head commit is not pushed yet: nothing is applied for it (an earlier
+    /// commit's preview stays up), GitHub hears what is waited for, and the registry is asked
+    /// again with backoff until `images.waitTimeout` after the push.
+    private static func waitForImage(
+        _ facts: PreviewFacts, _ wait: ImageWait, _ pr: PullRequestSnapshot, settings: PreviewSettings, now: Date
+    ) -> PreviewPlan {
+        let timeout = settings.imageOptions.waitTimeout
+        let waited = max(0, now.timeIntervalSince(wait.since))
+        if waited >= TimeInterval(timeout.seconds) {
+            let why = "\(wait.image) was not pushed within \(timeout)"
+            let status = PreviewStatus(
+                phase: .failed, message: why,
+                conditions: [
+                    .init(type: "Applied", status: false, reason: "ImageNotFound", message: why),
+                    .init(type: "WorkloadsReady", status: false, reason: "ImageNotFound", message: ""),
+                    .init(type: "Ready", status: false, reason: "ImageNotFound", message: why),
+                ])
+            let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(why, context: .deploy, problems: []))
+            return finish(facts, status: status, report: report, ending: .settled("failed: \(why)"))
+        }
+        let why = "waiting for \(wait.image)"
+        let status = PreviewStatus(
+            phase: .waitingForImage, message: why,
+            conditions: [
+                .init(type: "Applied", status: false, reason: "WaitingForImage", message: why),
+                .init(type: "WorkloadsReady", status: false, reason: "WaitingForImage", message: ""),
+                .init(type: "Ready", status: false, reason: "WaitingForImage", message: why),
+            ])
+        let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why))
+        // Soon after the push CI is likely still building: look often, then less often.
+        let after = Duration.seconds(Int(min(60, max(5, waited / 10)).rounded()))
+        return finish(facts, status: status, report: report, ending: .recheck(why, after: after))
     }
 
     /// Why the rendered set must be applied; `nil` when the environment holds it intact.

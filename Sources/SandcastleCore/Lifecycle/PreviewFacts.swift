@@ -26,6 +26,8 @@ public struct PreviewFacts: Sendable, Hashable {
     public var waiting: [AdmissionQueue.Candidate]
     /// The answer of the `readiness.http` check in this reconcile; `nil` until checked.
     public var httpCheck: HTTPCheckFact?
+    /// An image of the head commit is not in the registry yet.
+    public var imageWait: ImageWait?
     /// What the forge was last told about this preview when there is no environment to record it
     /// (a queued PR, a bundle refused before anything was applied).
     public var reportedWithoutEnvironment: ReportRecord?
@@ -191,5 +193,20 @@ public struct HTTPCheckFact: Sendable, Hashable {
         self.url = url
         self.status = status
         self.error = error
+    }
+}
+
+/// An image of a head commit that is not in the registry yet, and since when it is waited for.
+public struct ImageWait: Sendable, Hashable {
+    public var sha: String
+    /// `name:tag`.
+    public var image: String
+    /// When the wait began (the head commit's push; a new push restarts it).
+    public var since: Date
+
+    public init(sha: String, image: String, since: Date) {
+        self.sha = sha
+        self.image = image
+        self.since = since
     }
 }

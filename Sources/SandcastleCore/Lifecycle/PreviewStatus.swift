@@ -5,6 +5,8 @@ public enum PreviewPhase: String, Sendable, Hashable, Codable, CaseIterable {
     case pending = "Pending"
     case queued = "Queued"
     case deploying = "Deploying"
+    /// The image CI builds for the head commit is not in the registry yet.
+    case waitingForImage = "WaitingForImage"
     case ready = "Ready"
     case failed = "Failed"
     case terminating = "Terminating"
@@ -45,7 +47,7 @@ public struct PreviewStatus: Sendable, Hashable, Codable, CustomStringConvertibl
     public var eventReason: String {
         switch phase {
         case .pending, .queued: "Waiting"
-        case .deploying: "Waiting"
+        case .deploying, .waitingForImage: "Waiting"
         case .ready: "Ready"
         case .failed: "Failed"
         case .terminating: "TearingDown"

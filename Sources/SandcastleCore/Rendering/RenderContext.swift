@@ -9,6 +9,8 @@ public struct RenderContext: Sendable {
     public var imageOverrides: [ImagePin]
     /// The PR comes from a fork: Secrets are copied only where the configuration allows it.
     public var fromFork = false
+    /// Digests found for this commit: tag templates resolved through the registry, and the lock file.
+    public var resolved: [ImagePin] = []
 
     public init(key: PreviewKey, sha: String, settings: PreviewSettings, imageOverrides: [ImagePin] = []) {
         self.key = key
@@ -21,7 +23,7 @@ public struct RenderContext: Sendable {
     /// Configured pins with overrides replacing same-named entries.
     public var pins: [ImagePin] {
         var byName: [String: ImagePin] = [:]
-        for pin in settings.images + imageOverrides { byName[pin.name] = pin }
+        for pin in settings.images + resolved + imageOverrides { byName[pin.name] = pin }
         return byName.values.sorted { $0.name < $1.name }
     }
 

@@ -1,0 +1,52 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleKubernetes
+import SandcastleTestSupport
+import Testing
+
+/// The image CI builds for the head commit, through a real registry (Debian's `docker-registry`
+/// with htpasswd auth): the preview waits for its tag, says so on GitHub, and deploys the digest
+/// within seconds of the push.
+@Suite("Images end to end", .serialized)
+struct ImageWaitEndToEndTests {
+    @Test func aTagPushedAfterThePREventIsDeployedWithinSecondsOfThePush() async throws {
+        let registry = try await LocalRegistry.start(auth: .htpasswd(user: "ci", password: "registry-pw"))
+        defer { registry.stop() }
+        let h = try await ControllerHarness.start(
+            images: "[{name: \(registry.host)/acme/shop, tag: \"pr-{{ number }}-{{ sha }}\"}]",
+            topLevelExtra:
+                "registries: [{host: \"\(registry.host)\", username: {env: E2E_REGISTRY_USER}, password: {env: E2E_REGISTRY_PASSWORD}, insecure: true}]"
+        )
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.origin.commit(
+            [
+                "deploy/preview/app.yaml": ControllerHarness.bundle.replacingOccurrences(of: "%VERSION%", with: "1").replacingOccurrences(
+                    of: "ghcr.io/acme/shop:latest", with: "\(registry.host)/acme/shop:latest")
+            ], message: "v1")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: instance)
+        let tag = "pr-1-\(sha)"
+        try await eventually("GitHub hears what is waited for") {
+            await Self.deployStatus(h, sha)?.description == "Deploying: waiting for \(registry.host)/acme/shop:\(tag)"
+        }
+        #expect(await Self.deployStatus(h, sha)?.state == "pending")
+        #expect(await h.namespace(1) == nil, "nothing is applied while the image is missing")
+        try await Task.sleep(for: .seconds(5))
+        let digest = try await registry.pushIndex("acme/shop", tag: tag)
+        let pushed = ContinuousClock.now
+        try await eventually("Ready with the pushed digest", timeout: .seconds(30)) { await h.isReady(1, at: sha) }
+        #expect(ContinuousClock.now - pushed < .seconds(12), "the registry is asked again within seconds, not minutes")
+        let deployment = try #require(
+            await h.fakeKube.object(ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "pr-1-shop", name: "shop")))
+        #expect(
+            deployment.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string == "\(registry.host)/acme/shop@\(digest)",
+            "pinned to the index digest")
+        try await settle(instance)
+    }
+
+    static func deployStatus(_ h: ControllerHarness, _ sha: String) async -> FakeGitHub.CommitStatusRecord? {
+        await h.fakeGitHub.statuses(ControllerHarness.repo, sha: sha).filter { $0.context == "sandcastle/deploy" }.max { $0.id < $1.id }
+    }
+}
