@@ -107,3 +107,63 @@ struct RegistryClientTests {
                 == ["realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:acme/shop:pull"])
     }
 }
+
+/// The registry client against the same registry with Bearer token authentication: the
+/// registry trusts a token service the test runs (`auth.token`, its certificate as
+/// `rootcertbundle`), and the client follows the `WWW-Authenticate: Bearer realm=…,service=…,scope=…` flow.
+@Suite("Registry client (token)", .serialized)
+struct RegistryTokenAuthTests {
+    static func start(user: String?, password: String?) async throws -> (LocalRegistry, RegistryTokenService) {
+        let tokens = try await RegistryTokenService.start(user: user, password: password)
+        let registry = try await LocalRegistry.start(
+            auth: .token(realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certificatePEM: tokens.certificatePEM),
+            pushAuthorization: { scope in "Bearer " + (try tokens.token(scopes: [scope], subject: "ci")) })
+        return (registry, tokens)
+    }
+
+    @Test func theBearerFlowWithCredentialsResolvesAnIndexAndReusesItsToken() async throws {
+        let (registry, tokens) = try await Self.start(user: "ci", password: "token-pw")
+        defer {
+            registry.stop()
+            Task { await tokens.stop() }
+        }
+        let sha = RegistryClientTests.sha
+        let index = try await registry.pushIndex("acme/shop", tag: "pr-7-\(sha)")
+        let client = RegistryClient(
+            registries: [RegistryConfig(host: registry.host, username: .environment("U"), password: .environment("P"), insecure: true)],
+            environment: ["U": "ci", "P": "token-pw"])
+        #expect(try await client.digest(of: .init(name: "\(registry.host)/acme/shop", tag: "pr-7-\(sha)"), immutable: true) == index)
+        #expect(tokens.issued.withLock { $0 } == 1)
+        let single = try await registry.push("acme/shop", tag: "main")
+        #expect(try await client.digest(of: .init(name: "\(registry.host)/acme/shop", tag: "main"), immutable: false) == single.digest)
+        #expect(tokens.issued.withLock { $0 } == 1, "the token for the repository is reused until it expires")
+    }
+
+    @Test func anonymousTokensWorkAndAWrongPasswordIsRefusedWithoutShowingIt() async throws {
+        let (registry, tokens) = try await Self.start(user: "ci", password: "token-pw")
+        defer {
+            registry.stop()
+            Task { await tokens.stop() }
+        }
+        try await registry.push("acme/shop", tag: "main")
+        let client = RegistryClient(
+            registries: [RegistryConfig(host: registry.host, username: .environment("U"), password: .environment("P"), insecure: true)],
+            environment: ["U": "ci", "P": "not-the-token-pw"])
+        do {
+            _ = try await client.digest(of: .init(name: "\(registry.host)/acme/shop", tag: "main"), immutable: false)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("refused to resolve \(registry.host)/acme/shop:main (HTTP 401)"), "\(error)")
+            #expect(!"\(error)".contains("not-the-token-pw"))
+        }
+        // A token service open to anyone: no credentials needed.
+        let (open, openTokens) = try await Self.start(user: nil, password: nil)
+        defer {
+            open.stop()
+            Task { await openTokens.stop() }
+        }
+        let pushed = try await open.push("acme/public", tag: "v1")
+        let anonymous = RegistryClient(registries: [RegistryConfig(host: open.host, insecure: true)])
+        #expect(try await anonymous.digest(of: .init(name: "\(open.host)/acme/public", tag: "v1"), immutable: false) == pushed.digest)
+    }
+}
