@@ -191,6 +191,7 @@ final class ControllerHarness: Sendable {
             \(hooks.map { "    hooks: \($0)" } ?? "")
             \(repositoryExtra)
             """
+        for (name, value) in registryEnvironment { setenv(name, value, 1) }  // the pull Secret reads them as the controller would
         let config = try ConfigLoader.parse(text, file: "e2e.yaml")
         return ControllerHarness(github: github, kube: kube, origin: try GitOrigin(), work: try TemporaryDirectory(), config: config)
     }

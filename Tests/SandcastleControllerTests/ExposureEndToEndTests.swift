@@ -37,7 +37,7 @@ struct ExposureEndToEndTests {
         #expect(copied["data"] == source["data"])
         #expect(copied.stringMap(at: "metadata.labels")[Ownership.managedByLabel] == "sandcastle")
         let environment = try #require(await h.environment(1))
-        let secretText = source.value(at: "data..dockerconfigjson")?.string ?? "unset"
+        let secretText = try #require(source["data"]?.object?[".dockerconfigjson"]?.string)
         #expect(!ManifestValue.object(environment).canonicalJSON.contains(secretText), "no secret data on the PreviewEnvironment")
 
         // The platform team rotates the credential: the copy follows (through the watch).

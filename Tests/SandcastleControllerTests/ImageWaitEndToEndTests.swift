@@ -43,6 +43,17 @@ struct ImageWaitEndToEndTests {
         #expect(
             deployment.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string == "\(registry.host)/acme/shop@\(digest)",
             "pinned to the index digest")
+        // The registry's credentials reach the preview as its pull Secret, used by the default ServiceAccount.
+        let pull = try #require(
+            await h.fakeKube.object(ResourceRef(apiVersion: "v1", kind: "Secret", namespace: "pr-1-shop", name: RegistryCredentials.secretName)))
+        #expect(pull["type"] == "kubernetes.io/dockerconfigjson")
+        let config = String(decoding: Data(base64Encoded: pull["data"]?.object?[".dockerconfigjson"]?.string ?? "") ?? Data(), as: UTF8.self)
+        #expect(config == RegistryCredentials.dockerConfigJSON([.init(host: registry.host, username: "ci", password: "registry-pw")]))
+        let account = try #require(
+            await h.fakeKube.object(ResourceRef(apiVersion: "v1", kind: "ServiceAccount", namespace: "pr-1-shop", name: "default")))
+        #expect(account.value(at: "imagePullSecrets") == [["name": .string(RegistryCredentials.secretName)]])
+        let environment = try #require(await h.environment(1))
+        #expect(!ManifestValue.object(environment).canonicalJSON.contains(pull["data"]?.object?[".dockerconfigjson"]?.string ?? "unset"))
         try await settle(instance)
     }
 

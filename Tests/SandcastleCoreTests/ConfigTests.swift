@@ -113,6 +113,14 @@ import Testing
         ("    bundle: { allowedKinds: [Deployment, ClusterRole] }", ["allowedKinds", "cluster-scoped kinds cannot be allowed: ClusterRole"]),
         ("    images: [{ name: ghcr.io/acme/shop, digest: sha256:abc }]", ["images[0].digest", "64 lowercase hex"]),
         ("    images: [{ name: \"ghcr.io/acme/shop:v1\" }]", ["images[0].name", "without tag or digest"]),
+        ("    images: [{ name: ghcr.io/acme/shop, tag: \"pr-{{ branch }}\" }]", ["images[0].tag", "unknown variable 'branch'"]),
+        ("    images: [{ name: ghcr.io/acme/shop, tag: \"-{{ sha }}\" }]", ["images[0].tag", "does not render to a valid tag"]),
+        (
+            "    images: [{ name: ghcr.io/acme/shop, tag: x, digest: \"sha256:\(String(repeating: "a", count: 64))\" }]",
+            ["images[0].tag", "not both"]
+        ),
+        ("    images: { lockFile: ../images.lock }", ["images.lockFile", "relative path inside the repository"]),
+        ("    images: { waitTimeout: 2s }", ["images.waitTimeout", "between 10s and 24h"]),
         ("    database: { enabled: true }", ["database.postgres", "needs postgres.admin"]),
         ("    expiryWarning: 100h", ["expiryWarning", "must be shorter than ttl"]),
         ("    trigger: { labelPermission: none }", ["labelPermission", "anyone"]),

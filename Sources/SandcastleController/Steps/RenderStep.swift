@@ -12,6 +12,22 @@ struct RenderStep {
         var checkout: String
     }
 
+    /// The credentials of the registries whose pull Secret goes into this PR's preview (none for a
+    /// fork unless the registry allows it), read from their secret references at each render, so
+    /// a rotated credential reaches the previews at their next reconcile.
+    func pullCredentials(for pr: PullRequestSnapshot) throws(StepError) -> [RegistryCredentials.Entry] {
+        var entries: [RegistryCredentials.Entry] = []
+        for registry in dependencies.config.registries where registry.pullSecret && (!pr.isFromFork || registry.allowForks) {
+            guard let username = registry.username, let password = registry.password else { continue }
+            do {
+                entries.append(.init(host: registry.host, username: try username.resolve(), password: try password.resolve()))
+            } catch {
+                throw StepError(.transient, "reading the credentials of registry \(registry.host): \(error)")
+            }
+        }
+        return entries
+    }
+
     /// The digests for this commit: the lock file's pins, then each `images` tag template resolved
     /// through the registry. A tag not pushed yet throws ``ImageResolutionError/notFound(_:)``
     /// (waiting); a malformed lock file or an invalid tag is stalled.
@@ -65,6 +81,8 @@ struct RenderStep {
         var forkAware = RenderContext(key: pr.key, sha: pr.headSHA, settings: settings)
         forkAware.fromFork = pr.isFromFork
         forkAware.resolved = try await images(pr, settings: settings, checkout: checkout)
+        let pullCredentials = try pullCredentials(for: pr)
+        if !pullCredentials.isEmpty { forkAware.pullSecretName = RegistryCredentials.secretName }
         let context = forkAware
         let directory: String
         do {
@@ -75,7 +93,9 @@ struct RenderStep {
         let renderer = dependencies.renderer
         let rendered = await runOffPool { Swift.Result { () throws(RenderError) in try renderer.render(context, bundleDirectory: directory) } }
         switch rendered {
-        case .success(let preview): return Result(preview: preview, checkout: checkout)
+        case .success(let preview):
+            let withCredentials = pullCredentials.isEmpty ? preview : preview.adding([RegistryCredentials.secret(pullCredentials, context: context)])
+            return Result(preview: withCredentials, checkout: checkout)
         case .failure(let error): throw StepError(.stalled, "the bundle at \(pr.headSHA.prefix(12)) cannot be rendered: \(error.description)")
         }
     }

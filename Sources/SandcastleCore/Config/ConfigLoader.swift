@@ -145,7 +145,7 @@ public enum ConfigLoader {
 
     /// `{env: NAME}` or `{file: PATH}`; an inline string is refused without echoing it.
     private static func readRegistry(_ node: ConfigNode, reader: inout ConfigReader) -> RegistryConfig? {
-        guard let f = reader.mapping(node, allowed: ["host", "username", "password", "insecure", "pullSecret"]) else { return nil }
+        guard let f = reader.mapping(node, allowed: ["host", "username", "password", "insecure", "pullSecret", "allowForks"]) else { return nil }
         guard let hostNode = f["host"], let host = reader.string(hostNode) else {
             if f["host"] == nil { reader.fail(node, "missing 'host', like ghcr.io or registry.example.com:5000") }
             return nil
@@ -165,6 +165,7 @@ public enum ConfigLoader {
         }
         if let v = f["insecure"], let b = reader.bool(v) { registry.insecure = b }
         if let v = f["pullSecret"], let b = reader.bool(v) { registry.pullSecret = b }
+        if let v = f["allowForks"], let b = reader.bool(v) { registry.allowForks = b }
         return registry
     }
 

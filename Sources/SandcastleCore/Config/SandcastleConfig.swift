@@ -221,6 +221,8 @@ public struct RegistryConfig: Sendable, Hashable {
     public var insecure: Bool
     /// Put a pull Secret for this registry into every preview (and the default ServiceAccount's `imagePullSecrets`).
     public var pullSecret: Bool
+    /// The pull Secret goes to previews of PRs from forks too (default: not).
+    public var allowForks = false
 
     public init(host: String, username: SecretReference? = nil, password: SecretReference? = nil, insecure: Bool = false, pullSecret: Bool = true) {
         self.host = host

@@ -39,7 +39,9 @@ public enum Baselines {
 
     /// The namespace's `default` service account, with token automounting off (safety rule 5).
     static func serviceAccount(_ context: RenderContext) -> Manifest {
-        object("v1", "ServiceAccount", "default", context, ["automountServiceAccountToken": false])
+        var body: ManifestObject = ["automountServiceAccountToken": false]
+        if let pull = context.pullSecretName { body["imagePullSecrets"] = [["name": .string(pull)]] }
+        return object("v1", "ServiceAccount", "default", context, .object(body))
     }
 
     /// The namespaces whose pods may reach the preview's: the ingress controller's and, for

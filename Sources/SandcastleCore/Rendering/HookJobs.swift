@@ -176,6 +176,11 @@ public enum HookJobs {
             job.object.set(.int(defaultDeadlineSeconds), at: "spec.activeDeadlineSeconds")
         }
         if job.object.value(at: "spec.ttlSecondsAfterFinished") == nil { job.object.set(.int(86_400), at: "spec.ttlSecondsAfterFinished") }
+        if let pull = context.pullSecretName {
+            var secrets = job.object.value(at: "spec.template.spec.imagePullSecrets")?.array ?? []
+            if !secrets.contains(["name": .string(pull)]) { secrets.append(["name": .string(pull)]) }
+            job.object.set(.array(secrets), at: "spec.template.spec.imagePullSecrets")
+        }
         let ours = environment(context)
         let reserved = Set(ours.map(\.0))
         for field in ["containers", "initContainers"] {

@@ -11,6 +11,9 @@ public struct RenderContext: Sendable {
     public var fromFork = false
     /// Digests found for this commit: tag templates resolved through the registry, and the lock file.
     public var resolved: [ImagePin] = []
+    /// The image pull Secret the controller adds to this preview (see ``RegistryCredentials``);
+    /// the default ServiceAccount and hook Jobs reference it.
+    public var pullSecretName: String?
 
     public init(key: PreviewKey, sha: String, settings: PreviewSettings, imageOverrides: [ImagePin] = []) {
         self.key = key
