@@ -9,6 +9,7 @@ import Foundation
 ///     swift run -c release sandcastle-bench ready      # webhook -> 30-object environment applied and Ready (add `200 kustomize`)
 ///     swift run -c release sandcastle-bench resync     # resync of 1,000 unchanged PRs in 50 repositories
 ///     swift run -c release sandcastle-bench rollout    # 50 PRs at once, workloads ready after 2 s: overhead and watch detection
+///     swift run -c release sandcastle-bench registry   # digest resolution per image on loopback (cold, cached), needs docker-registry
 ///
 /// Results and the commands that produced them are in benchmarks/README.md.
 let arguments = CommandLine.arguments.dropFirst()
@@ -32,10 +33,11 @@ case "rollout":
     try await runRolloutBenchmark(
         prs: rest.first.flatMap(Int.init) ?? 50, delay: (rest.dropFirst().first.flatMap(Double.init) ?? 2000) / 1000,
         workers: rest.dropFirst(2).first.flatMap(Int.init) ?? 4)
+case "registry": try await runRegistryBenchmark(images: arguments.dropFirst().first.flatMap(Int.init) ?? 20)
 default:
     FileHandle.standardError.write(
         Data(
-            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]]]\n"
+            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]] | registry [IMAGES]]\n"
                 .utf8))
     exit(2)
 }
