@@ -41,7 +41,52 @@ extension GitHubClient: PullRequestSource {
             throw GitHubError.malformedResponse(request: request.label, reason: String(describing: error))
         }
         snapshot.labelGrant = await labelGrant(for: snapshot)
+        if let required = configuration.requiredChecks[key.repository], !required.isEmpty {
+            snapshot.checks = try await checks(of: snapshot.headSHA, in: key.repository)
+        }
         return snapshot
+    }
+
+    /// The checks of `sha`: its check runs (latest per name) and its commit status contexts.
+    /// Both lists are read conditionally (an unchanged answer is a free 304).
+    func checks(of sha: String, in repository: RepositoryName) async throws -> [String: CheckOutcome] {
+        struct Run: Decodable {
+            var name: String
+            var status: String
+            var conclusion: String?
+        }
+        struct Runs: Decodable { var check_runs: [Run] }
+        struct Combined: Decodable {
+            struct Status: Decodable {
+                var context: String
+                var state: String
+                var description: String?
+            }
+            var statuses: [Status]
+        }
+        var outcomes: [String: CheckOutcome] = [:]
+        let (statusRequest, statusResponse) = try await send(
+            .GET, url(Self.path(repository) + "/commits/\(sha)/status?per_page=100"), about: repository)
+        for status in try GitHubJSON.decode(Combined.self, statusResponse, request: statusRequest).statuses {
+            switch status.state {
+            case "success": outcomes[status.context] = .success
+            case "failure", "error": outcomes[status.context] = .failure(status.description ?? status.state)
+            default: outcomes[status.context] = .pending
+            }
+        }
+        let (runsRequest, runsResponse) = try await send(
+            .GET, url(Self.path(repository) + "/commits/\(sha)/check-runs?per_page=100&filter=latest"), about: repository)
+        for run in try GitHubJSON.decode(Runs.self, runsResponse, request: runsRequest).check_runs {
+            guard run.status == "completed" else {
+                outcomes[run.name] = .pending
+                continue
+            }
+            switch run.conclusion ?? "" {
+            case "success", "neutral", "skipped": outcomes[run.name] = .success
+            default: outcomes[run.name] = .failure(run.conclusion ?? "failed")
+            }
+        }
+        return outcomes
     }
 
     /// The permission of `user` on `repository`; `.none` for someone who is not a collaborator.

@@ -16,6 +16,8 @@ public struct GitHubClientConfiguration: Sendable {
     public var maxRateLimitWait: TimeInterval
     /// Per repository, the labels whose adder must be identified (for the label-permission rule).
     public var triggerLabels: [RepositoryName: [String]]
+    /// Each repository's `trigger.requiredChecks`: the head commit's checks are read only where set.
+    public var requiredChecks: [RepositoryName: [String]] = [:]
     /// How long a collaborator's permission is trusted before it is read again.
     public var permissionCacheLifetime: TimeInterval
     /// Whether listings also read who added each trigger label (one events request per labelled PR).

@@ -9,7 +9,13 @@ extension GitHubClientConfiguration {
     {
         guard let credential = try GitHubCredential.from(config.forge.auth, environment: environment) else { return nil }
         var labels: [RepositoryName: [String]] = [:]
-        for repository in config.repositories { labels[repository.name] = repository.settings.trigger.labels }
-        return GitHubClientConfiguration(apiURL: config.forge.apiURL, credential: credential, triggerLabels: labels)
+        var checks: [RepositoryName: [String]] = [:]
+        for repository in config.repositories {
+            labels[repository.name] = repository.settings.trigger.labels
+            checks[repository.name] = repository.settings.trigger.requiredChecks
+        }
+        var configuration = GitHubClientConfiguration(apiURL: config.forge.apiURL, credential: credential, triggerLabels: labels)
+        configuration.requiredChecks = checks
+        return configuration
     }
 }

@@ -32,6 +32,8 @@ public final class WebhookReceiver: Sendable {
     private let enqueue: @Sendable (PreviewKey) -> BoundedKeyQueue.Offer
     private let deliveries: DeliveryLog
     private let accepts: @Sendable (RepositoryName) -> Bool
+    /// The previews whose head is a commit (for commit status events, which name no PR).
+    private let previewsAt: @Sendable (RepositoryName, String) -> [PreviewKey]
     private let counts = LockedValue([WebhookOutcome: Int]())
     private let observe: @Sendable (WebhookReply, String?) -> Void
     /// Limits of reading bodies before they are authenticated (``WebhookIntake``).
@@ -55,8 +57,10 @@ public final class WebhookReceiver: Sendable {
     public init(
         secret: String, enqueue: @escaping @Sendable (PreviewKey) -> BoundedKeyQueue.Offer, deliveries: DeliveryLog = DeliveryLog(),
         maxBodyBytes: Int = 5 * 1024 * 1024, accepts: @escaping @Sendable (RepositoryName) -> Bool = { _ in true },
-        intakeLimits: WebhookIntake.Limits = .init(), observe: @escaping @Sendable (WebhookReply, String?) -> Void = { _, _ in }
+        intakeLimits: WebhookIntake.Limits = .init(), observe: @escaping @Sendable (WebhookReply, String?) -> Void = { _, _ in },
+        previewsAt: @escaping @Sendable (RepositoryName, String) -> [PreviewKey] = { _, _ in [] }
     ) {
+        self.previewsAt = previewsAt
         self.intakeLimits = intakeLimits
         self.intakeBudget = ByteBudget(limit: intakeLimits.unauthenticatedBytes)
         self.largeBodyBudget = ByteBudget(limit: intakeLimits.largeBodyBytes)
@@ -138,6 +142,18 @@ public final class WebhookReceiver: Sendable {
         case .pullRequestComment(let action, _, _, let body) where action != "created" || PreviewCommand.parse(body) == nil:
             // Conversation, and the bot's own comment edits: nothing to do, no request to GitHub.
             return WebhookReply(status: 202, message: "comment is not a /sandcastle command; ignored", outcome: .ignored)
+        case .commitChecks(let repository, let sha, let numbers):
+            guard accepts(repository) else { return WebhookReply(status: 202, message: "repository not configured; ignored", outcome: .ignored) }
+            // Check events name their PRs; a commit status names only the commit.
+            var keys = numbers.map { PreviewKey(repository: repository, number: $0) }
+            if keys.isEmpty { keys = previewsAt(repository, sha) }
+            guard !keys.isEmpty else { return WebhookReply(status: 202, message: "no preview at \(sha.prefix(12)); ignored", outcome: .ignored) }
+            for key in keys where enqueue(key) == .full {
+                deliveries.release(deliveryID)
+                return WebhookReply(status: 503, message: "reconcile queue full; redeliver later", outcome: .queueFull, key: key)
+            }
+            return WebhookReply(
+                status: 202, message: "queued \(keys.map(\.description).joined(separator: ", "))", outcome: .enqueued, key: keys.first)
         case .pullRequest, .pullRequestComment:
             guard let key = decoded.previewKey, accepts(key.repository) else {
                 return WebhookReply(status: 202, message: "repository not configured; ignored", outcome: .ignored, key: decoded.previewKey)

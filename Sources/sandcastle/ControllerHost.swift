@@ -78,6 +78,11 @@ struct ControllerHost {
                     fields["pr"] = "\(key.number)"
                 }
                 logger.info("webhook", metadata: fields)
+            },
+            previewsAt: { repository, sha in
+                book.records.filter { $0.repository == repository.description && $0.sha == sha }.map {
+                    PreviewKey(repository: repository, number: $0.number)
+                }
             })
         let forgeStats = parts.forgeStats
         let githubRemaining = LockedValue<Int?>(nil)

@@ -207,6 +207,7 @@ final class ControllerHarness: Sendable {
         var configuration = GitHubClientConfiguration(
             apiURL: github.apiURL, credential: .token(Self.token), requestTimeout: 5, triggerLabels: [Self.repo: ["preview"]])
         configuration.listingsResolveLabelGrants = false
+        configuration.requiredChecks = [Self.repo: config.repositories.first?.settings.trigger.requiredChecks ?? []]
         let gitHubClient = try GitHubClient(configuration: configuration)
         var sinkOptions = ClusterSink.Options()
         sinkOptions.teardownTimeout = 5
@@ -292,6 +293,15 @@ final class ControllerHarness: Sendable {
         if let label { payload += #","label":{"name":"\#(label)"}"# }
         payload += "}"
         return try await sender.deliver(event: "pull_request", payload: Data(payload.utf8), to: instance.webhookURL)
+    }
+
+    /// Delivers a signed `check_run` webhook (CI finished or started a check of `sha` for PR `number`).
+    @discardableResult
+    func deliverCheckRun(_ name: String, sha: String, pr number: Int, to instance: Instance) async throws -> WebhookSender.Delivery {
+        let payload = """
+            {"action":"completed","check_run":{"name":"\(name)","head_sha":"\(sha)","status":"completed","pull_requests":[{"number":\(number)}]},            "repository":{"id":1,"full_name":"acme/shop"},"sender":{"login":"github-actions[bot]"}}
+            """
+        return try await sender.deliver(event: "check_run", payload: Data(payload.utf8), to: instance.webhookURL)
     }
 
     /// Commits the bundle, opens PR `number` with the label, delivers `opened` to `instance` and

@@ -5,13 +5,19 @@ extension ConfigLoader {
         var s = PreviewSettings.builtin
         let before = reader.issues.count
 
-        if let n = fields["trigger"], let t = reader.mapping(n, allowed: ["labels", "allowDrafts", "allowForks", "labelPermission"]) {
+        if let n = fields["trigger"],
+            let t = reader.mapping(n, allowed: ["labels", "allowDrafts", "allowForks", "labelPermission", "requiredChecks"])
+        {
             if let v = t["labels"], let labels = reader.strings(v) {
                 if labels.contains(where: { $0.isEmpty || $0.count > 50 }) { reader.fail(v, "labels must be 1 to 50 characters") }
                 s.trigger.labels = labels
             }
             if let v = t["allowDrafts"], let b = reader.bool(v) { s.trigger.allowDrafts = b }
             if let v = t["allowForks"], let b = reader.bool(v) { s.trigger.allowForks = b }
+            if let v = t["requiredChecks"], let names = reader.strings(v) {
+                if names.contains(where: { $0.isEmpty || $0.count > 200 }) { reader.fail(v, "check names must be 1 to 200 characters") }
+                s.trigger.requiredChecks = names
+            }
             if let v = t["labelPermission"], let p = reader.choice(v, as: Permission.self) {
                 if p == .none {
                     reader.fail(v, "'none' would let anyone trigger a preview; expected read or higher")

@@ -130,6 +130,8 @@ public struct TriggerSettings: Sendable, Hashable {
     public var allowForks: Bool
     /// The least permission the person who added the label must hold.
     public var labelPermission: Permission
+    /// Check runs or commit status contexts that must have succeeded on the head commit before it is deployed.
+    public var requiredChecks: [String] = []
 }
 
 /// The preserve pin: a labelled preview outlives its TTL, up to `max` after its last activity.

@@ -140,6 +140,7 @@ extension Planner {
                 ])
             return finish(facts, status: status, report: report, ending: .settled("failed: \(summary)"))
         }
+        if let plan = requiredChecksGate(facts, pr, settings: settings) { return plan }
         if let wait = facts.imageWait, wait.sha == pr.headSHA, facts.render?.sha != pr.headSHA {
             return waitForImage(facts, wait, pr, settings: settings, now: now)
         }
@@ -164,6 +165,42 @@ extension Planner {
         plan.expiresAt = decision.expiresAt
         plan.pinnedUntil = decision.pinned ? decision.expiresAt : nil
         return plan
+    }
+
+    /// `trigger.requiredChecks`: a head commit is deployed only once each of them succeeded on it;
+    /// while one runs GitHub hears what is waited for, a failed one is reported, and either way
+    /// nothing is applied for the commit (a preview of an earlier commit stays up).
+    private static func requiredChecksGate(_ facts: PreviewFacts, _ pr: PullRequestSnapshot, settings: PreviewSettings) -> PreviewPlan? {
+        let required = settings.trigger.requiredChecks
+        guard !required.isEmpty else { return nil }
+        if let environment = facts.environment, environment.sha == pr.headSHA, !environment.contentHash.isEmpty { return nil }
+        let checks = pr.checks ?? [:]
+        for name in required {
+            guard case .failure(let why) = checks[name] else { continue }
+            let message = "required check \(name) failed on \(pr.headSHA.prefix(7)) (\(why)); nothing is deployed for this commit"
+            let status = PreviewStatus(
+                phase: .failed, message: message,
+                conditions: [
+                    .init(type: "Applied", status: false, reason: "RequiredCheckFailed", message: message),
+                    .init(type: "WorkloadsReady", status: false, reason: "RequiredCheckFailed", message: ""),
+                    .init(type: "Ready", status: false, reason: "RequiredCheckFailed", message: message),
+                ])
+            let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(message, context: .deploy, problems: []))
+            return finish(facts, status: status, report: report, ending: .settled("failed: \(message)"))
+        }
+        let waiting = required.filter { checks[$0] != .success }
+        guard !waiting.isEmpty else { return nil }
+        let why = "waiting for required checks: " + waiting.joined(separator: ", ")
+        let status = PreviewStatus(
+            phase: .pending, message: why,
+            conditions: [
+                .init(type: "Applied", status: false, reason: "WaitingForChecks", message: why),
+                .init(type: "WorkloadsReady", status: false, reason: "WaitingForChecks", message: ""),
+                .init(type: "Ready", status: false, reason: "WaitingForChecks", message: why),
+            ])
+        let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why))
+        // Check webhooks bring the change; the recheck is the safety net.
+        return finish(facts, status: status, report: report, ending: .recheck(why, after: .seconds(60)))
     }
 
     /// An image of the head commit is not pushed yet: nothing is applied for it (an earlier

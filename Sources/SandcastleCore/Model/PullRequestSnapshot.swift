@@ -26,6 +26,9 @@ public struct PullRequestSnapshot: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// The latest activity that should keep a preview alive (a push, a reopen, a label).
     public var lastActivityAt: Date
+    /// The head commit's checks by name (check runs and commit status contexts), read only when
+    /// the repository has `trigger.requiredChecks`; `nil` when not read.
+    public var checks: [String: CheckOutcome]?
 
     public init(
         key: PreviewKey, state: State, merged: Bool = false, draft: Bool = false, labels: [String],
@@ -72,4 +75,11 @@ public enum Permission: String, Sendable, Hashable, Codable, Comparable, CaseIte
     public static func < (lhs: Permission, rhs: Permission) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+}
+
+/// Where one check (a check run or a commit status context) of a commit stands.
+public enum CheckOutcome: Sendable, Hashable, Codable {
+    case pending
+    case success
+    case failure(String)
 }

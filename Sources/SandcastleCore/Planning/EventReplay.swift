@@ -47,6 +47,7 @@ public struct EventReplay {
                 case .issueComment(let key): "comment on issue \(key)"
                 case .ignored(let event): "\(event) event"
                 case .pullRequest: "pull request"
+                case .commitChecks(_, let sha, _): "checks of \(sha.prefix(7))"
                 }
             return Step(name: name, summary: what, steps: [], ending: nil, note: "nothing to do")
         }

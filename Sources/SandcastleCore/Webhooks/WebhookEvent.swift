@@ -9,6 +9,8 @@ public enum WebhookEvent: Sendable, Hashable {
     /// `issue_comment` on an issue that is not a PR: ignored.
     case issueComment(key: PreviewKey)
     case ping(zen: String, hookID: Int?)
+    /// A check run, check suite, workflow run or commit status changed on `sha` (required checks).
+    case commitChecks(repository: RepositoryName, sha: String, pullRequests: [Int])
     /// Any other event, accepted and ignored.
     case ignored(event: String)
 
@@ -17,7 +19,7 @@ public enum WebhookEvent: Sendable, Hashable {
         switch self {
         case .pullRequest(_, let snapshot, _, _): snapshot.key
         case .pullRequestComment(_, let key, _, _): key
-        case .issueComment, .ping, .ignored: nil
+        case .issueComment, .ping, .ignored, .commitChecks: nil
         }
     }
 }
@@ -32,7 +34,7 @@ public struct WebhookDecodingError: Error, Sendable, CustomStringConvertible {
 /// Decodes webhook payloads (the body, after its signature was verified).
 public enum WebhookDecoder {
     /// The events whose payload Sandcastle reads; every other event is acknowledged and ignored.
-    public static let handledEvents: Set<String> = ["pull_request", "issue_comment", "ping"]
+    public static let handledEvents: Set<String> = ["pull_request", "issue_comment", "ping", "check_run", "check_suite", "workflow_run", "status"]
 
     /// Decodes `body` of the event named by the `X-GitHub-Event` header.
     public static func decode(event: String, body: Data) throws(WebhookDecodingError) -> WebhookEvent {
@@ -54,6 +56,15 @@ public enum WebhookDecoder {
             case "ping":
                 let payload = try decoder.decode(PingPayload.self, from: body)
                 return .ping(zen: payload.zen, hookID: payload.hook_id)
+            case "check_run", "check_suite", "workflow_run", "status":
+                let payload = try decoder.decode(CommitChecksPayload.self, from: body)
+                guard let repository = RepositoryName(parsing: payload.repository.full_name) else {
+                    throw WebhookDecodingError(event: event, message: "repository.full_name '\(payload.repository.full_name)' is not OWNER/NAME")
+                }
+                guard let run = payload.check_run ?? payload.check_suite ?? payload.workflow_run ?? payload.statusRun else {
+                    throw WebhookDecodingError(event: event, message: "missing field \(event == "status" ? "sha" : event + ".head_sha")")
+                }
+                return .commitChecks(repository: repository, sha: run.head_sha, pullRequests: (run.pull_requests ?? []).map(\.number))
             default:
                 return .ignored(event: event)
             }
@@ -114,4 +125,21 @@ struct IssueCommentPayload: Decodable {
 struct PingPayload: Decodable {
     var zen: String
     var hook_id: Int?
+}
+
+/// `check_run`, `check_suite`, `workflow_run` and `status` payloads: the commit and its PRs.
+struct CommitChecksPayload: Decodable {
+    struct Run: Decodable {
+        struct PullRequest: Decodable { var number: Int }
+        var head_sha: String
+        var pull_requests: [PullRequest]?
+    }
+    var repository: RepositoryPayload
+    var check_run: Run?
+    var check_suite: Run?
+    var workflow_run: Run?
+    var sha: String?
+
+    /// A `status` event names only the commit.
+    var statusRun: Run? { sha.map { Run(head_sha: $0, pull_requests: nil) } }
 }

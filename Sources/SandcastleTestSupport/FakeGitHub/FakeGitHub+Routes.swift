@@ -287,6 +287,24 @@ extension FakeGitHub {
             repo.statuses[sha, default: []].insert(status, at: 0)
             repositories[canonical] = repo
             return Self.json(201, Self.statusJSON(status))
+        case ("GET", 3, "commits") where rest[2] == "status":
+            // The combined status: the latest status of each context, newest first.
+            var latest: [CommitStatusRecord] = []
+            for status in repo.statuses[rest[1]] ?? [] where !latest.contains(where: { $0.context == status.context }) { latest.append(status) }
+            let overall =
+                latest.isEmpty
+                ? "pending"
+                : latest.contains { ["failure", "error"].contains($0.state) }
+                    ? "failure"
+                    : latest.allSatisfy { $0.state == "success" } ? "success" : "pending"
+            return Self.json(
+                200, ["state": overall, "sha": rest[1], "total_count": latest.count, "statuses": latest.map(Self.statusJSON)] as [String: Any])
+        case ("GET", 3, "commits") where rest[2] == "check-runs":
+            let runs: [Any] = (repo.checkRuns[rest[1]] ?? []).enumerated().map { index, run in
+                ["id": index + 1, "name": run.name, "head_sha": rest[1], "status": run.status, "conclusion": run.conclusion ?? NSNull()]
+                    as [String: Any]
+            }
+            return Self.json(200, ["total_count": runs.count, "check_runs": runs] as [String: Any])
         case ("GET", 3, "commits") where rest[2] == "statuses":
             return paginated((repo.statuses[rest[1]] ?? []).map(Self.statusJSON), request: request, base: base)
         case ("GET", 1, "deployments"):

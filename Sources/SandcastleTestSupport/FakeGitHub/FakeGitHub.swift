@@ -59,6 +59,8 @@ public actor FakeGitHub {
         var labelEvents: [Int: [(label: String, actor: String)]] = [:]
         var collaborators: [String: Permission] = [:]
         var statuses: [String: [CommitStatusRecord]] = [:]
+        /// Check runs by head SHA: name, status (`queued`, `in_progress`, `completed`) and conclusion.
+        var checkRuns: [String: [(name: String, status: String, conclusion: String?)]] = [:]
         var deployments: [DeploymentRecord] = []
         var comments: [CommentRecord] = []
         var installationID: Int?
@@ -151,6 +153,14 @@ public actor FakeGitHub {
     /// Sets the remaining primary budget of a credential (`token:<login>` or `installation/<id>`).
     public func setRateLimit(_ credential: String, remaining: Int, resetIn: TimeInterval) {
         buckets[credential] = RateBucket(remaining: remaining, resetAt: clock.now.addingTimeInterval(resetIn))
+    }
+
+    /// Sets a check run of `sha` as CI would (replacing one of the same name).
+    public func setCheckRun(_ repository: RepositoryName, sha: String, name: String, status: String, conclusion: String? = nil) {
+        guard var repo = repositories[repository.canonical] else { return }
+        repo.checkRuns[sha, default: []].removeAll { $0.name == name }
+        repo.checkRuns[sha, default: []].append((name, status, conclusion))
+        repositories[repository.canonical] = repo
     }
 
     // MARK: inspection
