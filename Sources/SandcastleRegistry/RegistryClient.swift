@@ -151,9 +151,9 @@ public actor RegistryClient: ImageResolving {
     }
 
     private func credentials(_ config: RegistryConfig?) throws -> (user: String, password: String)? {
-        guard let config, let username = config.username, let password = config.password else { return nil }
+        guard let config else { return nil }
         do {
-            return (try username.resolve(environment: environment), try password.resolve(environment: environment))
+            return try config.resolvedCredentials(environment: environment).map { ($0.username, $0.password) }
         } catch {
             throw ImageResolutionError.unauthorized(image: config.host, host: config.host, status: 0, credentials: "\(error)")
         }
@@ -161,8 +161,7 @@ public actor RegistryClient: ImageResolving {
 
     /// Which credentials were used, by where they come from (never their value).
     static func credentialNames(_ config: RegistryConfig?) -> String {
-        guard let config, let username = config.username, let password = config.password else { return "no credentials" }
-        return "the credentials from \(username) and \(password)"
+        config?.credentialSources ?? "no credentials (the registry is not in registries)"
     }
 
     private func send(_ url: String, method: HTTPMethod, authorization: String?, host: String) async throws -> HTTPClientResponse {

@@ -62,6 +62,35 @@ import Testing
         #expect(settings.networkPolicy.ingressNamespace == "traefik")
     }
 
+    @Test func registriesTakeCredentialsOrTheGitHubToken() throws {
+        let config = try Self.parse(
+            """
+            apiVersion: sandcastle.dev/v1alpha1
+            kind: SandcastleConfig
+            forge: {github: {token: {env: GH_TOKEN}}}
+            registries:
+              - {host: ghcr.io, useGitHubToken: true}
+              - {host: "registry.example.com:5000", username: {env: REG_USER}, password: {file: /run/secrets/reg}, allowForks: true}
+              - {host: docker.io}
+            repositories: [{name: acme/shop, trigger: {requiredChecks: [build-scan-image]}, images: {pins: [{name: ghcr.io/acme/shop, tag: "pr-{{ number }}-{{ sha }}"}], lockFile: deploy/images.lock, waitTimeout: 10m}}]
+            """)
+        #expect(config.registries.map(\.host) == ["ghcr.io", "registry.example.com:5000", "docker.io"])
+        let ghcr = try #require(config.registries.first)
+        #expect(try ghcr.resolvedCredentials(environment: ["GH_TOKEN": "ghp_example"])?.password == "ghp_example")
+        #expect(ghcr.credentialSources == "the GitHub token from environment variable GH_TOKEN")
+        #expect(config.registries[1].allowForks && !config.registries[0].allowForks)
+        #expect(try config.registries[2].resolvedCredentials() == nil, "anonymous")
+        let settings = config.repositories[0].settings
+        #expect(settings.trigger.requiredChecks == ["build-scan-image"])
+        #expect(settings.imageOptions.lockFile == "deploy/images.lock" && settings.imageOptions.waitTimeout == ConfigDuration(seconds: 600))
+        #expect(settings.images.first?.tag?.source == "pr-{{ number }}-{{ sha }}")
+        let issues = Self.issues(
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nregistries: [{host: \"ghcr.io/acme\"}, {host: a.io, username: {env: U}}]\nrepositories: [{name: a/b}]"
+        ).joined(separator: "\n")
+        #expect(issues.contains("registries[0].host: 'ghcr.io/acme' is not a registry host"), "\(issues)")
+        #expect(issues.contains("registries[1]: give both 'username' and 'password'"), "\(issues)")
+    }
+
     @Test func hooksTakeArgsEnvEnvFromAndAVerifyDelay() throws {
         let config = try Self.parse(
             Self.minimal + """

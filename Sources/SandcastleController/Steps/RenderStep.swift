@@ -18,9 +18,9 @@ struct RenderStep {
     func pullCredentials(for pr: PullRequestSnapshot) throws(StepError) -> [RegistryCredentials.Entry] {
         var entries: [RegistryCredentials.Entry] = []
         for registry in dependencies.config.registries where registry.pullSecret && (!pr.isFromFork || registry.allowForks) {
-            guard let username = registry.username, let password = registry.password else { continue }
             do {
-                entries.append(.init(host: registry.host, username: try username.resolve(), password: try password.resolve()))
+                guard let credentials = try registry.resolvedCredentials() else { continue }
+                entries.append(.init(host: registry.host, username: credentials.username, password: credentials.password))
             } catch {
                 throw StepError(.transient, "reading the credentials of registry \(registry.host): \(error)")
             }

@@ -97,7 +97,9 @@ public enum ConfigLoader {
         ConfigValidation.checkNamespaceCollisions(Array(zip(repositories, repositoryNodes)), reader: &reader)
         guard let defaults else { return nil }
         var config = SandcastleConfig(forge: forge, sink: sink, controller: controller, defaults: defaults, repositories: repositories)
-        if let v = top["registries"], let items = reader.sequence(v) { config.registries = items.compactMap { readRegistry($0, reader: &reader) } }
+        if let v = top["registries"], let items = reader.sequence(v) {
+            config.registries = items.compactMap { readRegistry($0, forge: forge, reader: &reader) }
+        }
         return config
     }
 
@@ -144,8 +146,9 @@ public enum ConfigLoader {
     }
 
     /// `{env: NAME}` or `{file: PATH}`; an inline string is refused without echoing it.
-    private static func readRegistry(_ node: ConfigNode, reader: inout ConfigReader) -> RegistryConfig? {
-        guard let f = reader.mapping(node, allowed: ["host", "username", "password", "insecure", "pullSecret", "allowForks"]) else { return nil }
+    private static func readRegistry(_ node: ConfigNode, forge: ForgeConfig, reader: inout ConfigReader) -> RegistryConfig? {
+        let allowed = ["host", "username", "password", "insecure", "pullSecret", "allowForks", "useGitHubToken"]
+        guard let f = reader.mapping(node, allowed: allowed) else { return nil }
         guard let hostNode = f["host"], let host = reader.string(hostNode) else {
             if f["host"] == nil { reader.fail(node, "missing 'host', like ghcr.io or registry.example.com:5000") }
             return nil
@@ -160,7 +163,17 @@ public enum ConfigLoader {
         var registry = RegistryConfig(host: host)
         registry.username = f["username"].flatMap { readSecret($0, reader: &reader) }
         registry.password = f["password"].flatMap { readSecret($0, reader: &reader) }
-        if (registry.username == nil) != (registry.password == nil) {
+        if let v = f["useGitHubToken"], reader.bool(v) == true {
+            // ghcr.io takes a GitHub token as the password, with any user name.
+            guard case .token(let token) = forge.auth else {
+                reader.fail(v, "useGitHubToken needs forge.github.token (a GitHub App's private key is not a registry password)")
+                return nil
+            }
+            if registry.username != nil || registry.password != nil { reader.fail(v, "give 'useGitHubToken' or 'username'/'password', not both") }
+            registry.username = nil
+            registry.password = token
+            registry.usesGitHubToken = true
+        } else if (registry.username == nil) != (registry.password == nil) {
             reader.fail(node, "give both 'username' and 'password', or neither (anonymous)")
         }
         if let v = f["insecure"], let b = reader.bool(v) { registry.insecure = b }

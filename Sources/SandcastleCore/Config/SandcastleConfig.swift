@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed and validated `sandcastle.yaml` (`apiVersion: sandcastle.dev/v1alpha1`, `kind: SandcastleConfig`).
 public struct SandcastleConfig: Sendable {
     public static let apiVersion = "sandcastle.dev/v1alpha1"
@@ -225,6 +227,24 @@ public struct RegistryConfig: Sendable, Hashable {
     public var pullSecret: Bool
     /// The pull Secret goes to previews of PRs from forks too (default: not).
     public var allowForks = false
+    /// `password` is the forge's GitHub token (ghcr.io); the user name is not checked there.
+    public var usesGitHubToken = false
+
+    /// The credentials, read from their references now; `nil` for an anonymous registry.
+    public func resolvedCredentials(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretResolutionError)
+        -> (username: String, password: String)?
+    {
+        guard let password else { return nil }
+        let user = usesGitHubToken ? "sandcastle" : try username?.resolve(environment: environment) ?? ""
+        return (user, try password.resolve(environment: environment))
+    }
+
+    /// Where the credentials come from, for messages (never their values).
+    public var credentialSources: String {
+        guard let password else { return "no credentials (none are configured for \(host); add it to registries)" }
+        if usesGitHubToken { return "the GitHub token from \(password)" }
+        return "the credentials from \(username.map { "\($0)" } ?? "?") and \(password)"
+    }
 
     public init(host: String, username: SecretReference? = nil, password: SecretReference? = nil, insecure: Bool = false, pullSecret: Bool = true) {
         self.host = host
