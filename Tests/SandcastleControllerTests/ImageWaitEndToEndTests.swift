@@ -57,6 +57,34 @@ struct ImageWaitEndToEndTests {
         try await settle(instance)
     }
 
+    /// `images.lockFile`: the digests committed with the PR pin its images; a malformed lock file
+    /// is reported naming the file and line, and nothing is applied.
+    @Test func theLockFileFromTheHeadCommitPinsImages() async throws {
+        let h = try await ControllerHarness.start(images: "{lockFile: deploy/images.lock.yaml}")
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let digest = "sha256:" + String(repeating: "7", count: 64)
+        let bundle = ControllerHarness.bundle.replacingOccurrences(of: "%VERSION%", with: "1")
+        let sha = try h.origin.commit(
+            ["deploy/preview/app.yaml": bundle, "deploy/images.lock.yaml": "# written by CI\n- ghcr.io/acme/shop@\(digest)\n"], message: "lock")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: instance)
+        try await eventually("Ready") { await h.isReady(1, at: sha) }
+        let deployment = try #require(
+            await h.fakeKube.object(ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "pr-1-shop", name: "shop")))
+        #expect(deployment.value(at: "spec.template.spec.containers")?.array?.first?.object?["image"]?.string == "ghcr.io/acme/shop@\(digest)")
+
+        let broken = try h.origin.commit(["deploy/images.lock.yaml": "- ghcr.io/acme/shop:latest\n"], message: "broken lock")
+        await h.putPR(1, sha: broken)
+        try await h.deliver("synchronize", pr: 1, to: instance)
+        try await eventually("the malformed lock file is reported") { await Self.deployStatus(h, broken)?.state == "failure" }
+        let description = await Self.deployStatus(h, broken)?.description ?? ""
+        #expect(description.contains("image lock file is malformed"), "\(description)")
+        let comment = await h.comments(1).first?.body ?? ""
+        #expect(comment.contains("deploy/images.lock.yaml:1"), "the comment names the file and line: \(comment)")
+        try await settle(instance)
+    }
+
     static func deployStatus(_ h: ControllerHarness, _ sha: String) async -> FakeGitHub.CommitStatusRecord? {
         await h.fakeGitHub.statuses(ControllerHarness.repo, sha: sha).filter { $0.context == "sandcastle/deploy" }.max { $0.id < $1.id }
     }
