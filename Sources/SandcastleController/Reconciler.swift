@@ -20,7 +20,7 @@ public final class Reconciler: Sendable {
     /// bundles refused before any apply); repeated after a restart, which is harmless.
     let toldWithoutEnvironment = LockedValue([PreviewKey: ReportRecord]())
     /// Admission re-checked and the namespace claimed one PR at a time per repository.
-    let admissions = RepositoryTurns()
+    let admissions = Turns<RepositoryName>()
     /// The most steps one reconcile takes before it yields the worker.
     static let maxSteps = 16
 

@@ -29,7 +29,7 @@ public actor GitCheckouts: BundleSource {
     private var inProgress: [String: Task<String, any Error>] = [:]
     /// The last operation queued on each repository's bare mirror: git does not let two fetches
     /// share a shallow repository (`shallow file has changed since we read it`), so they take turns.
-    private var mirrorTurns: [String: Task<Void, Never>] = [:]
+    private let mirrorTurns = Turns<String>()
 
     /// Throws when `git` is not on `PATH`.
     public init(root: String, remote: Remote) throws {
@@ -64,14 +64,7 @@ public actor GitCheckouts: BundleSource {
 
     /// Runs `body` once every earlier operation on `repository`'s mirror has finished.
     private func inTurn<T: Sendable>(on repository: RepositoryName, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let slug = Self.slug(repository)
-        let previous = mirrorTurns[slug]
-        let turn = Task<T, any Error> {
-            await previous?.value
-            return try await body()
-        }
-        mirrorTurns[slug] = Task { _ = try? await turn.value }
-        return try await turn.value
+        try await mirrorTurns.inTurn(Self.slug(repository), body)
     }
 
     private func extract(_ repository: RepositoryName, sha: String, into tree: String) async throws -> String {

@@ -80,8 +80,10 @@ struct ImageWaitEndToEndTests {
         try await eventually("the malformed lock file is reported") { await Self.deployStatus(h, broken)?.state == "failure" }
         let description = await Self.deployStatus(h, broken)?.description ?? ""
         #expect(description.contains("image lock file is malformed"), "\(description)")
-        let comment = await h.comments(1).first?.body ?? ""
-        #expect(comment.contains("deploy/images.lock.yaml:1"), "the comment names the file and line: \(comment)")
+        // The statuses go first, then the comment: wait for it.
+        try await eventually("the comment names the file and line") {
+            await h.comments(1).first?.body.contains("deploy/images.lock.yaml:1") == true
+        }
         try await settle(instance)
     }
 

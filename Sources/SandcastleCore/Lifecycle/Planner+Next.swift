@@ -131,13 +131,7 @@ extension Planner {
             let summary = lines.first ?? problem.message
             let report = ForgeReport(
                 key: facts.key, sha: pr.headSHA, kind: .failed(summary, context: problem.context, problems: Array(lines.dropFirst())))
-            let status = PreviewStatus(
-                phase: .failed, message: summary,
-                conditions: [
-                    .init(type: "Applied", status: false, reason: "Refused", message: summary),
-                    .init(type: "WorkloadsReady", status: false, reason: "Refused", message: ""),
-                    .init(type: "Ready", status: false, reason: "Refused", message: summary),
-                ])
+            let status = PreviewStatus.notApplied(.failed, summary, reason: "Refused")
             return finish(facts, status: status, report: report, ending: .settled("failed: \(summary)"))
         }
         if let plan = requiredChecksGate(facts, pr, settings: settings) { return plan }
@@ -178,26 +172,14 @@ extension Planner {
         for name in required {
             guard case .failure(let why) = checks[name] else { continue }
             let message = "required check \(name) failed on \(pr.headSHA.prefix(7)) (\(why)); nothing is deployed for this commit"
-            let status = PreviewStatus(
-                phase: .failed, message: message,
-                conditions: [
-                    .init(type: "Applied", status: false, reason: "RequiredCheckFailed", message: message),
-                    .init(type: "WorkloadsReady", status: false, reason: "RequiredCheckFailed", message: ""),
-                    .init(type: "Ready", status: false, reason: "RequiredCheckFailed", message: message),
-                ])
+            let status = PreviewStatus.notApplied(.failed, message, reason: "RequiredCheckFailed")
             let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(message, context: .deploy, problems: []))
             return finish(facts, status: status, report: report, ending: .settled("failed: \(message)"))
         }
         let waiting = required.filter { checks[$0] != .success }
         guard !waiting.isEmpty else { return nil }
         let why = "waiting for required checks: " + waiting.joined(separator: ", ")
-        let status = PreviewStatus(
-            phase: .pending, message: why,
-            conditions: [
-                .init(type: "Applied", status: false, reason: "WaitingForChecks", message: why),
-                .init(type: "WorkloadsReady", status: false, reason: "WaitingForChecks", message: ""),
-                .init(type: "Ready", status: false, reason: "WaitingForChecks", message: why),
-            ])
+        let status = PreviewStatus.notApplied(.pending, why, reason: "WaitingForChecks")
         let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why))
         // Check webhooks bring the change; the recheck is the safety net.
         return finish(facts, status: status, report: report, ending: .recheck(why, after: .seconds(60)))
@@ -213,24 +195,12 @@ extension Planner {
         let waited = max(0, now.timeIntervalSince(wait.since))
         if waited >= TimeInterval(timeout.seconds) {
             let why = "\(wait.image) was not pushed within \(timeout)"
-            let status = PreviewStatus(
-                phase: .failed, message: why,
-                conditions: [
-                    .init(type: "Applied", status: false, reason: "ImageNotFound", message: why),
-                    .init(type: "WorkloadsReady", status: false, reason: "ImageNotFound", message: ""),
-                    .init(type: "Ready", status: false, reason: "ImageNotFound", message: why),
-                ])
+            let status = PreviewStatus.notApplied(.failed, why, reason: "ImageNotFound")
             let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(why, context: .deploy, problems: []))
             return finish(facts, status: status, report: report, ending: .settled("failed: \(why)"))
         }
         let why = "waiting for \(wait.image)"
-        let status = PreviewStatus(
-            phase: .waitingForImage, message: why,
-            conditions: [
-                .init(type: "Applied", status: false, reason: "WaitingForImage", message: why),
-                .init(type: "WorkloadsReady", status: false, reason: "WaitingForImage", message: ""),
-                .init(type: "Ready", status: false, reason: "WaitingForImage", message: why),
-            ])
+        let status = PreviewStatus.notApplied(.waitingForImage, why, reason: "WaitingForImage")
         let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(why))
         // Soon after the push CI is likely still building: look often, then less often.
         let after = Duration.seconds(Int(min(60, max(5, waited / 10)).rounded()))

@@ -43,6 +43,18 @@ public struct PreviewStatus: Sendable, Hashable, Codable, CustomStringConvertibl
         self.workloads = workloads
     }
 
+    /// A status for a head commit that is not applied (refused, waiting for an image or for
+    /// checks): `Applied`, `WorkloadsReady` and `Ready` false for `reason`.
+    public static func notApplied(_ phase: PreviewPhase, _ message: String, reason: String) -> PreviewStatus {
+        PreviewStatus(
+            phase: phase, message: message,
+            conditions: [
+                .init(type: "Applied", status: false, reason: reason, message: message),
+                .init(type: "WorkloadsReady", status: false, reason: reason, message: ""),
+                .init(type: "Ready", status: false, reason: reason, message: message),
+            ])
+    }
+
     /// The Kubernetes Event reason for entering this status (`Applied`, `Waiting`, `Ready`, `Failed`, `TornDown`).
     public var eventReason: String {
         switch phase {
