@@ -30,11 +30,24 @@ extension Reconciler {
             do {
                 // The cap is checked again, and the namespace claimed, in the repository's turn:
                 // two PRs admitted at the same moment must not both take the last slot.
+                let observed = (live: run.facts.othersLive, waiting: run.facts.waiting.count, claims: run.claimsAtObservation)
+                let claims = claimsMade
                 admission = try await admissions.inTurn(key.repository) {
+                    // At most the environments observed plus those claimed since (only the leader
+                    // claims): far enough below the cap, nothing needs reading again.
+                    let claimedSince = claims.withLock { $0[key.repository, default: 0] } - observed.claims
+                    if observed.live + claimedSince + observed.waiting + 1 <= maxConcurrent {
+                        try await deps.sink.claim(preview)
+                        claims.withLock { $0[key.repository, default: 0] += 1 }
+                        return (true, observed.live + claimedSince, [])
+                    }
                     let waiting = (try await deps.sink.waiting(in: key.repository) + queued).filter { $0.key != key }
                     let live = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
                     let admitted = AdmissionQueue.admit(waiting + [candidate], running: live, cap: maxConcurrent).admitted.contains(key)
-                    if admitted { try await deps.sink.claim(preview) }
+                    if admitted {
+                        try await deps.sink.claim(preview)
+                        claims.withLock { $0[key.repository, default: 0] += 1 }
+                    }
                     return (admitted, live, waiting)
                 }
             } catch {

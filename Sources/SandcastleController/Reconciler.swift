@@ -21,6 +21,9 @@ public final class Reconciler: Sendable {
     let toldWithoutEnvironment = LockedValue([PreviewKey: ReportRecord]())
     /// Admission re-checked and the namespace claimed one PR at a time per repository.
     let admissions = Turns<RepositoryName>()
+    /// Namespaces claimed by this process, per repository (a monotonic count): with the count at
+    /// observation, an upper bound of the environments that exist now.
+    let claimsMade = LockedValue([RepositoryName: Int]())
     /// The most steps one reconcile takes before it yields the worker.
     static let maxSteps = 16
 
@@ -56,6 +59,7 @@ public final class Reconciler: Sendable {
         let settings = repository.settings
         var run = Run(key: key, settings: settings)
         let observing = ContinuousClock.now
+        run.claimsAtObservation = claimsMade.withLock { $0[key.repository, default: 0] }
         do {
             (run.facts, run.recordedWaiting) = try await observe(key, settings: settings)
         } catch {
@@ -93,6 +97,8 @@ public final class Reconciler: Sendable {
         var rendered: RenderStep.Result?
         /// The sink holds a record of this PR waiting for a slot.
         var recordedWaiting = false
+        /// ``Reconciler/claimsMade`` of the repository when the facts were observed.
+        var claimsAtObservation = 0
 
         init(key: PreviewKey, settings: PreviewSettings) {
             self.key = key
