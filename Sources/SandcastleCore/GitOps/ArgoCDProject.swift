@@ -1,0 +1,74 @@
+/// The least-privilege Argo CD AppProject for previews (`sandcastle argocd project`): destinations
+/// limited to the preview namespace pattern of each repository, no cluster-scoped resources, the
+/// namespaced kinds a bundle may contain, and only the configured repositories as sources.
+public enum ArgoCDProject {
+    /// The API group of a kind a bundle may contain; `*` for a kind this table does not know
+    /// (a custom resource allowed in `bundle.allowedKinds`).
+    public static func group(of kind: String) -> String {
+        switch kind {
+        case "ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim", "Pod", "Endpoints", "LimitRange", "ResourceQuota":
+            ""
+        case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet": "apps"
+        case "Job", "CronJob": "batch"
+        case "Ingress", "NetworkPolicy": "networking.k8s.io"
+        case "HorizontalPodAutoscaler": "autoscaling"
+        case "PodDisruptionBudget": "policy"
+        case "Role", "RoleBinding": "rbac.authorization.k8s.io"
+        case "HTTPRoute": "gateway.networking.k8s.io"
+        case "ExternalSecret": "external-secrets.io"
+        default: "*"
+        }
+    }
+
+    /// `(group, Kind)` of an `allowedKinds` entry: `example.com/Widget` names its group; a built-in
+    /// kind is looked up.
+    static func groupAndKind(_ entry: String) -> (String, String) {
+        guard let slash = entry.lastIndex(of: "/") else { return (group(of: entry), entry) }
+        return (String(entry[..<slash]), String(entry[entry.index(after: slash)...]))
+    }
+
+    /// `pr-*` for a namespace template `pr-{{ number }}-{{ repo }}`: its fixed prefix and a glob.
+    public static func namespacePattern(_ template: Template) -> String {
+        guard case .literal(let prefix)? = template.parts.first else { return "*" }
+        return prefix + "*"
+    }
+
+    /// The clone URL of `repository` on the forge whose API is `apiURL`.
+    public static func repositoryURL(_ repository: RepositoryName, apiURL: String) -> String {
+        var web = apiURL.replacingOccurrences(of: "://api.github.com", with: "://github.com")
+        if web.hasSuffix("/api/v3") { web.removeLast("/api/v3".count) }
+        while web.hasSuffix("/") { web.removeLast() }
+        return "\(web)/\(repository.owner)/\(repository.name).git"
+    }
+
+    /// The AppProject `name` in Argo CD's namespace `namespace` for the repositories of `config`.
+    public static func object(for config: SandcastleConfig, name: String = "previews", namespace: String = "argocd") -> ManifestObject {
+        var destinations: [String] = []
+        var kinds: [String] = []
+        for repository in config.repositories {
+            let pattern = namespacePattern(repository.settings.namespaceTemplate)
+            if !destinations.contains(pattern) { destinations.append(pattern) }
+            // What Sandcastle renders itself (baselines, routes, secrets) and what bundles may contain.
+            var allowed =
+                repository.settings.bundle.allowedKinds + ["ServiceAccount", "ResourceQuota", "LimitRange", "NetworkPolicy", "ConfigMap", "Secret"]
+            if !repository.settings.expose.isEmpty { allowed.append(repository.settings.route.kind == .ingress ? "Ingress" : "HTTPRoute") }
+            if !repository.settings.externalSecrets.isEmpty { allowed.append("ExternalSecret") }
+            for kind in allowed where !kinds.contains(kind) { kinds.append(kind) }
+        }
+        let sources = config.repositories.map { repositoryURL($0.name, apiURL: config.forge.apiURL) }
+        return [
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+            "metadata": [
+                "name": .string(name), "namespace": .string(namespace), "labels": .strings([Ownership.managedByLabel: Ownership.managedByValue]),
+            ],
+            "spec": [
+                "description": "Sandcastle pull-request previews: preview namespaces only, no cluster-scoped resources",
+                "sourceRepos": .array(Array(Set(sources)).sorted().map(ManifestValue.string)),
+                "destinations": .array(destinations.sorted().map { ["server": "https://kubernetes.default.svc", "namespace": .string($0)] }),
+                "clusterResourceWhitelist": [],
+                "namespaceResourceWhitelist": .array(
+                    kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { ["group": .string($0.0), "kind": .string($0.1)] }),
+            ],
+        ]
+    }
+}

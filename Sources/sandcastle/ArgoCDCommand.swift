@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SandcastleCore
+
+/// `sandcastle argocd`: what Argo CD needs for previews.
+struct ArgoCDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "argocd",
+        abstract: "Argo CD objects for previews.",
+        subcommands: [ArgoCDProjectCommand.self]
+    )
+}
+
+/// `sandcastle argocd project`: prints the least-privilege AppProject for the configured repositories.
+struct ArgoCDProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Print the least-privilege AppProject for previews (apply it with kubectl apply -f -).",
+        discussion: """
+            Destinations are limited to each repository's preview namespace pattern (the fixed prefix of \
+            namespaceTemplate), no cluster-scoped resource is allowed, the namespaced kinds are those a bundle may \
+            contain plus what Sandcastle renders, and the source repositories are the configured ones.
+            """
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The AppProject's name.")
+    var name = "previews"
+
+    @Option(help: "Argo CD's namespace.")
+    var namespace = "argocd"
+
+    func validate() throws {
+        guard NameScheme.dnsLabel.isValid(name), NameScheme.dnsLabel.isValid(namespace) else {
+            throw ValidationError("--name and --namespace must be lowercase DNS labels")
+        }
+    }
+
+    func run() throws {
+        let config = try options.load()
+        print(ManifestYAML.emitStream([.object(ArgoCDProject.object(for: config, name: name, namespace: namespace))]), terminator: "")
+    }
+}
