@@ -41,6 +41,31 @@ import Testing
         }
     }
 
+    /// The lock file is PR content: a link out of the checkout is refused without reading (or
+    /// quoting) its target, and a huge file is refused before it is read.
+    @Test func aHostileLockFileIsRefusedWithoutReadingIt() throws {
+        let outside = try TemporaryDirectory()
+        defer { outside.remove() }
+        try outside.write(["token": "ghp_secretcontrollertoken"])
+        let checkout = try TemporaryDirectory()
+        defer { checkout.remove() }
+        try FileManager.default.createDirectory(atPath: checkout.path + "/deploy", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: checkout.path + "/deploy/images.lock", withDestinationPath: outside.path + "/token")
+        do {
+            _ = try ImageTags.readLockFile("deploy/images.lock", inside: checkout.path)
+            Issue.record("a link out of the checkout was read")
+        } catch {
+            #expect(error.description.contains("leads outside the repository"), "\(error)")
+            #expect(!error.description.contains("ghp_secret"))
+        }
+        try Data(count: ImageTags.maxLockFileBytes + 1).write(to: URL(fileURLWithPath: checkout.path + "/deploy/big.lock"))
+        #expect(throws: RenderError.self) { try ImageTags.readLockFile("deploy/big.lock", inside: checkout.path) }
+        #expect(throws: RenderError.self) { try ImageTags.readLockFile("deploy", inside: checkout.path) }
+        let digest = "sha256:" + String(repeating: "e", count: 64)
+        try checkout.write(["deploy/ok.lock": "- ghcr.io/acme/shop@\(digest)\n"])
+        #expect(try ImageTags.readLockFile("deploy/ok.lock", inside: checkout.path) == [ImagePin(name: "ghcr.io/acme/shop", digest: digest)])
+    }
+
     @Test func resolvedDigestsPinTheBundle() throws {
         let digest = "sha256:" + String(repeating: "d", count: 64)
         var settings = PreviewSettings.builtin

@@ -34,14 +34,10 @@ struct RenderStep {
     func images(_ pr: PullRequestSnapshot, settings: PreviewSettings, checkout: String) async throws(StepError) -> [ImagePin] {
         var pins: [ImagePin] = []
         if let lockFile = settings.imageOptions.lockFile {
-            let path = checkout + "/" + lockFile
-            guard let data = FileManager.default.contents(atPath: path), data.count <= 256 * 1024 else {
-                throw StepError(.stalled, "the image lock file \(lockFile) is missing at \(pr.headSHA.prefix(12)) (or larger than 256 KiB)")
-            }
             do {
-                pins += try ImageTags.lockFile(String(decoding: data, as: UTF8.self), file: lockFile)
+                pins += try ImageTags.readLockFile(lockFile, inside: checkout)
             } catch {
-                throw StepError(.stalled, error.description)
+                throw StepError(.stalled, "at \(pr.headSHA.prefix(12)): \(error.description)")
             }
         }
         let requests: [ImageTags.Request]

@@ -42,6 +42,29 @@ public enum ImageTags {
         return allowed(first) && tag.unicodeScalars.allSatisfy { allowed($0) || $0 == "." || $0 == "-" }
     }
 
+    /// Largest lock file read (the PR writes it: untrusted).
+    public static let maxLockFileBytes = 256 * 1024
+
+    /// Reads the lock file at `path` of the checkout: a symbolic link must stay inside the checkout
+    /// (a PR could otherwise point it at a controller file and have its lines quoted back on the
+    /// PR), and it must be a regular file of at most ``maxLockFileBytes``, checked before reading.
+    public static func readLockFile(_ path: String, inside checkout: String) throws(RenderError) -> [ImagePin] {
+        let resolved: String
+        do {
+            resolved = try BundleFiles.directory(inside: checkout, at: path)
+        } catch {
+            throw RenderError("images.lockFile '\(path)' leads outside the repository (through a symbolic link); it must be a file in it")
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw RenderError("the image lock file \(path) is missing (or is not a regular file)")
+        }
+        guard let size = attributes?[.size] as? Int, size <= maxLockFileBytes, let data = FileManager.default.contents(atPath: resolved) else {
+            throw RenderError("the image lock file \(path) is larger than \(maxLockFileBytes) bytes")
+        }
+        return try lockFile(String(decoding: data, as: UTF8.self), file: path)
+    }
+
     /// Pins from a lock file: a YAML list (or one per line) of `name@sha256:…`; comments and blank
     /// lines are ignored. A malformed entry is an error naming the file and line.
     public static func lockFile(_ text: String, file: String) throws(RenderError) -> [ImagePin] {
