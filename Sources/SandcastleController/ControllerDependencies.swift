@@ -41,6 +41,9 @@ public struct ControllerDependencies: Sendable {
         self.sink = sink
         self.bundles = bundles
         self.databases = databases
+        var renderer = renderer
+        // The configured GitOps engine syncs the bundle (unless the caller chose one).
+        if renderer.engine == nil { renderer.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL) }
         self.renderer = renderer
         self.clock = clock
         self.logger = logger

@@ -28,7 +28,7 @@ public struct ManifestDirectory: Sendable {
         }
         // A directory cannot hold Jobs back until the preview is ready: the hook Jobs are written
         // last, and whatever syncs the directory applies them with the rest.
-        for (index, object) in (rendered.objects + rendered.hooks.map(\.manifest)).enumerated() {
+        for (index, object) in (rendered.objects + rendered.hooks.map(\.manifest) + rendered.engineObjects).enumerated() {
             let file = path + "/" + ManifestDirectory.fileName(index: index, object: object)
             try Data(ManifestYAML.emit(.object(object.object)).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         }

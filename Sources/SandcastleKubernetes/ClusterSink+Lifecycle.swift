@@ -26,6 +26,16 @@ extension ClusterSink {
             applyFailure: environment.value(at: "status.applyFailure")?.string,
             recorded: PreviewEnvironment.recordedStatus(of: environment), reported: PreviewEnvironment.reported(of: environment),
             teardownReason: environment.value(at: "status.teardownReason")?.string)
+        if fact.teardownReason != nil {
+            // The engine prunes what it synced before its objects go; the namespace waits for that.
+            let remaining = try await remainingEngine(environment)
+            if !remaining.isEmpty {
+                fact.namespaceState = .terminating(
+                    since: nil, detail: "waiting for the GitOps engine to prune and remove \(remaining.joined(separator: ", "))")
+                fact.workloads = .observed([])
+                return fact
+            }
+        }
         guard let namespace = try await client.get(ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)) else {
             fact.namespaceState = .missing
             fact.workloads = .observed([])
@@ -48,7 +58,9 @@ extension ClusterSink {
         let live = try await liveObjects(of: looked, namespace: namespaceName)
         fact.drift = fact.contentHash.isEmpty ? [] : Inventory.drift(recorded: looked, live: live.mapValues(Self.generation))
         if checkingDrift, !fact.contentHash.isEmpty { fact.drift += try await staleCopies(live.values) }
-        let workloads = try await workloads(inventory, live: live, namespace: namespaceName)
+        let engine = try await observeEngine(environment, sha: sha)
+        if !fact.contentHash.isEmpty { fact.drift += engine.drift }
+        let workloads = try await workloads(inventory, live: live, namespace: namespaceName) + engine.facts
         fact.workloads = .observed(workloads)
         fact.readySince = Self.readySince(environment)
         // Hook Jobs start only once every workload is ready; before that there is nothing to read.
@@ -206,6 +218,9 @@ extension ClusterSink {
         }
         _ = try await client.applyStatus(
             PreviewEnvironment.statusPatch(name: name, ["teardownReason": .string(String(reason.prefix(1024)))]), asManager: Self.teardownManager)
+        // The engine's objects go first (their finalizers prune what the engine synced); the
+        // namespace is deleted at a later step, once they are observed gone.
+        guard try await deleteEngine(environment, uid: uid).isEmpty else { return }
         let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
         let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
         guard let namespace = try await client.get(namespaceRef) else { return }
@@ -242,6 +257,8 @@ extension ClusterSink {
         try await deleteNamespace(key, reason: "sandcastle teardown")
         let deadline = Date().addingTimeInterval(options.teardownTimeout)
         while let current = try await client.get(namespaceRef) {
+            // With a GitOps engine the namespace is deleted once its objects are gone.
+            if current.value(at: "metadata.deletionTimestamp") == nil { try await deleteNamespace(key, reason: "sandcastle teardown") }
             if Date() >= deadline {
                 let conditions = Self.namespaceConditions(current)
                 let blocking = conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")

@@ -134,6 +134,7 @@ public final class ClusterSink: Sink, Sendable {
         let existing = try await client.get(PreviewEnvironment.ref(name))
         if let existing { try Self.checkOwnership(existing, key: preview.key, what: "PreviewEnvironment \(name)") }
         let namespacePresent = try await checkNamespace(name, environment: existing)
+        let engineLive = try await checkEngineOwnership(preview.engineObjects, uid: existing?.value(at: "metadata.uid")?.string)
         var environment = existing ?? ManifestObject()
         let spec = PreviewEnvironment.object(for: preview)["spec"].map { $0.canonicalJSON }
         if existing == nil || existing?["spec"].map({ $0.canonicalJSON }) != spec {
@@ -179,7 +180,11 @@ public final class ClusterSink: Sink, Sendable {
                 }
                 applied += tier.count
             }
-            let (pruned, skipped) = try await prune(diff.prune, namespace: name, uid: uid)
+            let engine = try await applyEngine(
+                preview.engineObjects, live: engineLive, previous: EngineItem.recorded(in: existing), uid: uid, environment: name)
+            applied += engine.applied
+            var (pruned, skipped) = try await prune(diff.prune, namespace: name, uid: uid)
+            pruned += engine.pruned
             let inventory = items.map { item in
                 var item = item
                 item.generation = generations[item] ?? nil
@@ -197,6 +202,7 @@ public final class ClusterSink: Sink, Sendable {
                 "url": .string(url), "headSHA": .string(preview.sha), "observedContentHash": .string(preview.contentHash),
                 "inventory": .array(inventory.sorted().map(\.value)), "deployStartedAt": .string(started ?? KubernetesTime.string(now)),
                 "appliedAt": .string(KubernetesTime.string(now)), "hookJobs": .array(preview.hooks.map { .string($0.manifest.name) }),
+                "engine": .array(engine.items.map(\.value)),
             ]
             _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
             if existing?.value(at: "status.phase") == nil || existing?.value(at: "status.phase")?.string == PreviewPhase.failed.rawValue
@@ -344,7 +350,7 @@ public final class ClusterSink: Sink, Sendable {
             ]
             if let url { status["url"] = .string(url) }
             if let sha { status["headSHA"] = .string(sha) }
-            for field in ["observedContentHash", "deployStartedAt", "appliedAt"] {
+            for field in ["observedContentHash", "deployStartedAt", "appliedAt", "engine"] {
                 if let value = environment.value(at: "status.\(field)") { status[field] = value }
             }
             _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
@@ -381,6 +387,8 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
     case clusterScoped(objects: [String])
     /// A Secret the configuration copies into previews does not exist (or may not be copied).
     case secretSource(String, reason: String)
+    /// An engine object of the preview (e.g. its Argo CD Application) is still being deleted.
+    case engineObjectTerminating(String)
 
     public var description: String {
         switch self {
@@ -392,6 +400,7 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
         case .clusterScoped(let objects):
             return "\(objects.joined(separator: ", ")): cluster-scoped on this cluster (discovery); a preview bundle may hold namespaced objects only"
         case .secretSource(let source, let reason): return "the Secret \(source) to copy into the preview \(reason)"
+        case .engineObjectTerminating(let object): return "\(object) is still being deleted; it is applied again once it is gone"
         }
     }
 }

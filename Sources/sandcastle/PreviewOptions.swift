@@ -35,14 +35,17 @@ struct PreviewOptions: ParsableArguments {
         }
     }
 
-    /// Renders the preview with `config` (from `configPath`), warning about unpinned images.
-    func render(_ config: SandcastleConfig, configPath: String) throws -> RenderedPreview {
+    /// Renders the preview with `config` (from `configPath`), warning about unpinned images; with
+    /// `sink` (argocd or flux) as that engine's objects instead of the configured sink's.
+    func render(_ config: SandcastleConfig, configPath: String, sink: SinkConfig.Kind? = nil) throws -> RenderedPreview {
+        var sinkConfig = config.sink
+        if let sink { sinkConfig.kind = sink }
         let repository = try config.configured(repo, configPath: configPath)
         let context = RenderContext(
             key: PreviewKey(repository: repository.name, number: pr), sha: sha, settings: repository.settings, imageOverrides: try parsedPins())
         let rendered: RenderedPreview
         do {
-            rendered = try Renderer().render(context, bundleDirectory: bundle)
+            rendered = try Renderer(engine: GitOpsEngine(sink: sinkConfig, forgeAPIURL: config.forge.apiURL)).render(context, bundleDirectory: bundle)
         } catch {
             throw InvalidInput(error.description)
         }

@@ -18,8 +18,18 @@ struct RenderCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Write one file per object into this directory instead of stdout.")
     var output: String?
 
+    @Option(
+        help:
+            "Render for this sink instead of the configured one: argocd or flux print the namespace, its baselines and the engine's objects (the engine renders the bundle)."
+    )
+    var sink: SinkConfig.Kind?
+
+    func validate() throws {
+        if let sink, sink == .directory || sink == .cluster { throw ValidationError("--sink takes argocd or flux; the cluster sink is the default") }
+    }
+
     func run() throws {
-        let rendered = try preview.render(try options.load(), configPath: options.config)
+        let rendered = try preview.render(try options.load(), configPath: options.config, sink: sink)
         if let output {
             do {
                 try ManifestDirectory(path: output).write(rendered)
@@ -34,3 +44,5 @@ struct RenderCommand: ParsableCommand {
         }
     }
 }
+
+extension SinkConfig.Kind: ExpressibleByArgument {}

@@ -155,7 +155,7 @@ extension ConfigLoader {
                 node,
                 allowed: [
                     "path", "kind", "allowedKinds", "maxObjects", "maxObjectBytes", "allowedServiceTypes", "allowExternalIPs",
-                    "allowedRouteAnnotations",
+                    "allowedRouteAnnotations", "helm",
                 ])
         else { return }
         if let v = b["path"], let p = reader.string(v) {
@@ -190,6 +190,7 @@ extension ConfigLoader {
         }
         if let v = b["allowExternalIPs"], let flag = reader.bool(v) { bundle.allowExternalIPs = flag }
         if let v = b["allowedRouteAnnotations"], let patterns = reader.strings(v) { bundle.allowedRouteAnnotations = patterns }
+        if let v = b["helm"] { readHelm(v, into: &bundle.helm, reader: &reader) }
     }
 
     /// `images` is a list of rules, or `{pins: [rules], lockFile, waitTimeout}`.

@@ -210,14 +210,23 @@ public enum ConfigLoader {
     }
 
     private static func readSink(_ node: ConfigNode, reader: inout ConfigReader) -> SinkConfig? {
-        guard let fields = reader.mapping(node, allowed: ["kind", "path"]) else { return nil }
+        guard let fields = reader.mapping(node, allowed: ["kind", "path", "argocd", "flux"]) else { return nil }
         let kind = fields["kind"].flatMap { reader.choice($0, as: SinkConfig.Kind.self) } ?? .cluster
         let path = fields["path"].flatMap { reader.string($0) }
         if kind == .directory, path?.isEmpty ?? true {
             reader.fail(path: fields.path("path"), line: node.line, "missing; the directory sink needs an output path")
         }
-        if kind == .cluster, let pathNode = fields["path"] { reader.fail(pathNode, "only the directory sink takes a path") }
-        return SinkConfig(kind: kind, path: path)
+        if kind != .directory, let pathNode = fields["path"] { reader.fail(pathNode, "only the directory sink takes a path") }
+        var sink = SinkConfig(kind: kind, path: path)
+        if let argocd = fields["argocd"] {
+            if kind != .argocd { reader.fail(argocd, "only the argocd sink takes argocd settings (sink.kind is \(kind.rawValue))") }
+            sink.argocd = readArgoCD(argocd, reader: &reader)
+        }
+        if let flux = fields["flux"] {
+            if kind != .flux { reader.fail(flux, "only the flux sink takes flux settings (sink.kind is \(kind.rawValue))") }
+            sink.flux = readFlux(flux, reader: &reader)
+        }
+        return sink
     }
 }
 

@@ -68,10 +68,17 @@ public struct ForgeConfig: Sendable, Hashable {
 
 /// Where rendered previews go.
 public struct SinkConfig: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable { case cluster, directory }
+    public enum Kind: String, Sendable, Hashable, CaseIterable { case cluster, directory, argocd, flux }
     public var kind: Kind
     /// Output directory of the `directory` sink.
     public var path: String?
+    /// Settings of the `argocd` sink.
+    public var argocd = ArgoCDSinkSettings()
+    /// Settings of the `flux` sink.
+    public var flux = FluxSinkSettings()
+
+    /// Whether a GitOps engine (Argo CD or Flux) syncs the bundle instead of Sandcastle.
+    public var isGitOps: Bool { kind == .argocd || kind == .flux }
     /// `true` when the configuration has no `sink` section: `sandcastle run` then uses the
     /// cluster if one is configured (kubeconfig or in-cluster) and the directory sink otherwise.
     public var isDefault: Bool
@@ -169,7 +176,7 @@ public struct NetworkPolicySettings: Sendable, Hashable {
 public enum PodSecurityLevel: String, Sendable, Hashable, CaseIterable { case restricted, baseline, privileged }
 
 /// How a repository's deploy bundle is built.
-public enum BundleKind: String, Sendable, Hashable, CaseIterable { case manifests, kustomize }
+public enum BundleKind: String, Sendable, Hashable, CaseIterable { case manifests, kustomize, helm }
 
 public struct BundleSettings: Sendable, Hashable {
     /// Path of the bundle inside the repository.
@@ -187,6 +194,8 @@ public struct BundleSettings: Sendable, Hashable {
     /// Annotations a bundle's Ingress and routes may carry (`*` patterns). Snippet annotations are
     /// refused unless listed exactly.
     public var allowedRouteAnnotations: [String] = ["*"]
+    /// How a `helm` bundle is rendered.
+    public var helm = HelmBundleSettings()
 }
 
 /// An image to pin: every container image with this repository is rewritten to `name@digest`.

@@ -41,21 +41,35 @@ public enum ArgoCDProject {
         return "\(web)/\(repository.owner)/\(repository.name).git"
     }
 
-    /// The AppProject `name` in Argo CD's namespace `namespace` for the repositories of `config`.
-    public static func object(for config: SandcastleConfig, name: String = "previews", namespace: String = "argocd") -> ManifestObject {
-        var destinations: [String] = []
+    /// The namespaced kinds previews of `config` hold, as `(group, Kind)`, sorted: what bundles may
+    /// contain plus what Sandcastle renders itself (baselines, routes, secrets).
+    public static func previewKinds(of config: SandcastleConfig) -> [(group: String, kind: String)] {
         var kinds: [String] = []
         for repository in config.repositories {
-            let pattern = namespacePattern(repository.settings.namespaceTemplate)
-            if !destinations.contains(pattern) { destinations.append(pattern) }
-            // What Sandcastle renders itself (baselines, routes, secrets) and what bundles may contain.
             var allowed =
                 repository.settings.bundle.allowedKinds + ["ServiceAccount", "ResourceQuota", "LimitRange", "NetworkPolicy", "ConfigMap", "Secret"]
             if !repository.settings.expose.isEmpty { allowed.append(repository.settings.route.kind == .ingress ? "Ingress" : "HTTPRoute") }
             if !repository.settings.externalSecrets.isEmpty { allowed.append("ExternalSecret") }
             for kind in allowed where !kinds.contains(kind) { kinds.append(kind) }
         }
-        let sources = config.repositories.map { repositoryURL($0.name, apiURL: config.forge.apiURL) }
+        return kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (group: $0.0, kind: $0.1) }
+    }
+
+    /// The AppProject `name` in Argo CD's namespace `namespace` for the repositories of `config`
+    /// (and the GitOps repository of the second source, when configured).
+    public static func object(for config: SandcastleConfig, name: String = "previews", namespace: String = "argocd") -> ManifestObject {
+        var destinations: [String] = []
+        for repository in config.repositories {
+            let pattern = namespacePattern(repository.settings.namespaceTemplate)
+            if !destinations.contains(pattern) { destinations.append(pattern) }
+        }
+        var sources = config.repositories.map { repositoryURL($0.name, apiURL: config.forge.apiURL) }
+        if let gitops = config.sink.argocd.gitops, config.sink.kind == .argocd { sources.append(gitops.repoURL) }
+        for repository in config.repositories {
+            if let chart = repository.settings.bundle.helm.chart {
+                sources.append(chart.isOCI ? String(chart.repository.dropFirst("oci://".count)) : chart.repository)
+            }
+        }
         return [
             "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
             "metadata": [
@@ -66,8 +80,7 @@ public enum ArgoCDProject {
                 "sourceRepos": .array(Array(Set(sources)).sorted().map(ManifestValue.string)),
                 "destinations": .array(destinations.sorted().map { ["server": "https://kubernetes.default.svc", "namespace": .string($0)] }),
                 "clusterResourceWhitelist": [],
-                "namespaceResourceWhitelist": .array(
-                    kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { ["group": .string($0.0), "kind": .string($0.1)] }),
+                "namespaceResourceWhitelist": .array(previewKinds(of: config).map { ["group": .string($0.group), "kind": .string($0.kind)] }),
             ],
         ]
     }

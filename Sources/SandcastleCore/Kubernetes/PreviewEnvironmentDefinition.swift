@@ -128,6 +128,19 @@ public enum PreviewEnvironmentDefinition {
                               generation:
                                 description: metadata.generation right after the apply; a higher one means the spec was changed by hand (drift).
                                 type: integer
+                        engine:
+                          description: The GitOps engine's objects Sandcastle applied (an Argo CD Application, Flux sources and a Kustomization or HelmRelease), outside the preview namespace.
+                          type: array
+                          items:
+                            type: object
+                            required: [apiVersion, kind, namespace, name]
+                            properties:
+                              apiVersion: {type: string}
+                              kind: {type: string}
+                              namespace: {type: string}
+                              name: {type: string}
+                              hash: {type: string}
+                              generation: {type: integer}
                         namespaceConditions:
                           description: The namespace's own conditions while it stays Terminating.
                           type: array

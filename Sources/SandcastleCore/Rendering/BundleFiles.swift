@@ -51,8 +51,9 @@ public struct BundleFiles: Sendable {
         return resolved
     }
 
-    /// Reads every regular file under `directory` (sorted by path) and substitutes variables in YAML files.
-    public static func read(directory: String, variables: [String: String]) throws(RenderError) -> BundleFiles {
+    /// Reads every regular file under `directory` (sorted by path) and substitutes variables in YAML
+    /// files unless `substituting` is off (a Helm chart's templates are Helm's to render).
+    public static func read(directory: String, variables: [String: String], substituting: Bool = true) throws(RenderError) -> BundleFiles {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -90,7 +91,7 @@ public struct BundleFiles: Sendable {
                 continue
             }
             var file = File(path: relative, data: data)
-            if file.isYAML {
+            if file.isYAML, substituting {
                 guard let text = String(data: data, encoding: .utf8) else {
                     issues.append(.init(location: relative, message: "not UTF-8 text"))
                     continue

@@ -14,19 +14,28 @@ public struct RenderedPreview: Sendable {
     public var unpinnedImages: [String]
     /// The seed and verify Jobs, not applied with the objects: run once the preview is ready.
     public var hooks: [HookJob]
+    /// The GitOps engine's objects (an Argo CD Application, Flux sources and a Kustomization or
+    /// HelmRelease), in the engine's namespace; empty when Sandcastle applies the bundle itself.
+    public var engineObjects: [Manifest]
 
-    init(key: PreviewKey, sha: String, names: PreviewNames, objects: [Manifest], hooks: [HookJob] = [], unpinnedImages: [String]) {
+    init(
+        key: PreviewKey, sha: String, names: PreviewNames, objects: [Manifest], hooks: [HookJob] = [], engineObjects: [Manifest] = [],
+        unpinnedImages: [String]
+    ) {
         self.key = key
         self.sha = sha
         self.names = names
         self.hooks = hooks
         self.objects = RenderedPreview.ordered(objects)
-        self.contentHash = RenderedPreview.hash(self.objects)
+        self.engineObjects = engineObjects
+        self.contentHash = RenderedPreview.hash(self.objects + engineObjects)
         self.unpinnedImages = Array(Set(unpinnedImages)).sorted()
     }
 
-    /// The objects, then the hook Jobs, as one YAML stream.
-    public var yamlStream: String { ManifestYAML.emitStream((objects + hooks.map(\.manifest)).map { .object($0.object) }) }
+    /// The objects, then the hook Jobs and the engine objects, as one YAML stream.
+    public var yamlStream: String {
+        ManifestYAML.emitStream((objects + hooks.map(\.manifest) + engineObjects).map { .object($0.object) })
+    }
 
     /// Apply tier of a kind: dependencies before the things that use them.
     public static func tier(of kind: String) -> Int {
@@ -66,6 +75,7 @@ public struct RenderedPreview: Sendable {
 extension RenderedPreview {
     /// The preview with `extra` objects (e.g. the database Secret) in apply order, hash recomputed.
     public func adding(_ extra: [Manifest]) -> RenderedPreview {
-        RenderedPreview(key: key, sha: sha, names: names, objects: objects + extra, hooks: hooks, unpinnedImages: unpinnedImages)
+        RenderedPreview(
+            key: key, sha: sha, names: names, objects: objects + extra, hooks: hooks, engineObjects: engineObjects, unpinnedImages: unpinnedImages)
     }
 }

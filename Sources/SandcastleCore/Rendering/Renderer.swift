@@ -1,25 +1,37 @@
 /// Renders a preview: bundle, contract, namespace and labels, image pins, hooks and baselines.
 public struct Renderer: Sendable {
     public var kustomize: any KustomizeBuilding
+    public var helm: any HelmTemplating
+    /// The GitOps engine that syncs the bundle (`sink.kind: argocd|flux`); `nil` when Sandcastle
+    /// applies the bundle itself.
+    public var engine: GitOpsEngine?
 
-    public init(kustomize: any KustomizeBuilding = KubectlKustomize()) { self.kustomize = kustomize }
+    public init(kustomize: any KustomizeBuilding = KubectlKustomize(), helm: any HelmTemplating = HelmCLI(), engine: GitOpsEngine? = nil) {
+        self.kustomize = kustomize
+        self.helm = helm
+        self.engine = engine
+    }
 
-    /// Renders the bundle in `bundleDirectory` for `context`. Nothing is written anywhere.
+    /// Renders the bundle in `bundleDirectory` for `context`. Nothing is written anywhere. With a
+    /// GitOps engine the bundle is not read: the engine renders it from the repository.
     public func render(_ context: RenderContext, bundleDirectory: String) throws(RenderError) -> RenderedPreview {
         guard RenderContext.isCommitSHA(context.sha) else {
             throw RenderError("'\(context.sha)' is not a commit SHA; expected 40 lowercase hex digits")
         }
-        let files = try BundleFiles.read(directory: bundleDirectory, variables: context.variables)
+        if let engine { return try assemble([], context: context, engine: engine) }
+        let kind = context.settings.bundle.kind
+        let files = try BundleFiles.read(directory: bundleDirectory, variables: context.variables, substituting: kind != .helm)
         let bundle: [Manifest]
-        switch context.settings.bundle.kind {
+        switch kind {
         case .manifests: bundle = try files.manifests()
         case .kustomize: bundle = try KustomizeBundle.build(files, context: context, builder: kustomize)
+        case .helm: bundle = try HelmBundle.build(files, context: context, helm: helm)
         }
         return try assemble(bundle, context: context)
     }
 
     /// Checks bundle objects against the contract and adds everything Sandcastle owns.
-    public func assemble(_ bundle: [Manifest], context: RenderContext) throws(RenderError) -> RenderedPreview {
+    public func assemble(_ bundle: [Manifest], context: RenderContext, engine: GitOpsEngine? = nil) throws(RenderError) -> RenderedPreview {
         let split = try HookJobs.split(bundle)
         let hooks = try HookJobs.jobs(configured: context.settings.hooks, bundle: split.hooks, context: context)
         // What Sandcastle renders itself; its database Secret (added later) is covered by the `sandcastle-` prefix.
@@ -47,8 +59,11 @@ public struct Renderer: Sendable {
             PreviewExposure.schedule(&object, context.settings.scheduling)
             return object
         }
-        let objects = Baselines.objects(for: context) + exposure + split.objects.map(owned)
+        let engineObjects = try engine?.objects(for: context)
+        let objects = Baselines.objects(for: context) + exposure + split.objects.map(owned) + (engineObjects?.preview.map(owned) ?? [])
         let held = hooks.map { HookJob(stage: $0.stage, manifest: owned($0.manifest), delay: $0.delay) }
-        return RenderedPreview(key: context.key, sha: context.sha, names: context.names, objects: objects, hooks: held, unpinnedImages: unpinned)
+        return RenderedPreview(
+            key: context.key, sha: context.sha, names: context.names, objects: objects, hooks: held, engineObjects: engineObjects?.engine ?? [],
+            unpinnedImages: unpinned)
     }
 }
