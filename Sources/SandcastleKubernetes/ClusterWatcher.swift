@@ -35,13 +35,15 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     /// `secretSources`: the copied Secrets by source, and `previews` the previews of a repository.
     public init(
         client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
-        secretSources: [String: [RepositoryName]] = [:], previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
+        engine: SinkConfig.Kind? = nil, secretSources: [String: [RepositoryName]] = [:],
+        previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
     ) {
         self.secretSources = secretSources
         self.previews = previews
         var watched = Self.kinds
         if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
         if routes.contains(.httproute) { watched.append(("gateway.networking.k8s.io/v1", "HTTPRoute")) }
+        watched += Self.engineKinds(engine)
         self.watched = watched
         self.client = client
         self.repositories = Dictionary(repositories.map { (Ownership.repositoryLabelValue($0), $0) }, uniquingKeysWith: { first, _ in first })
@@ -54,7 +56,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     public convenience init(client: KubernetesClient, config: SandcastleConfig, sink: any Sink, logger: Logger, timeoutSeconds: Int = 300) {
         self.init(
             client: client, repositories: config.repositories.map(\.name), logger: logger, timeoutSeconds: timeoutSeconds,
-            routes: Self.routeKinds(of: config), secretSources: Self.secretSources(of: config),
+            routes: Self.routeKinds(of: config), engine: config.sink.kind, secretSources: Self.secretSources(of: config),
             previews: { repository in try await sink.environments(in: repository).map(\.key) })
     }
 
@@ -67,6 +69,20 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
             }
         }
         return sources
+    }
+
+    /// The GitOps engine's kinds, whose status is the preview's readiness and whose removal
+    /// lets a teardown go on.
+    public static func engineKinds(_ sink: SinkConfig.Kind?) -> [(apiVersion: String, kind: String)] {
+        switch sink {
+        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
+        case .flux:
+            [
+                (FluxObjects.sourceAPIVersion, "GitRepository"), (FluxObjects.kustomizeAPIVersion, "Kustomization"),
+                (FluxObjects.helmAPIVersion, "HelmRelease"),
+            ]
+        default: []
+        }
     }
 
     /// The route kinds the repositories of `config` render.

@@ -25,20 +25,22 @@ struct ArgoCDProjectCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "The AppProject's name.")
-    var name = "previews"
+    @Option(help: "The AppProject's name (default: sink.argocd.project, else previews).")
+    var name: String?
 
-    @Option(help: "Argo CD's namespace.")
-    var namespace = "argocd"
+    @Option(help: "Argo CD's namespace (default: sink.argocd.namespace, else argocd).")
+    var namespace: String?
 
     func validate() throws {
-        guard NameScheme.dnsLabel.isValid(name), NameScheme.dnsLabel.isValid(namespace) else {
+        guard [name, namespace].allSatisfy({ $0.map(NameScheme.dnsLabel.isValid) ?? true }) else {
             throw ValidationError("--name and --namespace must be lowercase DNS labels")
         }
     }
 
     func run() throws {
         let config = try options.load()
-        print(ManifestYAML.emitStream([.object(ArgoCDProject.object(for: config, name: name, namespace: namespace))]), terminator: "")
+        let project = ArgoCDProject.object(
+            for: config, name: name ?? config.sink.argocd.project, namespace: namespace ?? config.sink.argocd.namespace)
+        print(ManifestYAML.emitStream([.object(project)]), terminator: "")
     }
 }

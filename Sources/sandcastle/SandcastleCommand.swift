@@ -11,7 +11,7 @@ struct SandcastleCommand: ParsableCommand {
         subcommands: [
             ValidateCommand.self, RenderCommand.self, PlanCommand.self, ApplyCommand.self, TeardownCommand.self, GetCommand.self,
             DatabaseCommand.self,
-            GitHubCommand.self, ClusterCommand.self, ArgoCDCommand.self, RunCommand.self, DemoCommand.self,
+            GitHubCommand.self, ClusterCommand.self, ArgoCDCommand.self, FluxCommand.self, RunCommand.self, DemoCommand.self,
         ]
     )
 }

@@ -160,7 +160,7 @@ final class ControllerHarness: Sendable {
     static func start(
         maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
         httpCheck: String? = nil, hooks: String? = nil, allowForks: Bool = false, repositoryExtra: String = "", images: String? = nil,
-        topLevelExtra: String = ""
+        topLevelExtra: String = "", sink: String = "{kind: cluster}", bundle: String = "{path: deploy/preview, kind: manifests}"
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -176,7 +176,7 @@ final class ControllerHarness: Sendable {
               github:
                 apiURL: \(github.apiURL)
                 token: {env: E2E_TOKEN}
-            sink: {kind: cluster}
+            sink: \(sink)
             \(topLevelExtra)
             controller: {workers: 2, resyncInterval: 1h, janitorInterval: 1h}
             defaults:
@@ -186,7 +186,7 @@ final class ControllerHarness: Sendable {
               readiness: {timeout: \(readinessTimeout)\(httpCheck.map { ", http: {url: '\($0)', interval: 1s}" } ?? "")}
             repositories:
               - name: acme/shop
-                bundle: {path: deploy/preview, kind: manifests}
+                bundle: \(bundle)
                 images: \(images ?? "[{name: ghcr.io/acme/shop, digest: \"\(digest)\"}]")
             \(hooks.map { "    hooks: \($0)" } ?? "")
             \(repositoryExtra)

@@ -82,7 +82,9 @@ struct RenderStep {
         let context = forkAware
         let directory: String
         do {
-            directory = try BundleFiles.directory(inside: checkout, at: settings.bundle.path)
+            // A chart from a chart repository is the engine's to fetch: the repository holds no bundle.
+            let chartElsewhere = dependencies.renderer.engine != nil && settings.bundle.kind == .helm && settings.bundle.helm.chart != nil
+            directory = chartElsewhere ? checkout : try BundleFiles.directory(inside: checkout, at: settings.bundle.path)
         } catch {
             throw StepError(.stalled, "the bundle at \(pr.headSHA.prefix(12)) cannot be rendered: \(error.description)")
         }

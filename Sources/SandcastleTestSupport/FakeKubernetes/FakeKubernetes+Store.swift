@@ -67,6 +67,9 @@ extension FakeKubernetes {
                 }
             }
         }
+        if Self.gitOpsGroups.contains(type.group), previous == nil || previous?["spec"] != object["spec"], let name = metadata["name"]?.string {
+            gitOpsPending[Key(group: type.group, plural: type.plural, namespace: metadata["namespace"]?.string ?? "", name: name)] = Date()
+        }
         if type.plural == "ingresses" || type.plural == "httproutes", previous == nil || previous?["spec"] != object["spec"],
             let name = metadata["name"]?.string
         {
@@ -281,6 +284,7 @@ extension FakeKubernetes {
         let now = Date()
         runRollouts(now: now)
         runRoutes(now: now)
+        runGitOps(now: now)
         for (key, namespace) in objects where key.plural == "namespaces" && key.group.isEmpty {
             guard let deleted = namespace.value(at: "metadata.deletionTimestamp")?.string,
                 let since = RFC3339.date(deleted), now.timeIntervalSince(since) >= namespaceDeletionDelay

@@ -161,6 +161,12 @@ extension FakeKubernetes {
         coordination.k8s.io/v1/Lease\tmetadata.creationTimestamp\tTime
         coordination.k8s.io/v1/Lease\tmetadata.deletionTimestamp\tTime
         coordination.k8s.io/v1/Lease\tmetadata.managedFields[].time\tTime
+        rbac.authorization.k8s.io/v1/Role\tmetadata.creationTimestamp\tTime
+        rbac.authorization.k8s.io/v1/Role\tmetadata.deletionTimestamp\tTime
+        rbac.authorization.k8s.io/v1/Role\tmetadata.managedFields[].time\tTime
+        rbac.authorization.k8s.io/v1/RoleBinding\tmetadata.creationTimestamp\tTime
+        rbac.authorization.k8s.io/v1/RoleBinding\tmetadata.deletionTimestamp\tTime
+        rbac.authorization.k8s.io/v1/RoleBinding\tmetadata.managedFields[].time\tTime
         coordination.k8s.io/v1/Lease\tspec.acquireTime\tMicroTime
         coordination.k8s.io/v1/Lease\tspec.renewTime\tMicroTime
         events.k8s.io/v1/Event\tdeprecatedFirstTimestamp\tTime

@@ -49,9 +49,14 @@ extension FakeKubernetes {
     /// Starts (or with `nil` stops) the workload stand-ins.
     public func simulateWorkloads(_ simulation: WorkloadSimulation?) {
         self.simulation = simulation
+        restartTicker()
+    }
+
+    /// Runs the controller stand-ins every 50 ms while a simulation is on.
+    func restartTicker() {
         ticker?.cancel()
         ticker = nil
-        guard simulation != nil else { return }
+        guard simulation != nil || gitOps != nil else { return }
         ticker = Task { [weak self] in
             while !Task.isCancelled, let self {
                 await self.runControllers()
@@ -81,6 +86,14 @@ extension FakeKubernetes {
         guard Self.generationKinds.contains(type.kind) || type.schema != nil else { return nil }
         guard let previous else { return .int(1) }
         guard case .int(let current) = previous.value(at: "metadata.generation") else { return .int(1) }
+        // Without a status subresource, every change but one to metadata is a new generation.
+        if type.schema != nil, !type.hasStatus {
+            var before = previous
+            var after = object
+            before["metadata"] = nil
+            after["metadata"] = nil
+            return before == after ? .int(current) : .int(current + 1)
+        }
         return previous["spec"] == object["spec"] ? .int(current) : .int(current + 1)
     }
 

@@ -90,6 +90,8 @@ public actor FakeKubernetes {
                 group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", namespaced: true,
                 shortNames: ["hpa"], hasStatus: true),
             .init(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true),
+            .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true),
+            .init(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true),
             .init(group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"]),
         ] + [customType(PreviewEnvironmentDefinition.object)].compactMap { $0 }
 
@@ -157,6 +159,10 @@ public actor FakeKubernetes {
     var routesPending: [Key: Date] = [:]
     /// When the stand-ins made each workload available.
     var availableAt: [Key: Date] = [:]
+    /// What the GitOps engine stand-ins do (``simulateGitOps(_:)``); `nil`: nothing.
+    var gitOps: GitOpsSimulation?
+    /// GitOps objects whose spec changed, since when (the engine reconciles them after a delay).
+    var gitOpsPending: [Key: Date] = [:]
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
     public var namespaceDeletionDelay: TimeInterval = 0
     public internal(set) var requests: [RecordedRequest] = []

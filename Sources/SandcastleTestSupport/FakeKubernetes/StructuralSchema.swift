@@ -31,10 +31,9 @@ struct StructuralSchema {
     /// Every failed check of `object` (after pruning), in field order.
     func validate(_ object: ManifestObject) -> [Cause] {
         var causes: [Cause] = []
+        // `metadata` is validated as ObjectMeta elsewhere; here it only has to be there when required.
         var top = object
-        top["metadata"] = nil
-        top["apiVersion"] = nil
-        top["kind"] = nil
+        if top["metadata"] != nil { top["metadata"] = .object(ManifestObject()) }
         Self.check(.object(top), schema: root, path: "", into: &causes)
         return causes
     }

@@ -1,0 +1,244 @@
+import Foundation
+import SandcastleController
+import SandcastleCore
+import SandcastleKubernetes
+import SandcastleTestSupport
+import Testing
+
+/// The Argo CD and Flux sinks over real HTTP: the fake API server serves minimal CRDs of both
+/// engines and stand-ins for their controllers move the status the way their documentation
+/// describes (Application `sync`/`health`/`operationState`, Flux `Ready` and revisions, deletion
+/// behind finalizers).
+@Suite("GitOps sinks end to end", .serialized)
+struct GitOpsEndToEndTests {
+    static let argocdSink =
+        "{kind: argocd, argocd: {namespace: argocd, project: previews, gitops: {repoURL: 'https://github.com/acme/gitops.git', targetRevision: main, path: previews/baselines}}}"
+    static let fluxSink = "{kind: flux, flux: {namespace: flux-system, interval: 2m, timeout: 4m}}"
+
+    static func application(_ pr: Int) -> ResourceRef {
+        ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-\(pr)-shop")
+    }
+    static func flux(_ kind: String, _ pr: Int) -> ResourceRef {
+        let apiVersion =
+            switch kind {
+            case "Kustomization": FluxObjects.kustomizeAPIVersion
+            case "HelmRelease": FluxObjects.helmAPIVersion
+            case "ServiceAccount": "v1"
+            default: FluxObjects.sourceAPIVersion
+            }
+        return ResourceRef(apiVersion: apiVersion, kind: kind, namespace: "flux-system", name: "pr-\(pr)-shop")
+    }
+    static func synced(_ pr: Int) -> ResourceRef {
+        ResourceRef(apiVersion: "v1", kind: "ConfigMap", namespace: "pr-\(pr)-shop", name: "pr-\(pr)-shop-synced")
+    }
+
+    static func deployStatuses(_ h: ControllerHarness, _ sha: String) async -> [FakeGitHub.CommitStatusRecord] {
+        await h.fakeGitHub.statuses(ControllerHarness.repo, sha: sha).filter { $0.context == "sandcastle/deploy" }.sorted { $0.id < $1.id }
+    }
+
+    static func start(sink: String, bundle: String = "{path: deploy/preview, kind: manifests}", simulation: GitOpsSimulation) async throws
+        -> ControllerHarness
+    {
+        let h = try await ControllerHarness.start(sink: sink, bundle: bundle)
+        try await h.fakeKube.simulateGitOps(simulation)
+        for namespace in ["argocd", "flux-system"] {
+            _ = try await h.fakeKube.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
+        }
+        return h
+    }
+
+    /// Waits while the engine prunes: the namespace stays while the engine object exists.
+    static func namespaceOutlives(_ ref: ResourceRef, _ h: ControllerHarness, pr: Int) async throws {
+        try await eventually("the engine object is being deleted") { await h.fakeKube.object(ref)?.value(at: "metadata.deletionTimestamp") != nil }
+        while await h.fakeKube.object(ref) != nil {
+            #expect(await h.namespace(pr)?.value(at: "metadata.deletionTimestamp") == nil, "the namespace waits until \(ref) is gone")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test func argoCDApplicationFromOpenedToReadyToGone() async throws {
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 2, pruneAfter: 1))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: instance)
+
+        try await eventually("the Application exists") { await h.fakeKube.object(Self.application(1)) != nil }
+        let application = try #require(await h.fakeKube.object(Self.application(1)))
+        #expect(application.value(at: "spec.project") == "previews")
+        let sources = application.value(at: "spec.sources")?.array ?? []
+        #expect(sources.count == 2)
+        #expect(sources.first?.object?["repoURL"]?.string == ArgoCDProject.repositoryURL(ControllerHarness.repo, apiURL: h.github.apiURL))
+        #expect(sources.first?.object?["targetRevision"]?.string == sha)
+        #expect(sources.first?.object?["path"] == "deploy/preview")
+        #expect(sources.last?.object?["repoURL"] == "https://github.com/acme/gitops.git")
+        #expect(sources.last?.object?["path"] == "previews/baselines")
+        #expect(application.value(at: "spec.destination.namespace") == "pr-1-shop")
+        #expect(application.value(at: "metadata.finalizers") == ["resources-finalizer.argocd.argoproj.io"])
+        #expect(application.value(at: "spec.syncPolicy.automated") == ["prune": true, "selfHeal": true])
+        let options = application.value(at: "spec.syncPolicy.syncOptions")?.array?.compactMap(\.string) ?? []
+        #expect(Set(options) == ["FailOnSharedResource=true", "PruneLast=true", "PrunePropagationPolicy=background", "ServerSideApply=true"])
+        #expect(!options.contains { $0.hasPrefix("CreateNamespace") })
+        #expect(application.stringMap(at: "metadata.labels")[Ownership.prLabel] == "1")
+
+        // Sandcastle made the namespace with its baselines; the bundle is Argo CD's to sync.
+        let quota = ResourceRef(apiVersion: "v1", kind: "ResourceQuota", namespace: "pr-1-shop", name: "sandcastle-quota")
+        #expect(await h.fakeKube.object(quota) != nil)
+        #expect(await h.fakeKube.object(ResourceRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "pr-1-shop", name: "shop")) == nil)
+
+        try await eventually("Ready once Argo CD reports Synced and Healthy") { await h.isReady(1, at: sha) }
+        try await eventually("success on GitHub") { await Self.deployStatuses(h, sha).last?.state == "success" }
+        let statuses = await Self.deployStatuses(h, sha)
+        #expect(statuses.last?.state == "success")
+        #expect(statuses.contains { $0.state == "pending" }, "pending while Argo CD syncs")
+        let synced = try #require(await h.fakeKube.object(Self.application(1)))
+        #expect(synced.value(at: "status.health.status") == "Healthy")
+        #expect(await h.fakeKube.object(Self.synced(1)) != nil, "what the engine synced is there")
+
+        await h.putPR(1, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 1, to: instance)
+        try await Self.namespaceOutlives(Self.application(1), h, pr: 1)
+        try await eventually("the namespace and the environment are gone") { await h.isGone(1) }
+        try await settle(instance)
+    }
+
+    @Test func aFailedArgoCDSyncReachesGitHub() async throws {
+        let why = #"one or more objects failed to apply, reason: Deployment.apps "shop" is invalid: spec.replicas: Invalid value: -1"#
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 0.2, failures: ["pr-2-shop": why]))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(2, sha: sha)
+        try await h.deliver("opened", pr: 2, to: instance)
+        try await eventually("GitHub hears Argo CD's reason") { await Self.deployStatuses(h, sha).last?.state == "failure" }
+        let description = await Self.deployStatuses(h, sha).last?.description ?? ""
+        #expect(description.contains("Argo CD could not sync Application/pr-2-shop"), "\(description)")
+        #expect(await h.environment(2)?.value(at: "status.phase") == "Failed")
+        try await settle(instance)
+    }
+
+    @Test func aForeignApplicationOfTheSameNameIsNeverTouched() async throws {
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 0.2))
+        defer { Task { await h.stop() } }
+        let foreign = try await h.fakeKube.seed([
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": ["name": "pr-3-shop", "namespace": "argocd", "labels": ["team": "payments"]],
+            "spec": [
+                "project": "default", "destination": ["server": "https://kubernetes.default.svc", "namespace": "payments"],
+                "sources": [["repoURL": "https://github.com/acme/payments.git", "targetRevision": "main", "path": "deploy"]],
+            ],
+        ])
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(3, sha: sha)
+        try await h.deliver("opened", pr: 3, to: instance)
+        try await eventually("the clash is reported") { await Self.deployStatuses(h, sha).last?.state == "failure" }
+        #expect(await Self.deployStatuses(h, sha).last?.description?.contains("Application argocd/pr-3-shop is not managed by this preview") == true)
+
+        await h.putPR(3, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 3, to: instance)
+        try await eventually("the preview is gone") { await h.isGone(3) }
+        let after = try #require(await h.fakeKube.object(Self.application(3)), "the foreign Application is still there")
+        #expect(after["spec"] == foreign["spec"])
+        #expect(after.value(at: "metadata.labels") == foreign.value(at: "metadata.labels"))
+        #expect(after.value(at: "metadata.annotations") == nil)
+        #expect(after.value(at: "metadata.deletionTimestamp") == nil)
+        let writes = await h.fakeKube.requests.filter { $0.path.hasSuffix("/applications/pr-3-shop") && $0.method != "GET" }
+        #expect(writes.isEmpty, "Sandcastle sent \(writes.map(\.method)) to the foreign Application")
+        try await settle(instance)
+    }
+
+    @Test func fluxKustomizationFromOpenedToReadyToGone() async throws {
+        let h = try await Self.start(sink: Self.fluxSink, simulation: GitOpsSimulation(syncAfter: 0.3, pruneAfter: 1))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(4, sha: sha)
+        try await h.deliver("opened", pr: 4, to: instance)
+
+        try await eventually("the Flux objects exist") { await h.fakeKube.object(Self.flux("Kustomization", 4)) != nil }
+        let source = try #require(await h.fakeKube.object(Self.flux("GitRepository", 4)))
+        #expect(source.value(at: "spec.ref.commit")?.string == sha)
+        #expect(source.value(at: "spec.url")?.string == ArgoCDProject.repositoryURL(ControllerHarness.repo, apiURL: h.github.apiURL))
+        #expect(source.value(at: "spec.interval") == "2m")
+        let kustomization = try #require(await h.fakeKube.object(Self.flux("Kustomization", 4)))
+        #expect(kustomization.value(at: "spec.path") == "./deploy/preview")
+        #expect(kustomization.value(at: "spec.targetNamespace") == "pr-4-shop")
+        #expect(kustomization.value(at: "spec.prune") == true)
+        #expect(kustomization.value(at: "spec.wait") == true)
+        #expect(kustomization.value(at: "spec.timeout") == "4m")
+        #expect(kustomization.value(at: "spec.sourceRef") == ["kind": "GitRepository", "name": "pr-4-shop"])
+        #expect(kustomization.value(at: "spec.serviceAccountName") == "pr-4-shop")
+        #expect(kustomization.value(at: "spec.postBuild.substitute.PREVIEW_SHA")?.string == sha)
+        #expect(kustomization.value(at: "spec.postBuild.substitute.PREVIEW_URL") == "https://shop-pr-4.preview.test")
+        #expect(await h.fakeKube.object(Self.flux("ServiceAccount", 4)) != nil)
+        let binding = try #require(
+            await h.fakeKube.object(
+                ResourceRef(apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", namespace: "pr-4-shop", name: "sandcastle-flux-deployer")))
+        #expect(binding.value(at: "roleRef.name") == "sandcastle-flux-deployer")
+        #expect(binding.value(at: "subjects") == [["kind": "ServiceAccount", "name": "pr-4-shop", "namespace": "flux-system"]])
+
+        try await eventually("Ready once Flux reports Ready at the head commit") { await h.isReady(4, at: sha) }
+        let ready = try #require(await h.fakeKube.object(Self.flux("Kustomization", 4)))
+        #expect(ready.value(at: "status.lastAppliedRevision")?.string == "sha1:\(sha)")
+        try await eventually("success on GitHub") { await Self.deployStatuses(h, sha).last?.state == "success" }
+
+        // A push: the source moves to the new commit and readiness waits for Flux to apply it.
+        let next = try h.commitBundle(version: "2")
+        await h.putPR(4, sha: next)
+        try await h.deliver("synchronize", pr: 4, to: instance)
+        try await eventually("Ready at the new commit") { await h.isReady(4, at: next) }
+        #expect(await h.fakeKube.object(Self.flux("GitRepository", 4))?.value(at: "spec.ref.commit")?.string == next)
+        #expect(await h.fakeKube.object(Self.flux("Kustomization", 4))?.value(at: "status.lastAppliedRevision")?.string == "sha1:\(next)")
+
+        await h.putPR(4, sha: next, state: "closed")
+        try await h.deliver("closed", pr: 4, to: instance)
+        try await Self.namespaceOutlives(Self.flux("Kustomization", 4), h, pr: 4)
+        try await eventually("everything is gone") { await h.isGone(4) }
+        for kind in ["GitRepository", "ServiceAccount"] { #expect(await h.fakeKube.object(Self.flux(kind, 4)) == nil, "\(kind)") }
+        try await settle(instance)
+    }
+
+    @Test func aFailedFluxKustomizationReachesGitHub() async throws {
+        let why = "timeout waiting for: [Deployment/pr-5-shop/shop status: 'InProgress']"
+        let h = try await Self.start(sink: Self.fluxSink, simulation: GitOpsSimulation(syncAfter: 0.2, failures: ["pr-5-shop": why]))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(5, sha: sha)
+        try await h.deliver("opened", pr: 5, to: instance)
+        try await eventually("GitHub hears Flux's reason") { await Self.deployStatuses(h, sha).last?.state == "failure" }
+        let description = await Self.deployStatuses(h, sha).last?.description ?? ""
+        #expect(description.contains("Kustomization/pr-5-shop: HealthCheckFailed"), "\(description)")
+        try await settle(instance)
+    }
+
+    @Test func fluxHelmReleaseForAHelmBundle() async throws {
+        let h = try await Self.start(
+            sink: Self.fluxSink,
+            bundle: "{path: deploy/preview, kind: helm, helm: {releaseName: shop, valuesFiles: [values-preview.yaml], values: {image.tag: 'pr-{{ number }}-{{ shortSha }}'}}}",
+            simulation: GitOpsSimulation(syncAfter: 0.3))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(6, sha: sha)
+        try await h.deliver("opened", pr: 6, to: instance)
+        try await eventually("Ready once the HelmRelease is Ready") { await h.isReady(6, at: sha) }
+        let release = try #require(await h.fakeKube.object(Self.flux("HelmRelease", 6)))
+        #expect(release.value(at: "spec.releaseName") == "shop")
+        #expect(release.value(at: "spec.targetNamespace") == "pr-6-shop")
+        #expect(release.value(at: "spec.chart.spec.chart") == "./deploy/preview")
+        #expect(release.value(at: "spec.chart.spec.sourceRef") == ["kind": "GitRepository", "name": "pr-6-shop"])
+        #expect(release.value(at: "spec.chart.spec.valuesFiles") == ["./deploy/preview/values-preview.yaml"])
+        #expect(release.value(at: "spec.values.image.tag")?.string == "pr-6-\(sha.prefix(7))")
+        #expect(release.value(at: "spec.values.preview.sha")?.string == sha)
+        #expect(release.value(at: "spec.values.preview.url") == "https://shop-pr-6.preview.test")
+        #expect(await h.fakeKube.object(Self.flux("Kustomization", 6)) == nil)
+        await h.putPR(6, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 6, to: instance)
+        try await eventually("everything is gone") { await h.isGone(6) }
+        #expect(await h.fakeKube.object(Self.flux("HelmRelease", 6)) == nil)
+        try await settle(instance)
+    }
+}
