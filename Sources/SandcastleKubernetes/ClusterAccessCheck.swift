@@ -8,9 +8,9 @@ extension KubernetesClient {
     /// Checks what `sandcastle run` needs: the API server answers, the PreviewEnvironment CRD is
     /// installed, every permission of ``ClusterPermissions`` is granted (SelfSubjectAccessReview),
     /// and the leader-election Lease can be written (a dry-run write, so nothing changes).
-    public func checkAccess(leaseNamespace: String, leaseName: String = "sandcastle-controller", now: Date = Date()) async
-        -> ClusterCheckReport
-    {
+    public func checkAccess(
+        leaseNamespace: String, leaseName: String = "sandcastle-controller", engine: GitOpsEngine? = nil, now: Date = Date()
+    ) async -> ClusterCheckReport {
         var report = ClusterCheckReport()
         func note(_ ok: Bool, _ subject: String, _ detail: String) { report.findings.append(.init(subject: subject, ok: ok, detail: detail)) }
         do {
@@ -29,12 +29,14 @@ extension KubernetesClient {
         } catch {
             note(false, "PreviewEnvironment CRD", "cannot be looked up: \(error)")
         }
-        for permission in ClusterPermissions.required(leaseNamespace: leaseNamespace) {
+        for permission in ClusterPermissions.required(leaseNamespace: leaseNamespace, engine: engine) {
             var denied: [String] = []
             var failure: String?
             for verb in permission.verbs {
                 do {
-                    if try await !mayI(verb, permission.resource, group: permission.group, namespace: permission.namespace) { denied.append(verb) }
+                    if try await !mayI(verb, permission.resource, group: permission.group, namespace: permission.namespace, name: permission.name) {
+                        denied.append(verb)
+                    }
                 } catch {
                     failure = "\(error)"
                     break

@@ -8,18 +8,21 @@ public struct ClusterPermission: Sendable, Hashable {
     public var verbs: [String]
     /// `nil`: cluster-wide (cluster-scoped kinds, and namespaced kinds in every preview namespace).
     public var namespace: String?
+    /// One object only (RBAC's `resourceNames`), e.g. the ClusterRole Sandcastle may bind.
+    public var name: String?
 
-    public init(group: String, resource: String, verbs: [String], namespace: String? = nil) {
+    public init(group: String, resource: String, verbs: [String], namespace: String? = nil, name: String? = nil) {
         self.group = group
         self.resource = resource
         self.verbs = verbs
         self.namespace = namespace
+        self.name = name
     }
 
     /// `leases.coordination.k8s.io in namespace sandcastle-system`, `namespaces (cluster-wide)`.
     public var subject: String {
         let qualified = group.isEmpty ? resource : "\(resource).\(group)"
-        return qualified + (namespace.map { " in namespace \($0)" } ?? " (cluster-wide)")
+        return qualified + (name.map { " \($0)" } ?? "") + (namespace.map { " in namespace \($0)" } ?? " (cluster-wide)")
     }
 }
 
@@ -32,7 +35,32 @@ public enum ClusterPermissions {
     /// Where Events about cluster-scoped objects (PreviewEnvironments) are written.
     public static let eventNamespace = "default"
 
-    public static func required(leaseNamespace: String) -> [ClusterPermission] {
+    /// With a GitOps `engine`, also what its sink writes (``engine(_:)``).
+    public static func required(leaseNamespace: String, engine: GitOpsEngine? = nil) -> [ClusterPermission] {
+        base(leaseNamespace: leaseNamespace) + (engine.map(Self.engine) ?? [])
+    }
+
+    /// What the GitOps sinks need besides: the engine's objects in its namespace only (see
+    /// `deploy/examples/argocd-sink-rbac.yaml` and `flux-sink-rbac.yaml`); for Flux also the
+    /// RoleBinding in each preview namespace, and `bind` on the one ClusterRole it references.
+    public static func engine(_ engine: GitOpsEngine) -> [ClusterPermission] {
+        switch engine.kind {
+        case .argocd(let settings):
+            return [.init(group: "argoproj.io", resource: "applications", verbs: watched, namespace: settings.namespace)]
+        case .flux(let settings):
+            return [
+                .init(group: "source.toolkit.fluxcd.io", resource: "gitrepositories", verbs: watched, namespace: settings.namespace),
+                .init(group: "source.toolkit.fluxcd.io", resource: "helmrepositories", verbs: workload, namespace: settings.namespace),
+                .init(group: "source.toolkit.fluxcd.io", resource: "ocirepositories", verbs: workload, namespace: settings.namespace),
+                .init(group: "kustomize.toolkit.fluxcd.io", resource: "kustomizations", verbs: watched, namespace: settings.namespace),
+                .init(group: "helm.toolkit.fluxcd.io", resource: "helmreleases", verbs: watched, namespace: settings.namespace),
+                .init(group: "rbac.authorization.k8s.io", resource: "rolebindings", verbs: workload),
+                .init(group: "rbac.authorization.k8s.io", resource: "clusterroles", verbs: ["bind"], name: FluxDeployerRole.name),
+            ]
+        }
+    }
+
+    private static func base(leaseNamespace: String) -> [ClusterPermission] {
         [
             .init(group: "sandcastle.dev", resource: "previewenvironments", verbs: ["get", "list", "watch", "create", "patch", "delete"]),
             .init(group: "sandcastle.dev", resource: "previewenvironments/status", verbs: ["get", "patch"]),

@@ -24,6 +24,8 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
 
     /// The kinds this watcher watches: ``kinds``, and the route kinds Sandcastle renders.
     let watched: [(apiVersion: String, kind: String)]
+    /// The GitOps engine's kinds, each watched in the engine's namespace.
+    let engineWatches: [(apiVersion: String, kind: String, namespace: String)]
 
     /// `routes`: the route kinds the configuration renders (their status gates readiness).
     /// `NAMESPACE/NAME` of a copied Secret → the repositories that copy it.
@@ -35,7 +37,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     /// `secretSources`: the copied Secrets by source, and `previews` the previews of a repository.
     public init(
         client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
-        engine: SinkConfig.Kind? = nil, secretSources: [String: [RepositoryName]] = [:],
+        engine: GitOpsEngine? = nil, secretSources: [String: [RepositoryName]] = [:],
         previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
     ) {
         self.secretSources = secretSources
@@ -43,7 +45,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         var watched = Self.kinds
         if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
         if routes.contains(.httproute) { watched.append(("gateway.networking.k8s.io/v1", "HTTPRoute")) }
-        watched += Self.engineKinds(engine)
+        self.engineWatches = engine.map { engine in Self.engineKinds(engine).map { ($0.apiVersion, $0.kind, engine.namespace) } } ?? []
         self.watched = watched
         self.client = client
         self.repositories = Dictionary(repositories.map { (Ownership.repositoryLabelValue($0), $0) }, uniquingKeysWith: { first, _ in first })
@@ -56,7 +58,8 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     public convenience init(client: KubernetesClient, config: SandcastleConfig, sink: any Sink, logger: Logger, timeoutSeconds: Int = 300) {
         self.init(
             client: client, repositories: config.repositories.map(\.name), logger: logger, timeoutSeconds: timeoutSeconds,
-            routes: Self.routeKinds(of: config), engine: config.sink.kind, secretSources: Self.secretSources(of: config),
+            routes: Self.routeKinds(of: config), engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL),
+            secretSources: Self.secretSources(of: config),
             previews: { repository in try await sink.environments(in: repository).map(\.key) })
     }
 
@@ -72,16 +75,15 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     }
 
     /// The GitOps engine's kinds, whose status is the preview's readiness and whose removal
-    /// lets a teardown go on.
-    public static func engineKinds(_ sink: SinkConfig.Kind?) -> [(apiVersion: String, kind: String)] {
-        switch sink {
+    /// lets a teardown go on; watched in the engine's namespace only.
+    public static func engineKinds(_ engine: GitOpsEngine) -> [(apiVersion: String, kind: String)] {
+        switch engine.kind {
         case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
         case .flux:
             [
                 (FluxObjects.sourceAPIVersion, "GitRepository"), (FluxObjects.kustomizeAPIVersion, "Kustomization"),
                 (FluxObjects.helmAPIVersion, "HelmRelease"),
             ]
-        default: []
         }
     }
 
@@ -97,6 +99,11 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
                     for kind in self.watched {
                         group.addTask { await self.watch(apiVersion: kind.apiVersion, kind: kind.kind) { continuation.yield($0) } }
                     }
+                    for kind in self.engineWatches {
+                        group.addTask {
+                            await self.watch(apiVersion: kind.apiVersion, kind: kind.kind, namespace: kind.namespace) { continuation.yield($0) }
+                        }
+                    }
                     for namespace in Set(self.secretSources.keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted() {
                         group.addTask { await self.watchSources(in: namespace) { continuation.yield($0) } }
                     }
@@ -108,11 +115,13 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     }
 
     /// Watches one kind until cancelled, resuming from the last resourceVersion.
-    private func watch(apiVersion: String, kind: String, yield: @escaping @Sendable (PreviewKey) -> Void) async {
+    private func watch(apiVersion: String, kind: String, namespace: String? = nil, yield: @escaping @Sendable (PreviewKey) -> Void) async {
         // PreviewEnvironments: what was seen of each (generation, being deleted), so the
         // controller's own status writes do not enqueue its preview again.
         let seen = LockedValue([String: String]())
-        await follow(apiVersion: apiVersion, kind: kind, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)") { event in
+        await follow(
+            apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)"
+        ) { event in
             if kind == PreviewEnvironment.kind, let uid = event.object.value(at: "metadata.uid")?.string {
                 let shape = Self.specShape(event.object)
                 let unchanged = seen.withLock { seen in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SandcastleCore
 import SandcastleKubernetes
 
 /// `sandcastle cluster …`: commands about the cluster itself.
@@ -25,9 +26,21 @@ struct ClusterCheckCommand: AsyncParsableCommand {
     @Option(help: "Namespace of the leader-election Lease (default: $POD_NAMESPACE, else sandcastle-system).")
     var leaseNamespace: String?
 
+    @Option(name: [.short, .customLong("config")], help: "sandcastle.yaml: also check what its sink needs (the Argo CD or Flux sink).")
+    var config: String?
+
     func run() async throws {
+        var engine: GitOpsEngine?
+        if let config {
+            do {
+                let loaded = try ConfigLoader.load(path: config)
+                engine = GitOpsEngine(sink: loaded.sink, forgeAPIURL: loaded.forge.apiURL)
+            } catch {
+                throw InvalidInput(error.description)
+            }
+        }
         let client = try cluster.client()
-        let report = await client.checkAccess(leaseNamespace: leaseNamespace ?? LeaseDefaults.namespace)
+        let report = await client.checkAccess(leaseNamespace: leaseNamespace ?? LeaseDefaults.namespace, engine: engine)
         try? await client.shutdown()
         for finding in report.findings {
             print("\(finding.ok ? "ok  " : "FAIL") \(finding.subject): \(finding.detail)")

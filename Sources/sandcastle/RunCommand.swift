@@ -70,7 +70,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             // The same check as `sandcastle cluster check`, in the background: what fails is logged.
             Task {
-                let report = await kubernetes.checkAccess(leaseNamespace: namespace)
+                let report = await kubernetes.checkAccess(
+                    leaseNamespace: namespace, engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL))
                 for finding in report.failures {
                     logger.error("cluster check failed", metadata: ["subject": "\(finding.subject)", "detail": "\(finding.detail)"])
                 }

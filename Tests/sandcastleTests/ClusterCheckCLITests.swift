@@ -1,5 +1,6 @@
 import Foundation
 import SandcastleCore
+import SandcastleKubernetes
 import SandcastleTestSupport
 import Testing
 
@@ -16,14 +17,24 @@ import Testing
         return FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle"))
     }
 
-    static func check(_ fake: FakeKubernetes) async throws -> Subprocess.Result {
+    /// The rules of deploy/rbac.yaml plus an example file of deploy/examples.
+    static func rules(with example: String) throws -> [FakeRBACRule] {
+        var documents: [ManifestObject] = []
+        for file in ["deploy/rbac.yaml", "deploy/examples/" + example] {
+            documents += try ManifestYAML.parseDocuments(try String(contentsOfFile: root + "/" + file, encoding: .utf8)).compactMap(\.object)
+        }
+        return FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle"))
+    }
+
+    static func check(_ fake: FakeKubernetes, config: String? = nil) async throws -> Subprocess.Result {
         let server = try await FakeKubernetesServer.start(fake)
         try await fake.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "sandcastle-system"]])
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write(["kubeconfig": server.kubeconfig()])
         let result = try await SandcastleExecutable.run(
-            ["cluster", "check", "--kubeconfig", dir.path + "/kubeconfig", "--lease-namespace", "sandcastle-system"])
+            ["cluster", "check", "--kubeconfig", dir.path + "/kubeconfig", "--lease-namespace", "sandcastle-system"]
+                + (config.map { ["--config", root + "/" + $0] } ?? []))
         await server.stop()
         return result
     }
@@ -38,6 +49,37 @@ import Testing
         #expect(result.stdout.contains("ok   Lease sandcastle-system/sandcastle-controller: can be created (dry run)"))
         #expect(!result.stdout.contains("FAIL"))
         #expect(await fake.allObjects(namespace: "sandcastle-system").isEmpty, "a dry run stores nothing")
+    }
+
+    @Test(arguments: [
+        ("examples/gitops/flux.yaml", "flux-sink-rbac.yaml", "kustomizations.kustomize.toolkit.fluxcd.io in namespace flux-system"),
+        ("examples/gitops/argocd.yaml", "argocd-sink-rbac.yaml", "applications.argoproj.io in namespace argocd"),
+    ])
+    func aGitOpsSinkNeedsItsExampleRBAC(config: String, example: String, line: String) async throws {
+        let granted = FakeKubernetes()
+        await granted.restrictAccess(user: Self.user, rules: try Self.rules(with: example))
+        let ok = try await Self.check(granted, config: config)
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("ok   \(line): get, list, watch, create, patch, delete"), "\(ok.stdout)")
+        if example.hasPrefix("flux") {
+            #expect(ok.stdout.contains("ok   clusterroles.rbac.authorization.k8s.io sandcastle-flux-deployer (cluster-wide): bind"), "\(ok.stdout)")
+        }
+        let base = FakeKubernetes()
+        await base.restrictAccess(user: Self.user, rules: try Self.deployedRules())
+        let missing = try await Self.check(base, config: config)
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("FAIL \(line): not allowed to get, list, watch, create, patch, delete"), "\(missing.stdout)")
+    }
+
+    @Test func bindIsGrantedForTheDeployerRoleOnly() async throws {
+        let fake = FakeKubernetes()
+        await fake.restrictAccess(user: Self.user, rules: try Self.rules(with: "flux-sink-rbac.yaml"))
+        let server = try await FakeKubernetesServer.start(fake)
+        let client = try KubernetesClient(config: KubeConfig(server: server.url))
+        #expect(try await client.mayI("bind", "clusterroles", group: "rbac.authorization.k8s.io", namespace: nil, name: "sandcastle-flux-deployer"))
+        #expect(try await !client.mayI("bind", "clusterroles", group: "rbac.authorization.k8s.io", namespace: nil, name: "cluster-admin"))
+        try await client.shutdown()
+        await server.stop()
     }
 
     @Test func withoutCreateOnLeasesTheCheckSaysSoInWords() async throws {

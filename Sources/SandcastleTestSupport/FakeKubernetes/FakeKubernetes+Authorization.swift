@@ -9,16 +9,20 @@ public struct FakeRBACRule: Sendable, Hashable {
     public var verbs: [String]
     /// `nil`: every namespace and cluster-scoped resources.
     public var namespace: String?
+    /// Empty: every object; otherwise only these names (RBAC's `resourceNames`).
+    public var resourceNames: [String] = []
 
-    public init(apiGroups: [String], resources: [String], verbs: [String], namespace: String? = nil) {
+    public init(apiGroups: [String], resources: [String], verbs: [String], namespace: String? = nil, resourceNames: [String] = []) {
         self.apiGroups = apiGroups
         self.resources = resources
         self.verbs = verbs
         self.namespace = namespace
+        self.resourceNames = resourceNames
     }
 
     func allows(_ attributes: FakeKubernetes.RequestAttributes) -> Bool {
         if let namespace, attributes.namespace != namespace { return false }
+        if !resourceNames.isEmpty, !resourceNames.contains(attributes.name ?? "") { return false }
         let resource = attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
         return (apiGroups.contains("*") || apiGroups.contains(attributes.group)) && (resources.contains("*") || resources.contains(resource))
             && (verbs.contains("*") || verbs.contains(attributes.verb))
@@ -37,7 +41,8 @@ public struct FakeRBACRule: Sendable, Hashable {
             (role.value(at: "rules")?.array ?? []).compactMap(\.object).map { rule in
                 FakeRBACRule(
                     apiGroups: rule["apiGroups"]?.array?.compactMap(\.string) ?? [], resources: rule["resources"]?.array?.compactMap(\.string) ?? [],
-                    verbs: rule["verbs"]?.array?.compactMap(\.string) ?? [], namespace: namespace)
+                    verbs: rule["verbs"]?.array?.compactMap(\.string) ?? [], namespace: namespace,
+                    resourceNames: rule["resourceNames"]?.array?.compactMap(\.string) ?? [])
             }
         }
         func role(kind: String, name: String?, namespace: String?) -> ManifestObject? {
