@@ -2,8 +2,9 @@ import Foundation
 import SandcastleCore
 
 extension ClusterSink {
-    /// Deletes namespaces that carry Sandcastle's ownership label and a preview UID no
-    /// PreviewEnvironment has any more (their owner was deleted without cascading). Each delete
+    /// Deletes namespaces (and with a GitOps engine, the engine's objects) that carry Sandcastle's
+    /// ownership label and a preview UID no PreviewEnvironment has any more (their owner was
+    /// deleted without cascading). Each delete
     /// carries the namespace's UID as a precondition. A namespace without the UID annotation, or
     /// whose owner still exists, is left alone.
     public func reapOrphans() async throws -> [String] {
@@ -21,6 +22,20 @@ extension ClusterSink {
             let ref = ResourceRef(apiVersion: "v1", kind: "Namespace", name: name)
             if try await client.delete(ref, propagation: .background, uid: namespace.value(at: "metadata.uid")?.string) {
                 reaped.append("namespace \(name) (its PreviewEnvironment \(owner) is gone)")
+            }
+        }
+        if let engine = options.engine {
+            for (apiVersion, kind) in engine.writtenKinds {
+                for object in try await client.list(apiVersion: apiVersion, kind: kind, namespace: engine.namespace, labelSelector: selector) {
+                    guard let name = object.value(at: "metadata.name")?.string,
+                        let owner = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.uidAnnotation], !owners.contains(owner),
+                        object.value(at: "metadata.deletionTimestamp") == nil
+                    else { continue }
+                    let ref = ResourceRef(apiVersion: apiVersion, kind: kind, namespace: engine.namespace, name: name)
+                    if try await client.delete(ref, propagation: .background, uid: object.value(at: "metadata.uid")?.string) {
+                        reaped.append("\(kind) \(engine.namespace)/\(name) (its PreviewEnvironment \(owner) is gone)")
+                    }
+                }
             }
         }
         return reaped

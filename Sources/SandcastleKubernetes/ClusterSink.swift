@@ -18,6 +18,8 @@ public final class ClusterSink: Sink, Sendable {
         public var now: @Sendable () -> Date = { Date() }
         /// The controller's own namespace (its credentials live there): never a source of copied Secrets.
         public var controllerNamespace = ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? ClusterNamespaces.controller
+        /// The GitOps engine whose objects previews have, so the janitor also reaps orphans of those.
+        public var engine: GitOpsEngine?
         public init() {}
     }
 

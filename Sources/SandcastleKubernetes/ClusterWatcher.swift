@@ -45,7 +45,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         var watched = Self.kinds
         if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
         if routes.contains(.httproute) { watched.append(("gateway.networking.k8s.io/v1", "HTTPRoute")) }
-        self.engineWatches = engine.map { engine in Self.engineKinds(engine).map { ($0.apiVersion, $0.kind, engine.namespace) } } ?? []
+        self.engineWatches = engine.map { engine in engine.watchedKinds.map { ($0.apiVersion, $0.kind, engine.namespace) } } ?? []
         self.watched = watched
         self.client = client
         self.repositories = Dictionary(repositories.map { (Ownership.repositoryLabelValue($0), $0) }, uniquingKeysWith: { first, _ in first })
@@ -72,19 +72,6 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
             }
         }
         return sources
-    }
-
-    /// The GitOps engine's kinds, whose status is the preview's readiness and whose removal
-    /// lets a teardown go on; watched in the engine's namespace only.
-    public static func engineKinds(_ engine: GitOpsEngine) -> [(apiVersion: String, kind: String)] {
-        switch engine.kind {
-        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
-        case .flux:
-            [
-                (FluxObjects.sourceAPIVersion, "GitRepository"), (FluxObjects.kustomizeAPIVersion, "Kustomization"),
-                (FluxObjects.helmAPIVersion, "HelmRelease"),
-            ]
-        }
     }
 
     /// The route kinds the repositories of `config` render.

@@ -104,7 +104,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             let client = try cluster.client()
-            return (ClusterSink(client: client), client)
+            var options = ClusterSink.Options()
+            options.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)
+            return (ClusterSink(client: client, options: options), client)
         } catch {
             guard config.sink.isDefault else { throw error }
             logger.notice(

@@ -212,6 +212,7 @@ final class ControllerHarness: Sendable {
         var sinkOptions = ClusterSink.Options()
         sinkOptions.teardownTimeout = 5
         sinkOptions.pollInterval = 0.05
+        sinkOptions.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)
         let registry = PrometheusCollectorRegistry()
         let probe = HTTPReadinessProbe(timeout: .seconds(2))
         let origin = self.origin

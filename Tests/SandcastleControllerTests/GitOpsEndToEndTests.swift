@@ -250,4 +250,32 @@ struct GitOpsEndToEndTests {
         #expect(await h.fakeKube.object(Self.flux("HelmRelease", 6)) == nil)
         try await settle(instance)
     }
+
+    @Test func theJanitorReapsOrphanedEngineObjectsOnly() async throws {
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 0.2))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        _ = try await h.openUntilReady(8, on: instance)
+        func application(_ name: String, labels: ManifestObject, annotations: ManifestObject) -> ManifestObject {
+            [
+                "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                "metadata": ["name": .string(name), "namespace": "argocd", "labels": .object(labels), "annotations": .object(annotations)],
+                "spec": ["project": "previews", "destination": ["namespace": .string(name)], "sources": [["repoURL": "https://github.com/acme/shop.git"]]],
+            ]
+        }
+        let ours: ManifestObject = [.init(Ownership.managedByLabel): .string(Ownership.managedByValue)]
+        _ = try await h.fakeKube.seed(application("pr-90-shop", labels: ours, annotations: [.init(OwnershipCheck.uidAnnotation): "gone-uid"]))
+        _ = try await h.fakeKube.seed(application("team-app", labels: ["team": "payments"], annotations: [:]))
+        var options = ClusterSink.Options()
+        options.engine = GitOpsEngine(sink: h.config.sink, forgeAPIURL: h.config.forge.apiURL)
+        let sink = ClusterSink(client: instance.kubeClient, options: options)
+        let reaped = try await sink.reapOrphans()
+        #expect(reaped == ["Application argocd/pr-90-shop (its PreviewEnvironment gone-uid is gone)"])
+        try await eventually("the orphan is pruned and gone") {
+            await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-90-shop")) == nil
+        }
+        #expect(await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "team-app")) != nil)
+        #expect(await h.fakeKube.object(Self.application(8)) != nil, "a live preview's Application stays")
+        try await settle(instance)
+    }
 }

@@ -36,6 +36,32 @@ public struct GitOpsEngine: Sendable, Hashable {
         }
     }
 
+    /// Every kind Sandcastle writes in ``namespace`` (the janitor reaps orphans of these).
+    public var writtenKinds: [(apiVersion: String, kind: String)] {
+        switch kind {
+        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
+        case .flux:
+            [
+                (FluxObjects.kustomizeAPIVersion, "Kustomization"), (FluxObjects.helmAPIVersion, "HelmRelease"),
+                (FluxObjects.sourceAPIVersion, "GitRepository"), (FluxObjects.sourceAPIVersion, "HelmRepository"),
+                (FluxObjects.ociAPIVersion, "OCIRepository"), ("v1", "ServiceAccount"),
+            ]
+        }
+    }
+
+    /// The kinds whose status is a preview's readiness and whose removal lets a teardown go on:
+    /// watched in ``namespace``.
+    public var watchedKinds: [(apiVersion: String, kind: String)] {
+        switch kind {
+        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
+        case .flux:
+            [
+                (FluxObjects.sourceAPIVersion, "GitRepository"), (FluxObjects.kustomizeAPIVersion, "Kustomization"),
+                (FluxObjects.helmAPIVersion, "HelmRelease"),
+            ]
+        }
+    }
+
     /// What Sandcastle writes for one preview: the engine's objects (in ``namespace``) and the
     /// objects the preview namespace needs for the engine (Flux's RoleBinding).
     public func objects(for context: RenderContext) throws(RenderError) -> (engine: [Manifest], preview: [Manifest]) {
