@@ -36,7 +36,8 @@ extension ClusterSink {
                     let namespace = item["namespace"]?.string, let name = item["name"]?.string
                 else { return nil }
                 let generation: Int? = if case .int(let value) = item["generation"] { value } else { nil }
-                return EngineItem(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name, hash: item["hash"]?.string, generation: generation)
+                return EngineItem(
+                    apiVersion: apiVersion, kind: kind, namespace: namespace, name: name, hash: item["hash"]?.string, generation: generation)
             }
         }
     }
@@ -85,7 +86,9 @@ extension ClusterSink {
         var pruned: [String] = []
         for old in previous where !items.contains(where: { $0.same(old) }) {
             guard let found = try await client.get(old.ref), OwnershipCheck.isOwned(found, uid: uid) else { continue }
-            if try await client.delete(old.ref, propagation: .background, uid: found.value(at: "metadata.uid")?.string) { pruned.append(old.description) }
+            if try await client.delete(old.ref, propagation: .background, uid: found.value(at: "metadata.uid")?.string) {
+                pruned.append(old.description)
+            }
         }
         return (items, applied, pruned)
     }
@@ -99,7 +102,9 @@ extension ClusterSink {
                 drift.append("\(item.description) is missing")
                 continue
             }
-            if let before = item.generation, let now = Self.generation(object), now > before { drift.append("\(item.description) was changed by hand") }
+            if let before = item.generation, let now = Self.generation(object), now > before {
+                drift.append("\(item.description) was changed by hand")
+            }
             guard GitOpsReadiness.kinds.contains(item.kind) else { continue }
             facts.append(WorkloadFact(name: "\(item.kind)/\(item.name)", readiness: GitOpsReadiness.judge(object, sha: sha)))
         }

@@ -64,7 +64,8 @@ struct PlanCommand: ParsableCommand {
         var replay = EventReplay(config: config, assumedPermission: Permission(rawValue: assumePermission)!)
         if let bundle {
             replay.render = { key, sha, settings in
-                let rendered = try Renderer(engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)).render(RenderContext(key: key, sha: sha, settings: settings), bundleDirectory: bundle)
+                let rendered = try Renderer(engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)).render(
+                    RenderContext(key: key, sha: sha, settings: settings), bundleDirectory: bundle)
                 return RenderSummary(sha: sha, contentHash: rendered.contentHash, hooks: rendered.hooks.map(\.spec))
             }
         }

@@ -49,7 +49,8 @@ struct GitOpsEndToEndTests {
             documents += try ManifestYAML.parseDocuments(try String(contentsOfFile: root + "/" + file, encoding: .utf8)).compactMap(\.object)
         }
         await h.fakeKube.restrictAccess(
-            user: "system:serviceaccount:sandcastle-system:sandcastle", rules: FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle")))
+            user: "system:serviceaccount:sandcastle-system:sandcastle",
+            rules: FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle")))
         for namespace in ["argocd", "flux-system"] {
             _ = try await h.fakeKube.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
         }
@@ -184,7 +185,8 @@ struct GitOpsEndToEndTests {
         #expect(await h.fakeKube.object(Self.flux("ServiceAccount", 4)) != nil)
         let binding = try #require(
             await h.fakeKube.object(
-                ResourceRef(apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", namespace: "pr-4-shop", name: "sandcastle-flux-deployer")))
+                ResourceRef(apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", namespace: "pr-4-shop", name: "sandcastle-flux-deployer")
+            ))
         #expect(binding.value(at: "roleRef.name") == "sandcastle-flux-deployer")
         #expect(binding.value(at: "subjects") == [["kind": "ServiceAccount", "name": "pr-4-shop", "namespace": "flux-system"]])
 
@@ -226,7 +228,8 @@ struct GitOpsEndToEndTests {
     @Test func fluxHelmReleaseForAHelmBundle() async throws {
         let h = try await Self.start(
             sink: Self.fluxSink,
-            bundle: "{path: deploy/preview, kind: helm, helm: {releaseName: shop, valuesFiles: [values-preview.yaml], values: {image.tag: 'pr-{{ number }}-{{ shortSha }}'}}}",
+            bundle:
+                "{path: deploy/preview, kind: helm, helm: {releaseName: shop, valuesFiles: [values-preview.yaml], values: {image.tag: 'pr-{{ number }}-{{ shortSha }}'}}}",
             simulation: GitOpsSimulation(syncAfter: 0.3))
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
@@ -260,7 +263,9 @@ struct GitOpsEndToEndTests {
             [
                 "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
                 "metadata": ["name": .string(name), "namespace": "argocd", "labels": .object(labels), "annotations": .object(annotations)],
-                "spec": ["project": "previews", "destination": ["namespace": .string(name)], "sources": [["repoURL": "https://github.com/acme/shop.git"]]],
+                "spec": [
+                    "project": "previews", "destination": ["namespace": .string(name)], "sources": [["repoURL": "https://github.com/acme/shop.git"]],
+                ],
             ]
         }
         let ours: ManifestObject = [.init(Ownership.managedByLabel): .string(Ownership.managedByValue)]
@@ -272,9 +277,12 @@ struct GitOpsEndToEndTests {
         let reaped = try await sink.reapOrphans()
         #expect(reaped == ["Application argocd/pr-90-shop (its PreviewEnvironment gone-uid is gone)"])
         try await eventually("the orphan is pruned and gone") {
-            await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-90-shop")) == nil
+            await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-90-shop"))
+                == nil
         }
-        #expect(await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "team-app")) != nil)
+        #expect(
+            await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "team-app"))
+                != nil)
         #expect(await h.fakeKube.object(Self.application(8)) != nil, "a live preview's Application stays")
         try await settle(instance)
     }

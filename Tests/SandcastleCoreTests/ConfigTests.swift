@@ -139,11 +139,20 @@ import Testing
         ("    networkPolicy: { mode: open }", ["networkPolicy.mode", "isolated, ingress-only, off"]),
         ("    bundle: { kind: jsonnet }", ["bundle.kind", "manifests, kustomize, helm"]),
         ("    bundle: { kind: helm, helm: { valuesFiles: [../secrets.yaml] } }", ["bundle.helm.valuesFiles", "inside the chart"]),
-        ("    bundle: { kind: helm, helm: { values: { image.tag: '{{ branch }}' } } }", ["bundle.helm.values.image.tag", "unknown variable 'branch'"]),
+        (
+            "    bundle: { kind: helm, helm: { values: { image.tag: '{{ branch }}' } } }",
+            ["bundle.helm.values.image.tag", "unknown variable 'branch'"]
+        ),
         ("    bundle: { kind: helm, helm: { values: [a] } }", ["bundle.helm.values", "expected a mapping"]),
         ("    bundle: { kind: helm, helm: { values: { 'image..tag': x } } }", ["not a dotted values path"]),
-        ("    bundle: { kind: helm, helm: { chart: { repository: 'ftp://charts', name: app, version: 1.0.0 } } }", ["bundle.helm.chart.repository", "oci://"]),
-        ("    bundle: { kind: helm, helm: { chart: { repository: 'oci://ghcr.io/acme/charts', name: app } } }", ["bundle.helm.chart.version", "missing"]),
+        (
+            "    bundle: { kind: helm, helm: { chart: { repository: 'ftp://charts', name: app, version: 1.0.0 } } }",
+            ["bundle.helm.chart.repository", "oci://"]
+        ),
+        (
+            "    bundle: { kind: helm, helm: { chart: { repository: 'oci://ghcr.io/acme/charts', name: app } } }",
+            ["bundle.helm.chart.version", "missing"]
+        ),
         ("    bundle: { kind: helm, helm: { releaseName: Shop_1 } }", ["bundle.helm.releaseName", "not a valid Kubernetes name"]),
         ("    bundle: { path: ../../etc }", ["bundle.path", "relative path inside"]),
         ("    bundle: { allowedKinds: [Deployment, ClusterRole] }", ["allowedKinds", "cluster-scoped kinds cannot be allowed: ClusterRole"]),
@@ -230,14 +239,38 @@ import Testing
             "either 'token' or 'app'"
         ),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nsink: {kind: directory}\nrepositories: [{name: a/b}]", "sink.path: missing"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, path: out}", "sink.path: only the directory sink takes a path"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, argocd: {project: previews}}", "sink.argocd: only the argocd sink takes argocd settings (sink.kind is flux)"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {project: Previews}}", "sink.argocd.project: 'Previews' is not a valid Kubernetes name"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {gitops: {repoURL: 'https://github.com/acme/gitops.git'}}}", "sink.argocd.gitops.path: missing"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {gitops: {repoURL: x, path: ../etc}}}", "without '..'"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {destinationServer: kubernetes}}", "sink.argocd.destinationServer: expected an https:// URL"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, flux: {interval: often}}", "sink.flux.interval"),
-        ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, flux: {namespaces: flux-system}}", "unknown key 'namespaces' (did you mean 'namespace'?)"),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, path: out}",
+            "sink.path: only the directory sink takes a path"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, argocd: {project: previews}}",
+            "sink.argocd: only the argocd sink takes argocd settings (sink.kind is flux)"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {project: Previews}}",
+            "sink.argocd.project: 'Previews' is not a valid Kubernetes name"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {gitops: {repoURL: 'https://github.com/acme/gitops.git'}}}",
+            "sink.argocd.gitops.path: missing"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {gitops: {repoURL: x, path: ../etc}}}",
+            "without '..'"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {destinationServer: kubernetes}}",
+            "sink.argocd.destinationServer: expected an https:// URL"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, flux: {interval: often}}",
+            "sink.flux.interval"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, flux: {namespaces: flux-system}}",
+            "unknown key 'namespaces' (did you mean 'namespace'?)"
+        ),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nextra: 1", "unknown key 'extra'"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nrepositories: []", "duplicated key"),
         ("apiVersion: [unclosed", "not valid YAML"),

@@ -70,10 +70,14 @@ import Testing
     @Test func fluxObjectsAreReadyForTheirGenerationAndTheHeadRevision() {
         let kustomization = Self.flux(
             "Kustomization",
-            ["observedGeneration": 2, "lastAppliedRevision": .string("main@sha1:\(Self.sha)"), "conditions": [Self.ready("True", "ReconciliationSucceeded")]])
+            [
+                "observedGeneration": 2, "lastAppliedRevision": .string("main@sha1:\(Self.sha)"),
+                "conditions": [Self.ready("True", "ReconciliationSucceeded")],
+            ])
         #expect(GitOpsReadiness.judge(kustomization, sha: Self.sha) == .ready)
         let source = Self.flux(
-            "GitRepository", ["observedGeneration": 2, "artifact": ["revision": .string("sha1:\(Self.sha)")], "conditions": [Self.ready("True", "Succeeded")]])
+            "GitRepository",
+            ["observedGeneration": 2, "artifact": ["revision": .string("sha1:\(Self.sha)")], "conditions": [Self.ready("True", "Succeeded")]])
         #expect(GitOpsReadiness.judge(source, sha: Self.sha) == .ready)
         let release = Self.flux("HelmRelease", ["observedGeneration": 2, "conditions": [Self.ready("True", "InstallSucceeded")]])
         #expect(GitOpsReadiness.judge(release, sha: Self.sha) == .ready)
@@ -83,23 +87,35 @@ import Testing
         let stale = Self.flux("HelmRelease", ["observedGeneration": 1, "conditions": [Self.ready("True", "InstallSucceeded")]])
         #expect(GitOpsReadiness.judge(stale, sha: Self.sha) == .progressing("HelmRelease/pr-7-shop: waiting for Flux to reconcile the new spec"))
         let previous = Self.flux(
-            "Kustomization", ["observedGeneration": 2, "lastAppliedRevision": .string("sha1:\(Self.old)"), "conditions": [Self.ready("True", "ReconciliationSucceeded")]])
+            "Kustomization",
+            [
+                "observedGeneration": 2, "lastAppliedRevision": .string("sha1:\(Self.old)"),
+                "conditions": [Self.ready("True", "ReconciliationSucceeded")],
+            ])
         #expect(GitOpsReadiness.judge(previous, sha: Self.sha) == .progressing("Kustomization/pr-7-shop: waiting for Flux to apply 0123456789ab"))
         let notReady = Self.flux(
-            "Kustomization", ["observedGeneration": 2, "conditions": [Self.ready("False", "DependencyNotReady", "source 'GitRepository/pr-7-shop' is not ready")]])
+            "Kustomization",
+            ["observedGeneration": 2, "conditions": [Self.ready("False", "DependencyNotReady", "source 'GitRepository/pr-7-shop' is not ready")]])
         #expect(
             GitOpsReadiness.judge(notReady, sha: Self.sha)
                 == .progressing("Kustomization/pr-7-shop: DependencyNotReady: source 'GitRepository/pr-7-shop' is not ready"))
-        #expect(GitOpsReadiness.judge(Self.flux("Kustomization", [:]), sha: Self.sha) == .progressing("Kustomization/pr-7-shop: waiting for Flux to reconcile the new spec"))
+        #expect(
+            GitOpsReadiness.judge(Self.flux("Kustomization", [:]), sha: Self.sha)
+                == .progressing("Kustomization/pr-7-shop: waiting for Flux to reconcile the new spec"))
     }
 
     @Test func fluxFailuresOfTheHeadFail() {
         let health = Self.flux(
             "Kustomization",
-            ["observedGeneration": 2, "lastAttemptedRevision": .string("sha1:\(Self.sha)"), "conditions": [Self.ready("False", "HealthCheckFailed", "timeout waiting for: [Deployment/pr-7-shop/web status: 'InProgress']")]])
+            [
+                "observedGeneration": 2, "lastAttemptedRevision": .string("sha1:\(Self.sha)"),
+                "conditions": [Self.ready("False", "HealthCheckFailed", "timeout waiting for: [Deployment/pr-7-shop/web status: 'InProgress']")],
+            ])
         #expect(
             GitOpsReadiness.judge(health, sha: Self.sha)
-                == .failed("Flux could not reconcile Kustomization/pr-7-shop: HealthCheckFailed: timeout waiting for: [Deployment/pr-7-shop/web status: 'InProgress']"))
+                == .failed(
+                    "Flux could not reconcile Kustomization/pr-7-shop: HealthCheckFailed: timeout waiting for: [Deployment/pr-7-shop/web status: 'InProgress']"
+                ))
         var older = health
         older.set(.string("sha1:\(Self.old)"), at: "status.lastAttemptedRevision")
         guard case .progressing = GitOpsReadiness.judge(older, sha: Self.sha) else {
@@ -108,7 +124,15 @@ import Testing
         }
         let stalled = Self.flux(
             "HelmRelease",
-            ["observedGeneration": 2, "conditions": [Self.ready("False", "InstallFailed", "Helm install failed"), ["type": "Stalled", "status": "True", "reason": "RetriesExceeded", "message": "Failed to install after 1 attempt(s)"]]])
-        #expect(GitOpsReadiness.judge(stalled, sha: Self.sha) == .failed("Flux stalled on HelmRelease/pr-7-shop: RetriesExceeded: Failed to install after 1 attempt(s)"))
+            [
+                "observedGeneration": 2,
+                "conditions": [
+                    Self.ready("False", "InstallFailed", "Helm install failed"),
+                    ["type": "Stalled", "status": "True", "reason": "RetriesExceeded", "message": "Failed to install after 1 attempt(s)"],
+                ],
+            ])
+        #expect(
+            GitOpsReadiness.judge(stalled, sha: Self.sha)
+                == .failed("Flux stalled on HelmRelease/pr-7-shop: RetriesExceeded: Failed to install after 1 attempt(s)"))
     }
 }

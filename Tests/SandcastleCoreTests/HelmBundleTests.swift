@@ -78,7 +78,8 @@ import Testing
     @Test func aChartThatBreaksTheContractIsRefused() throws {
         let dir = try Self.chart()
         defer { dir.remove() }
-        let foreign = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: everything}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n"
+        let foreign =
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: everything}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n"
         let helm = StandInHelm(output: Self.deployment + "\n---\n" + foreign)
         let context = RenderContext(
             key: PreviewKey(repository: RepositoryName(parsing: "acme/scout")!, number: 7), sha: Self.sha, settings: try Self.settings("{}"))
@@ -115,11 +116,14 @@ import Testing
         defer { dir.remove() }
         #expect {
             try Renderer(helm: helm).render(
-                RenderContext(key: key, sha: Self.sha, settings: try Self.settings("{valuesFiles: [values-staging.yaml]}")), bundleDirectory: dir.path)
+                RenderContext(key: key, sha: Self.sha, settings: try Self.settings("{valuesFiles: [values-staging.yaml]}")), bundleDirectory: dir.path
+            )
         } throws: { String(describing: $0).contains("'values-staging.yaml', which is not a file in the chart") }
         #expect {
             try Renderer(helm: helm).render(
-                RenderContext(key: key, sha: Self.sha, settings: try Self.settings("{chart: {repository: 'https://charts.acme.dev', name: scout, version: 1.0.0}}")),
+                RenderContext(
+                    key: key, sha: Self.sha,
+                    settings: try Self.settings("{chart: {repository: 'https://charts.acme.dev', name: scout, version: 1.0.0}}")),
                 bundleDirectory: dir.path)
         } throws: { String(describing: $0).contains("Use sink.kind: argocd or flux") }
         #expect(helm.calls.isEmpty, "helm is not run for a bundle that cannot be rendered")

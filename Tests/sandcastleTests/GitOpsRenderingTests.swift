@@ -47,7 +47,10 @@ import Testing
         let (text, objects) = try Self.render("flux.yaml", repo: "acme/shop")
         try Self.expectGolden(text, "gitops-flux-shop.yaml")
         let kustomization = try #require(Self.object(objects, "Kustomization"))
-        #expect(kustomization.value(at: "spec.images") == [["name": "ghcr.io/acme/shop", "digest": "sha256:4b3b4c8e8f1a9d2c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"]])
+        #expect(
+            kustomization.value(at: "spec.images") == [
+                ["name": "ghcr.io/acme/shop", "digest": "sha256:4b3b4c8e8f1a9d2c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"]
+            ])
         #expect(kustomization.value(at: "spec.interval") == "5m" && kustomization.value(at: "spec.timeout") == "10m")
         #expect(Self.object(objects, "GitRepository")?.value(at: "spec.ref.commit")?.string == Self.sha)
         #expect(Self.object(objects, "HelmRelease") == nil)
@@ -84,7 +87,8 @@ import Testing
         let rules = (role["rules"]?.array ?? []).compactMap(\.object)
         let resources = Set(rules.flatMap { ($0["resources"]?.array ?? []).compactMap(\.string) })
         #expect(resources.isSuperset(of: ["deployments", "services", "configmaps", "secrets", "networkpolicies", "ingresses"]))
-        #expect(resources.isDisjoint(with: ["namespaces", "clusterroles", "clusterrolebindings", "customresourcedefinitions", "roles", "rolebindings"]))
+        #expect(
+            resources.isDisjoint(with: ["namespaces", "clusterroles", "clusterrolebindings", "customresourcedefinitions", "roles", "rolebindings"]))
         #expect(!rules.contains { $0["apiGroups"] == ["*"] && $0["resources"] == ["*"] })
     }
 

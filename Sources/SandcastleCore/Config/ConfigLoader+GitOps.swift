@@ -6,7 +6,11 @@ extension ConfigLoader {
         if let v = fields["namespace"], let name = kubernetesName(v, reader: &reader) { settings.namespace = name }
         if let v = fields["project"], let name = kubernetesName(v, reader: &reader) { settings.project = name }
         if let v = fields["destinationServer"], let server = reader.string(v) {
-            if ConfigValidation.isHTTPURL(server) { settings.destinationServer = server } else { reader.fail(v, "expected an https:// URL of the cluster as Argo CD names it") }
+            if ConfigValidation.isHTTPURL(server) {
+                settings.destinationServer = server
+            } else {
+                reader.fail(v, "expected an https:// URL of the cluster as Argo CD names it")
+            }
         }
         if let v = fields["gitops"], let source = reader.mapping(v, allowed: ["repoURL", "targetRevision", "path"]) {
             let repoURL = source["repoURL"].flatMap { reader.string($0) }
@@ -37,7 +41,11 @@ extension ConfigLoader {
         guard let fields = reader.mapping(node, allowed: ["valuesFiles", "values", "releaseName", "chart"]) else { return }
         if let v = fields["valuesFiles"], let files = reader.strings(v) {
             let outside = files.filter { !ConfigValidation.isRelativeInnerPath($0) }
-            if outside.isEmpty { helm.valuesFiles = files } else { reader.fail(v, "\(outside.joined(separator: ", ")): values files must be relative paths inside the chart, without '..'") }
+            if outside.isEmpty {
+                helm.valuesFiles = files
+            } else {
+                reader.fail(v, "\(outside.joined(separator: ", ")): values files must be relative paths inside the chart, without '..'")
+            }
         }
         if let v = fields["values"] {
             guard case .mapping(let pairs) = v.value else {
@@ -56,7 +64,8 @@ extension ConfigLoader {
                     let known: Set<String> = ["number", "owner", "repo", "sha", "shortSha", "namespace", "host", "url", "domain"]
                     let unknown = template.unknownVariables(known: known).filter { !$0.name.hasPrefix("values.") }
                     guard unknown.isEmpty else {
-                        reader.fail(pair.value, "unknown variable '\(unknown[0].name)' (known: \(known.sorted().joined(separator: ", ")), values.NAME)")
+                        reader.fail(
+                            pair.value, "unknown variable '\(unknown[0].name)' (known: \(known.sorted().joined(separator: ", ")), values.NAME)")
                         return nil
                     }
                     return HelmValue(path: pair.key, template: template)

@@ -65,11 +65,16 @@ public enum FluxObjects {
                     "spec": ["interval": .string(settings.interval.goDuration), "url": .string(chart.repository)],
                 ])
                 spec["chart"] = [
-                    "spec": ["chart": .string(chart.name), "version": .string(chart.version), "sourceRef": ["kind": "HelmRepository", "name": .string(name)]]
+                    "spec": [
+                        "chart": .string(chart.name), "version": .string(chart.version),
+                        "sourceRef": ["kind": "HelmRepository", "name": .string(name)],
+                    ]
                 ]
             } else {
                 engine.append(gitRepository)
-                var chartSpec: ManifestObject = ["chart": .string("./" + bundle.path), "sourceRef": ["kind": "GitRepository", "name": .string(name)]]
+                var chartSpec: ManifestObject = [
+                    "chart": .string("./" + bundle.path), "sourceRef": ["kind": "GitRepository", "name": .string(name)],
+                ]
                 if !bundle.helm.valuesFiles.isEmpty {
                     chartSpec["valuesFiles"] = .array(bundle.helm.valuesFiles.map { .string("./" + bundle.path + "/" + $0) })
                 }

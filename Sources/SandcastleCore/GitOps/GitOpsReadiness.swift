@@ -24,10 +24,14 @@ public enum GitOpsReadiness {
     private static func application(_ object: ManifestObject, sha: String) -> WorkloadReadiness {
         let name = label(object)
         let syncStatus = object.value(at: "status.sync.status")?.string ?? "Unknown"
-        let revisions = [object.value(at: "status.sync.revision")?.string].compactMap { $0 } + (object.value(at: "status.sync.revisions")?.array ?? []).compactMap(\.string)
+        let revisions =
+            [object.value(at: "status.sync.revision")?.string].compactMap { $0 }
+            + (object.value(at: "status.sync.revisions")?.array ?? []).compactMap(\.string)
         let health = object.value(at: "status.health.status")?.string ?? "Unknown"
         let atHead = revisions.contains(sha)
-        if let operation = object.value(at: "status.operationState")?.object, let phase = operation["phase"]?.string, ["Failed", "Error"].contains(phase) {
+        if let operation = object.value(at: "status.operationState")?.object, let phase = operation["phase"]?.string,
+            ["Failed", "Error"].contains(phase)
+        {
             let operationRevisions =
                 [operation["syncResult"]?.object?["revision"]?.string, operation["operation"]?.object?["sync"]?.object?["revision"]?.string]
                 .compactMap { $0 } + (operation["syncResult"]?.object?["revisions"]?.array ?? []).compactMap(\.string)
@@ -35,7 +39,9 @@ public enum GitOpsReadiness {
                 return .failed("Argo CD could not sync \(name) at \(sha.prefix(12)): \(operation["message"]?.string ?? phase)")
             }
         }
-        let errors = (object.value(at: "status.conditions")?.array ?? []).compactMap(\.object).filter { ($0["type"]?.string ?? "").hasSuffix("Error") }
+        let errors = (object.value(at: "status.conditions")?.array ?? []).compactMap(\.object).filter {
+            ($0["type"]?.string ?? "").hasSuffix("Error")
+        }
         if let error = errors.first {
             return .progressing("\(name): \(error["type"]?.string ?? "Error"): \(error["message"]?.string ?? "")")
         }

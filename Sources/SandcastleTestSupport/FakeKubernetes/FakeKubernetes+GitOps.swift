@@ -135,8 +135,11 @@ extension FakeKubernetes {
         let generation = object.value(at: "metadata.generation") ?? .int(1)
         let time = ManifestValue.string(KubernetesTime.string(now))
         func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> ManifestValue {
-            ["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message), "observedGeneration": generation,
-             "lastTransitionTime": time]
+            [
+                "type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
+                "observedGeneration": generation,
+                "lastTransitionTime": time,
+            ]
         }
         var status: ManifestObject = ["observedGeneration": generation]
         let kind = object["kind"]?.string ?? ""
@@ -144,11 +147,14 @@ extension FakeKubernetes {
         case "GitRepository":
             let commit = object.value(at: "spec.ref.commit")?.string ?? String(repeating: "0", count: 40)
             let revision = "sha1:\(commit)"
-            status["artifact"] = ["revision": .string(revision), "path": .string("gitrepository/\(key.namespace)/\(key.name)/\(commit).tar.gz"), "lastUpdateTime": time]
+            status["artifact"] = [
+                "revision": .string(revision), "path": .string("gitrepository/\(key.namespace)/\(key.name)/\(commit).tar.gz"), "lastUpdateTime": time,
+            ]
             status["conditions"] = [condition("Ready", "True", "Succeeded", "stored artifact for revision '\(revision)'")]
         case "Kustomization":
             let source = object.value(at: "spec.sourceRef.name")?.string ?? ""
-            let commit = objects[Key(group: "source.toolkit.fluxcd.io", plural: "gitrepositories", namespace: key.namespace, name: source)]?
+            let commit =
+                objects[Key(group: "source.toolkit.fluxcd.io", plural: "gitrepositories", namespace: key.namespace, name: source)]?
                 .value(at: "spec.ref.commit")?.string ?? ""
             let revision = "sha1:\(commit)"
             status["lastAttemptedRevision"] = .string(revision)
@@ -157,7 +163,9 @@ extension FakeKubernetes {
             } else {
                 status["lastAppliedRevision"] = .string(revision)
                 status["conditions"] = [condition("Ready", "True", "ReconciliationSucceeded", "Applied revision: \(revision)")]
-                if let namespace = object.value(at: "spec.targetNamespace")?.string { placeSynced(namespace: namespace, owner: key.name, revision: revision) }
+                if let namespace = object.value(at: "spec.targetNamespace")?.string {
+                    placeSynced(namespace: namespace, owner: key.name, revision: revision)
+                }
             }
         case "HelmRelease":
             if let failure {
@@ -168,7 +176,9 @@ extension FakeKubernetes {
             } else {
                 status["conditions"] = [condition("Ready", "True", "InstallSucceeded", "Helm install succeeded for release")]
                 status["history"] = [["status": "deployed", "version": 1]]
-                if let namespace = object.value(at: "spec.targetNamespace")?.string { placeSynced(namespace: namespace, owner: key.name, revision: "") }
+                if let namespace = object.value(at: "spec.targetNamespace")?.string {
+                    placeSynced(namespace: namespace, owner: key.name, revision: "")
+                }
             }
         default:
             status["conditions"] = [condition("Ready", "True", "Succeeded", "stored artifact")]

@@ -14,6 +14,8 @@ import SandcastleCore
 /// `SelfSubjectAccessReview`s answered from the same rules.
 ///
 /// Known differences from a real API server:
+/// - RBAC (with ``restrictAccess(user:rules:)``) has no escalation check on RoleBindings (a real
+///   server refuses to bind a role the requester neither holds nor may `bind`);
 /// - built-in kinds are not validated beyond their timestamps and names (a real server also
 ///   rejects unknown fields and invalid values with 422);
 /// - server-side apply tracks the whole applied configuration per field manager instead of
