@@ -36,10 +36,10 @@ struct GitOpsEndToEndTests {
         await h.fakeGitHub.statuses(ControllerHarness.repo, sha: sha).filter { $0.context == "sandcastle/deploy" }.sorted { $0.id < $1.id }
     }
 
-    static func start(sink: String, bundle: String = "{path: deploy/preview, kind: manifests}", simulation: GitOpsSimulation) async throws
-        -> ControllerHarness
-    {
-        let h = try await ControllerHarness.start(sink: sink, bundle: bundle)
+    static func start(
+        sink: String, bundle: String = "{path: deploy/preview, kind: manifests}", hooks: String? = nil, simulation: GitOpsSimulation
+    ) async throws -> ControllerHarness {
+        let h = try await ControllerHarness.start(hooks: hooks, sink: sink, bundle: bundle)
         try await h.fakeKube.simulateGitOps(simulation)
         // The controller gets what deploy/rbac.yaml and the sink's example RBAC grant, nothing more.
         let root = repositoryRoot(from: #filePath)
@@ -284,6 +284,37 @@ struct GitOpsEndToEndTests {
             await h.fakeKube.object(ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "team-app"))
                 != nil)
         #expect(await h.fakeKube.object(Self.application(8)) != nil, "a live preview's Application stays")
+        try await settle(instance)
+    }
+
+    /// The same product as with the cluster sink: the seed Job runs once Argo CD reports the
+    /// preview healthy, the sticky comment says Ready, the receipt is posted after the teardown.
+    @Test func hooksTheCommentAndTheReceiptWorkTheSameThroughArgoCD() async throws {
+        let seed = "{seed: {image: 'ghcr.io/acme/seed@sha256:\(String(repeating: "1", count: 64))', command: [/seed, '{{ url }}']}}"
+        let h = try await Self.start(sink: Self.argocdSink, hooks: seed, simulation: GitOpsSimulation(syncAfter: 1.5))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(9, sha: sha)
+        try await h.deliver("opened", pr: 9, to: instance)
+        let job = ResourceRef(apiVersion: "batch/v1", kind: "Job", namespace: "pr-9-shop", name: "sandcastle-seed-\(sha.prefix(7))")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while await h.fakeKube.object(job) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await h.fakeKube.object(job) != nil, "the seed Job was started")
+        #expect(
+            await h.fakeKube.object(Self.application(9))?.value(at: "status.health.status") == "Healthy",
+            "the seed Job starts only once Argo CD reports the preview Healthy")
+        try await eventually("the seed passed on GitHub") {
+            await h.fakeGitHub.statuses(ControllerHarness.repo, sha: sha).contains { $0.context == "sandcastle/seed" && $0.state == "success" }
+        }
+        try await eventually("the sticky comment says Ready") { await h.comments(9).first?.body.contains("Ready") == true }
+        await h.putPR(9, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 9, to: instance)
+        try await eventually("the receipt is posted and the preview forgotten") {
+            let environment = await h.environment(9)
+            return await h.comments(9).first?.body.contains("Preview removed") == true && environment == nil
+        }
+        #expect(await h.comments(9).count == 1, "one sticky comment")
         try await settle(instance)
     }
 }
