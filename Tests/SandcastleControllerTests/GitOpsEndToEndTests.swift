@@ -317,4 +317,38 @@ struct GitOpsEndToEndTests {
         #expect(await h.comments(9).count == 1, "one sticky comment")
         try await settle(instance)
     }
+
+    /// Drift outside the preview namespace: an Application deleted by hand is written again.
+    @Test func anApplicationDeletedByHandIsRestored() async throws {
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 0.2, pruneAfter: 0.2))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try await h.openUntilReady(10, on: instance)
+        try await settle(instance)
+        let before = try #require(await h.fakeKube.object(Self.application(10)))
+        _ = try await instance.kubeClient.delete(Self.application(10), propagation: .background, uid: nil)
+        try await eventually("a new Application, through the watch", timeout: latencyBound(.seconds(10))) {
+            guard let now = await h.fakeKube.object(Self.application(10)) else { return false }
+            return now.value(at: "metadata.uid") != before.value(at: "metadata.uid") && now.value(at: "metadata.deletionTimestamp") == nil
+        }
+        try await eventually("Ready again") { await h.isReady(10, at: sha) }
+        try await settle(instance)
+    }
+
+    @Test func aFailedHelmReleaseReachesGitHub() async throws {
+        let h = try await Self.start(
+            sink: Self.fluxSink, bundle: "{path: deploy/preview, kind: helm}",
+            simulation: GitOpsSimulation(syncAfter: 0.2, failures: ["pr-11-shop": "template: shop/templates/deployment.yaml:12: nil pointer"]))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(11, sha: sha)
+        try await h.deliver("opened", pr: 11, to: instance)
+        try await eventually("GitHub hears Flux's reason") { await Self.deployStatuses(h, sha).last?.state == "failure" }
+        let description = await Self.deployStatuses(h, sha).last?.description ?? ""
+        #expect(
+            description.contains("Flux stalled on HelmRelease/pr-11-shop: InstallFailed: Helm install failed for release: template:"),
+            "\(description)")
+        try await settle(instance)
+    }
 }

@@ -133,6 +133,8 @@ import Testing
             ])
         #expect(
             GitOpsReadiness.judge(stalled, sha: Self.sha)
-                == .failed("Flux stalled on HelmRelease/pr-7-shop: RetriesExceeded: Failed to install after 1 attempt(s)"))
+                == .failed(
+                    "Flux stalled on HelmRelease/pr-7-shop: InstallFailed: Helm install failed (RetriesExceeded: Failed to install after 1 attempt(s))"
+                ))
     }
 }

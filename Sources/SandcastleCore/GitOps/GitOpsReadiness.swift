@@ -62,7 +62,12 @@ public enum GitOpsReadiness {
             return .progressing("\(name): waiting for Flux to reconcile the new spec")
         }
         if let stalled = condition("Stalled"), stalled["status"]?.string == "True" {
-            return .failed("Flux stalled on \(name): \(stalled["reason"]?.string ?? "Stalled"): \(stalled["message"]?.string ?? "")")
+            // The Ready condition holds the cause (e.g. the chart's template error); Stalled says Flux gave up.
+            let stalledWhy = "\(stalled["reason"]?.string ?? "Stalled"): \(stalled["message"]?.string ?? "")"
+            if let ready = condition("Ready"), ready["status"]?.string == "False", let message = ready["message"]?.string, !message.isEmpty {
+                return .failed("Flux stalled on \(name): \(ready["reason"]?.string ?? "NotReady"): \(message) (\(stalledWhy))")
+            }
+            return .failed("Flux stalled on \(name): \(stalledWhy)")
         }
         guard let ready = condition("Ready") else { return .progressing("\(name): waiting for Flux") }
         let reason = ready["reason"]?.string ?? ""
