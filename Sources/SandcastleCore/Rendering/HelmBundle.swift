@@ -26,19 +26,7 @@ public struct HelmCLI: HelmTemplating {
         }
         var arguments = ["template", release, chartDirectory, "--namespace", namespace]
         for file in valuesFiles { arguments += ["--values", file] }
-        let run: (result: Subprocess.Result, exceeded: Bool)
-        do {
-            run = try Subprocess.runConfined(path, arguments, limits: limits)
-        } catch {
-            throw RenderError("cannot run '\(path) template': \(error.localizedDescription)")
-        }
-        if run.exceeded {
-            throw RenderError("helm template was stopped: the chart needs more than the renderer's limits (\(limits.summary)); make it smaller")
-        }
-        guard run.result.status == 0 else {
-            throw RenderError("helm template failed (exit \(run.result.status)): \(String(run.result.stderr.trimmingWhitespace().prefix(2000)))")
-        }
-        return run.result.stdout
+        return try Subprocess.renderingTool(path, arguments, limits: limits, name: "helm template", what: "the chart")
     }
 }
 

@@ -25,18 +25,27 @@ public struct KubectlKustomize: KustomizeBuilding {
                 "'\(executable)' is not installed or not on PATH; it is needed to build Kustomize bundles (bundle.kind: kustomize). Install kubectl, or use bundle.kind: manifests"
             )
         }
+        return try Subprocess.renderingTool(
+            path, ["kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", directory], limits: limits, name: "kubectl kustomize",
+            what: "the bundle")
+    }
+}
+
+extension Subprocess {
+    /// Runs a renderer (`kubectl kustomize`, `helm template`) confined by `limits`; its standard
+    /// output, or an error naming `name` with its exit status and message, or the limit it hit.
+    static func renderingTool(_ path: String, _ arguments: [String], limits: Confinement, name: String, what: String) throws(RenderError) -> String {
         let run: (result: Subprocess.Result, exceeded: Bool)
         do {
-            run = try Subprocess.runConfined(path, ["kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", directory], limits: limits)
+            run = try Subprocess.runConfined(path, arguments, limits: limits)
         } catch {
-            throw RenderError("cannot run '\(path) kustomize': \(error.localizedDescription)")
+            throw RenderError("cannot run '\(path) \(arguments.first ?? "")': \(error.localizedDescription)")
         }
         if run.exceeded {
-            throw RenderError(
-                "kubectl kustomize was stopped: the bundle needs more than the renderer's limits (\(limits.summary)); make it smaller")
+            throw RenderError("\(name) was stopped: \(what) needs more than the renderer's limits (\(limits.summary)); make it smaller")
         }
         guard run.result.status == 0 else {
-            throw RenderError("kubectl kustomize failed (exit \(run.result.status)): \(String(run.result.stderr.trimmingWhitespace().prefix(2000)))")
+            throw RenderError("\(name) failed (exit \(run.result.status)): \(String(run.result.stderr.trimmingWhitespace().prefix(2000)))")
         }
         return run.result.stdout
     }
