@@ -19,7 +19,7 @@ struct ArgoCDProjectCommand: ParsableCommand {
         discussion: """
             Destinations are limited to each repository's preview namespace pattern (the fixed prefix of \
             namespaceTemplate), no cluster-scoped resource is allowed, the namespaced kinds are those a bundle may \
-            contain plus what Sandcastle renders, and the source repositories are the configured ones.
+            contain (not the baselines Sandcastle applies itself), and the source repositories are the configured ones.
             """
     )
 

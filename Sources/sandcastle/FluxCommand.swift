@@ -19,7 +19,7 @@ struct FluxRoleCommand: ParsableCommand {
         discussion: """
             Sandcastle binds it in each preview namespace only (RoleBinding sandcastle-flux-deployer) to that \
             preview's ServiceAccount in the Flux namespace, which its Kustomization or HelmRelease impersonates: \
-            the namespaced kinds a bundle may contain plus what Sandcastle renders, and nothing cluster-scoped.
+            the namespaced kinds a bundle may contain (not the baselines Sandcastle applies itself), and nothing cluster-scoped.
             """
     )
 

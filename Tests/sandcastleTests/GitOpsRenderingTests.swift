@@ -86,7 +86,8 @@ import Testing
         #expect(role["kind"] == "ClusterRole" && role.value(at: "metadata.name") == "sandcastle-flux-deployer")
         let rules = (role["rules"]?.array ?? []).compactMap(\.object)
         let resources = Set(rules.flatMap { ($0["resources"]?.array ?? []).compactMap(\.string) })
-        #expect(resources.isSuperset(of: ["deployments", "services", "configmaps", "secrets", "networkpolicies", "ingresses"]))
+        #expect(resources.isSuperset(of: ["deployments", "services", "configmaps", "secrets", "ingresses", "jobs"]))
+        #expect(resources.isDisjoint(with: ["resourcequotas", "limitranges", "networkpolicies"]), "the baselines are Sandcastle's: \(resources)")
         #expect(
             resources.isDisjoint(with: ["namespaces", "clusterroles", "clusterrolebindings", "customresourcedefinitions", "roles", "rolebindings"]))
         #expect(!rules.contains { $0["apiGroups"] == ["*"] && $0["resources"] == ["*"] })

@@ -1,6 +1,6 @@
 /// The least-privilege Argo CD AppProject for previews (`sandcastle argocd project`): destinations
-/// limited to the preview namespace pattern of each repository, no cluster-scoped resources, the
-/// namespaced kinds a bundle may contain, and only the configured repositories as sources.
+/// limited to the preview namespace pattern of each repository, no cluster-scoped resources, only
+/// the namespaced kinds a bundle may contain, and only the configured repositories as sources.
 public enum ArgoCDProject {
     /// The API group of a kind a bundle may contain; `*` for a kind this table does not know
     /// (a custom resource allowed in `bundle.allowedKinds`).
@@ -41,16 +41,14 @@ public enum ArgoCDProject {
         return "\(web)/\(repository.owner)/\(repository.name).git"
     }
 
-    /// The namespaced kinds previews of `config` hold, as `(group, Kind)`, sorted: what bundles may
-    /// contain plus what Sandcastle renders itself (baselines, routes, secrets).
-    public static func previewKinds(of config: SandcastleConfig) -> [(group: String, kind: String)] {
+    /// The kinds the engine may apply into previews of `config`, as `(group, Kind)`, sorted: exactly
+    /// what bundles may contain (`bundle.allowedKinds`). What Sandcastle renders itself (quota,
+    /// limits, network policies, routes, copied Secrets) is not the engine's: a bundle must not be
+    /// able to replace a baseline, e.g. raise its own quota or open its network policy.
+    public static func bundleKinds(of config: SandcastleConfig) -> [(group: String, kind: String)] {
         var kinds: [String] = []
         for repository in config.repositories {
-            var allowed =
-                repository.settings.bundle.allowedKinds + ["ServiceAccount", "ResourceQuota", "LimitRange", "NetworkPolicy", "ConfigMap", "Secret"]
-            if !repository.settings.expose.isEmpty { allowed.append(repository.settings.route.kind == .ingress ? "Ingress" : "HTTPRoute") }
-            if !repository.settings.externalSecrets.isEmpty { allowed.append("ExternalSecret") }
-            for kind in allowed where !kinds.contains(kind) { kinds.append(kind) }
+            for kind in repository.settings.bundle.allowedKinds where !kinds.contains(kind) { kinds.append(kind) }
         }
         return kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (group: $0.0, kind: $0.1) }
     }
@@ -80,7 +78,7 @@ public enum ArgoCDProject {
                 "sourceRepos": .array(Array(Set(sources)).sorted().map(ManifestValue.string)),
                 "destinations": .array(destinations.sorted().map { ["server": "https://kubernetes.default.svc", "namespace": .string($0)] }),
                 "clusterResourceWhitelist": [],
-                "namespaceResourceWhitelist": .array(previewKinds(of: config).map { ["group": .string($0.group), "kind": .string($0.kind)] }),
+                "namespaceResourceWhitelist": .array(bundleKinds(of: config).map { ["group": .string($0.group), "kind": .string($0.kind)] }),
             ],
         ]
     }

@@ -1,5 +1,6 @@
 /// The ClusterRole Flux impersonates for previews (`sandcastle flux role`): full access to the
-/// namespaced kinds a preview may hold, and nothing else. Sandcastle binds it in each preview
+/// namespaced kinds a bundle may contain (not the baselines Sandcastle applies itself: a bundle
+/// cannot raise its quota or open its network policy), and nothing else. Sandcastle binds it in each preview
 /// namespace only (a RoleBinding), to that preview's ServiceAccount: the bundle contract (allowed
 /// kinds, no cluster-scoped objects, no foreign namespace) is enforced by the API server where
 /// Sandcastle does not render.
@@ -12,7 +13,7 @@ public enum FluxDeployerRole {
     /// Secrets of the preview namespace, which are always included.
     public static func object(for config: SandcastleConfig) -> ManifestObject {
         var byGroup: [String: [String]] = [:]
-        for (group, kind) in ArgoCDProject.previewKinds(of: config) + [(group: "", kind: "Secret")] {
+        for (group, kind) in ArgoCDProject.bundleKinds(of: config) + [(group: "", kind: "Secret")] {
             let plural = plural(of: kind)
             if !(byGroup[group] ?? []).contains(plural) { byGroup[group, default: []].append(plural) }
         }
