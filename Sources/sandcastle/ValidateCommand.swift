@@ -13,6 +13,12 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let config = try options.load()
         print("\(options.config): valid (\(config.repositories.count) repositories)")
+        switch config.sink.kind {
+        case .argocd:
+            print("  sink argocd: an Application per preview in namespace \(config.sink.argocd.namespace), project \(config.sink.argocd.project)")
+        case .flux: print("  sink flux: sources and a Kustomization or HelmRelease per preview in namespace \(config.sink.flux.namespace)")
+        case .cluster, .directory: break
+        }
         for repo in config.repositories {
             let names = PreviewNames(key: PreviewKey(repository: repo.name, number: 1), settings: repo.settings)
             print(
