@@ -59,6 +59,12 @@ extension FakeKubernetes {
         restartTicker()
     }
 
+    /// When the engine stand-in last reported `ref` synced (or failed), for benchmarks.
+    public func engineSynced(_ ref: ResourceRef) -> Date? {
+        guard let type = types.first(where: { $0.apiVersion == ref.apiVersion && $0.kind == ref.kind }) else { return nil }
+        return gitOpsSyncedAt[Key(group: type.group, plural: type.plural, namespace: ref.namespace ?? "", name: ref.name)]
+    }
+
     func runGitOps(now: Date) {
         guard let simulation = gitOps else { return }
         for (key, object) in objects where Self.gitOpsGroups.contains(key.group) {
@@ -80,6 +86,7 @@ extension FakeKubernetes {
             }
             guard now.timeIntervalSince(changed) >= simulation.syncAfter else { continue }
             gitOpsPending[key] = nil
+            gitOpsSyncedAt[key] = now
             let current = objects[key] ?? object
             let failure = simulation.failure(of: key.name)
             if key.group == "argoproj.io" {

@@ -165,6 +165,8 @@ public actor FakeKubernetes {
     var gitOps: GitOpsSimulation?
     /// GitOps objects whose spec changed, since when (the engine reconciles them after a delay).
     var gitOpsPending: [Key: Date] = [:]
+    /// When the engine stand-in last reported each GitOps object synced (or failed).
+    var gitOpsSyncedAt: [Key: Date] = [:]
     /// How long a deleted namespace stays `Terminating` before its content is removed (real time).
     public var namespaceDeletionDelay: TimeInterval = 0
     public internal(set) var requests: [RecordedRequest] = []

@@ -33,11 +33,14 @@ case "rollout":
     try await runRolloutBenchmark(
         prs: rest.first.flatMap(Int.init) ?? 50, delay: (rest.dropFirst().first.flatMap(Double.init) ?? 2000) / 1000,
         workers: rest.dropFirst(2).first.flatMap(Int.init) ?? 4)
+case "gitops":
+    let rest = Array(arguments.dropFirst())
+    try await runGitOpsBenchmark(prs: rest.first.flatMap(Int.init) ?? 50, delay: (rest.dropFirst().first.flatMap(Double.init) ?? 2000) / 1000)
 case "registry": try await runRegistryBenchmark(images: arguments.dropFirst().first.flatMap(Int.init) ?? 20)
 default:
     FileHandle.standardError.write(
         Data(
-            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]] | registry [IMAGES]]\n"
+            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]] | gitops [PRS [DELAY_MS]] | registry [IMAGES]]\n"
                 .utf8))
     exit(2)
 }
