@@ -106,7 +106,11 @@ extension ClusterSink {
                 drift.append("\(item.description) was changed by hand")
             }
             guard GitOpsReadiness.kinds.contains(item.kind) else { continue }
-            facts.append(WorkloadFact(name: "\(item.kind)/\(item.name)", readiness: GitOpsReadiness.judge(object, sha: sha)))
+            let readiness = GitOpsReadiness.judge(object, sha: sha)
+            // A failure's words are in the failure itself; complaints explain a preview still waiting.
+            var complaints: [String] = []
+            if case .progressing = readiness { complaints = GitOpsReadiness.complaints(object) }
+            facts.append(WorkloadFact(name: "\(item.kind)/\(item.name)", readiness: readiness, diagnosis: complaints))
         }
         return (facts, drift)
     }

@@ -222,6 +222,7 @@ struct GitOpsEndToEndTests {
         try await eventually("GitHub hears Flux's reason") { await Self.deployStatuses(h, sha).last?.state == "failure" }
         let description = await Self.deployStatuses(h, sha).last?.description ?? ""
         #expect(description.contains("Kustomization/pr-5-shop: HealthCheckFailed"), "\(description)")
+        #expect(description.components(separatedBy: "HealthCheckFailed").count == 2, "said once: \(description)")
         try await settle(instance)
     }
 
@@ -349,6 +350,29 @@ struct GitOpsEndToEndTests {
         #expect(
             description.contains("Flux stalled on HelmRelease/pr-11-shop: InstallFailed: Helm install failed for release: template:"),
             "\(description)")
+        try await settle(instance)
+    }
+
+    /// A push moves the Application to the new commit; Ready waits until Argo CD has synced it.
+    @Test func aPushMovesTheApplicationAndReadinessWaitsForTheNewCommit() async throws {
+        let h = try await Self.start(sink: Self.argocdSink, simulation: GitOpsSimulation(syncAfter: 1))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let first = try await h.openUntilReady(12, on: instance)
+        try await settle(instance)
+        let next = try h.commitBundle(version: "2")
+        await h.putPR(12, sha: next)
+        try await h.deliver("synchronize", pr: 12, to: instance)
+        try await eventually("the Application points at the new commit") {
+            await h.fakeKube.object(Self.application(12))?.value(at: "spec.sources")?.array?.first?.object?["targetRevision"]?.string == next
+        }
+        try await eventually("Deploying at the new commit while Argo CD still reports the old one") {
+            await h.environment(12)?.value(at: "status.message")?.string?.contains("sync Synced at \(first.prefix(12))") == true
+        }
+        try await eventually("Ready at the new commit") { await h.isReady(12, at: next) }
+        try await eventually("success on the new commit") { await Self.deployStatuses(h, next).last?.state == "success" }
+        let told = await Self.deployStatuses(h, next).map(\.state)
+        #expect(told.first == "pending" && told.last == "success", "\(told)")
         try await settle(instance)
     }
 }

@@ -137,4 +137,21 @@ import Testing
                     "Flux stalled on HelmRelease/pr-7-shop: InstallFailed: Helm install failed (RetriesExceeded: Failed to install after 1 attempt(s))"
                 ))
     }
+
+    @Test func complaintsAreWhatTheEngineSaysIsWrongNotRoutineProgress() {
+        let degraded = Self.application([
+            "health": ["status": "Degraded", "message": "Back-off pulling image ghcr.io/acme/shop:pr-7"],
+            "conditions": [["type": "ComparisonError", "message": "repository not accessible"]],
+        ])
+        #expect(
+            GitOpsReadiness.complaints(degraded) == [
+                "ComparisonError: repository not accessible", "health Degraded: Back-off pulling image ghcr.io/acme/shop:pr-7",
+            ])
+        #expect(GitOpsReadiness.complaints(Self.application(["sync": ["status": "OutOfSync"], "health": ["status": "Progressing"]])).isEmpty)
+        let waiting = Self.flux("Kustomization", ["conditions": [Self.ready("False", "DependencyNotReady", "source not ready")]])
+        #expect(GitOpsReadiness.complaints(waiting).isEmpty, "routine")
+        let broken = Self.flux(
+            "Kustomization", ["conditions": [Self.ready("False", "BuildFailed", "kustomize build failed: accumulating resources")]])
+        #expect(GitOpsReadiness.complaints(broken) == ["BuildFailed: kustomize build failed: accumulating resources"])
+    }
 }

@@ -16,6 +16,28 @@ public enum GitOpsReadiness {
         }
     }
 
+    /// What the engine says is wrong while `object` is not ready, as opposed to routine progress
+    /// (syncing, a dependency not ready yet): GitHub hears these, routine progress once.
+    public static func complaints(_ object: ManifestObject) -> [String] {
+        let conditions = (object.value(at: "status.conditions")?.array ?? []).compactMap(\.object)
+        if object["kind"]?.string == "Application" {
+            var lines = conditions.filter { ($0["type"]?.string ?? "").hasSuffix("Error") }.map {
+                "\($0["type"]?.string ?? "Error"): \($0["message"]?.string ?? "")"
+            }
+            if let health = object.value(at: "status.health.status")?.string, health == "Degraded" {
+                lines.append("health Degraded" + (object.value(at: "status.health.message")?.string.map { ": \($0)" } ?? ""))
+            }
+            return lines
+        }
+        guard let ready = conditions.first(where: { $0["type"]?.string == "Ready" }), ready["status"]?.string == "False",
+            let reason = ready["reason"]?.string, !routineReasons.contains(reason)
+        else { return [] }
+        return ["\(reason): \(ready["message"]?.string ?? "")"]
+    }
+
+    /// Flux reasons for a Ready condition that is False while things are on their way.
+    static let routineReasons: Set<String> = ["Progressing", "ProgressingWithRetry", "DependencyNotReady", "Reconciling"]
+
     /// `Application/pr-7-shop`.
     static func label(_ object: ManifestObject) -> String {
         "\(object["kind"]?.string ?? "?")/\(object.value(at: "metadata.name")?.string ?? "?")"
