@@ -19,6 +19,10 @@ extension ClusterSink {
         var ref: ResourceRef { ResourceRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name) }
         var description: String { "\(kind) \(namespace)/\(name)" }
 
+        /// Whether a higher `metadata.generation` means a change of spec: not for an Argo CD
+        /// Application, whose CRD has no status subresource (every status write moves it).
+        static func tracksGeneration(_ kind: String) -> Bool { kind != ArgoCDApplication.kind }
+
         func same(_ other: EngineItem) -> Bool { (apiVersion, kind, namespace, name) == (other.apiVersion, other.kind, other.namespace, other.name) }
 
         var value: ManifestValue {
@@ -81,6 +85,7 @@ extension ClusterSink {
             } else {
                 item.generation = current.flatMap(Self.generation)
             }
+            if !EngineItem.tracksGeneration(item.kind) { item.generation = nil }
             items.append(item)
         }
         var pruned: [String] = []

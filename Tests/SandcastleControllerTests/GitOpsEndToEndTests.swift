@@ -326,6 +326,18 @@ struct GitOpsEndToEndTests {
         let instance = try await h.launch()
         let sha = try await h.openUntilReady(10, on: instance)
         try await settle(instance)
+        // Argo CD writes the Application's status (with the object: its generation moves); that is
+        // not drift, and an unchanged preview costs no writes.
+        var refreshed = try #require(await h.fakeKube.object(Self.application(10)))
+        refreshed.set("2030-01-01T00:00:00Z", at: "status.reconciledAt")
+        await h.fakeKube.resetRequests()
+        let rewritten = try await h.fakeKube.seed(refreshed)
+        #expect(rewritten.value(at: "metadata.generation") != refreshed.value(at: "metadata.generation"), "the generation moved")
+        try await Task.sleep(for: .seconds(1))
+        try await settle(instance)
+        let writes = await h.fakeKube.writeRequests.filter { $0.path.contains("/applications/") }
+        #expect(writes.isEmpty, "Argo CD's status write is not drift: \(writes.map { "\($0.method) \($0.path)" })")
+
         let before = try #require(await h.fakeKube.object(Self.application(10)))
         _ = try await instance.kubeClient.delete(Self.application(10), propagation: .background, uid: nil)
         try await eventually("a new Application, through the watch", timeout: latencyBound(.seconds(10))) {
