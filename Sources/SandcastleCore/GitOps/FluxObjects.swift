@@ -37,7 +37,11 @@ public enum FluxObjects {
             spec["wait"] = true
             spec["sourceRef"] = ["kind": "GitRepository", "name": .string(name)]
             spec["postBuild"] = ["substitute": .strings(substitutions(context))]
-            spec["commonMetadata"] = ["labels": .strings(Ownership.labels(for: context.key))]
+            // Which preview an applied object belongs to, without Sandcastle's managed-by label:
+            // Flux manages these objects, not Sandcastle.
+            var labels = Ownership.labels(for: context.key)
+            labels[Ownership.managedByLabel] = nil
+            spec["commonMetadata"] = ["labels": .strings(labels)]
             let images = context.pins.compactMap { pin in
                 pin.digest.map { ManifestValue.object(["name": .string(pin.name), "digest": .string($0)]) }
             }
