@@ -46,7 +46,11 @@ public enum ClusterPermissions {
     public static func engine(_ engine: GitOpsEngine) -> [ClusterPermission] {
         switch engine.kind {
         case .argocd(let settings):
-            return [.init(group: "argoproj.io", resource: "applications", verbs: watched, namespace: settings.namespace)]
+            var permissions = [ClusterPermission(group: "argoproj.io", resource: "applications", verbs: watched, namespace: settings.namespace)]
+            if settings.project == nil {
+                permissions.append(.init(group: "argoproj.io", resource: "appprojects", verbs: workload, namespace: settings.namespace))
+            }
+            return permissions
         case .flux(let settings):
             return [
                 .init(group: "source.toolkit.fluxcd.io", resource: "gitrepositories", verbs: watched, namespace: settings.namespace),

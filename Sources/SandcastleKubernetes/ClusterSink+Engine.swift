@@ -120,25 +120,32 @@ extension ClusterSink {
         return (facts, drift)
     }
 
-    /// Deletes the engine objects of a preview being torn down (if they are still its own) and
-    /// returns those that still exist (their finalizers: the engine is pruning what it synced).
+    /// Deletes the engine objects of a preview being torn down (if they are still its own), in
+    /// the reverse of their apply order and one at a time: an object still there after its delete
+    /// (its finalizer: the engine is pruning what it synced) stops the walk, so an Application goes
+    /// before its AppProject and a Kustomization before its source. Returns what still exists.
     func deleteEngine(_ environment: ManifestObject, uid: String) async throws -> [String] {
-        var remaining: [String] = []
-        for item in EngineItem.recorded(in: environment) {
+        let items = EngineItem.recorded(in: environment)
+        for (index, item) in items.enumerated().reversed() {
             guard let found = try await client.get(item.ref), OwnershipCheck.isOwned(found, uid: uid) else { continue }
             if found.value(at: "metadata.deletionTimestamp") == nil {
                 let deleted = try await client.delete(item.ref, propagation: .background, uid: found.value(at: "metadata.uid")?.string)
                 if deleted, try await client.get(item.ref) == nil { continue }
             }
-            remaining.append(item.description)
+            return items[...index].map(\.description)
         }
-        return remaining
+        return []
     }
 
-    /// The engine objects of a preview being torn down that still exist.
-    func remainingEngine(_ environment: ManifestObject) async throws -> [String] {
-        var remaining: [String] = []
-        for item in EngineItem.recorded(in: environment) where try await client.get(item.ref) != nil { remaining.append(item.description) }
-        return remaining
+    /// The engine objects of a preview being torn down that the engine is still removing (deleted,
+    /// held by a finalizer), and whether others remain to be deleted after them.
+    func remainingEngine(_ environment: ManifestObject) async throws -> (deleting: [String], undeleted: Bool) {
+        var deleting: [String] = []
+        var undeleted = false
+        for item in EngineItem.recorded(in: environment) {
+            guard let found = try await client.get(item.ref) else { continue }
+            if found.value(at: "metadata.deletionTimestamp") != nil { deleting.append(item.description) } else { undeleted = true }
+        }
+        return (deleting, undeleted)
     }
 }

@@ -28,12 +28,18 @@ extension ClusterSink {
             teardownReason: environment.value(at: "status.teardownReason")?.string)
         if fact.teardownReason != nil {
             // The engine prunes what it synced before its objects go; the namespace waits for that.
+            // While one is being removed the teardown waits; once none is, the next is deleted
+            // (the namespace, still active, is what the planner deletes: `deleteNamespace`).
             let remaining = try await remainingEngine(environment)
-            if !remaining.isEmpty {
+            if !remaining.deleting.isEmpty {
                 fact.namespaceState = .terminating(
-                    since: nil, detail: "waiting for the GitOps engine to prune and remove \(remaining.joined(separator: ", "))")
+                    since: nil, detail: "waiting for the GitOps engine to prune and remove \(remaining.deleting.joined(separator: ", "))")
                 fact.workloads = .observed([])
                 return fact
+            }
+            if remaining.undeleted {
+                fact.workloads = .observed([])
+                return fact  // namespace active: the planner deletes the next engine object
             }
         }
         guard let namespace = try await client.get(ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)) else {

@@ -40,7 +40,7 @@ struct ArgoCDProjectCommand: ParsableCommand {
     func run() throws {
         let config = try options.load()
         let project = ArgoCDProject.object(
-            for: config, name: name ?? config.sink.argocd.project, namespace: namespace ?? config.sink.argocd.namespace)
+            for: config, name: name ?? config.sink.argocd.project ?? "previews", namespace: namespace ?? config.sink.argocd.namespace)
         print(ManifestYAML.emitStream([.object(project)]), terminator: "")
     }
 }

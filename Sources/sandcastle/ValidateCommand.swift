@@ -15,7 +15,8 @@ struct ValidateCommand: ParsableCommand {
         print("\(options.config): valid (\(config.repositories.count) repositories)")
         switch config.sink.kind {
         case .argocd:
-            print("  sink argocd: an Application per preview in namespace \(config.sink.argocd.namespace), project \(config.sink.argocd.project)")
+            let project = config.sink.argocd.project.map { "the shared project \($0)" } ?? "each in its own AppProject"
+            print("  sink argocd: an Application per preview in namespace \(config.sink.argocd.namespace), \(project)")
         case .flux: print("  sink flux: sources and a Kustomization or HelmRelease per preview in namespace \(config.sink.flux.namespace)")
         case .cluster, .directory: break
         }

@@ -12,11 +12,14 @@ import Testing
 @Suite("GitOps sinks end to end", .serialized)
 struct GitOpsEndToEndTests {
     static let argocdSink =
-        "{kind: argocd, argocd: {namespace: argocd, project: previews, gitops: {repoURL: 'https://github.com/acme/gitops.git', targetRevision: main, path: previews/baselines}}}"
+        "{kind: argocd, argocd: {namespace: argocd, gitops: {repoURL: 'https://github.com/acme/gitops.git', targetRevision: main, path: previews/baselines}}}"
     static let fluxSink = "{kind: flux, flux: {namespace: flux-system, interval: 2m, timeout: 4m}}"
 
     static func application(_ pr: Int) -> ResourceRef {
         ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-\(pr)-shop")
+    }
+    static func project(_ pr: Int) -> ResourceRef {
+        ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", namespace: "argocd", name: "pr-\(pr)-shop")
     }
     static func flux(_ kind: String, _ pr: Int) -> ResourceRef {
         let apiVersion =
@@ -76,7 +79,18 @@ struct GitOpsEndToEndTests {
 
         try await eventually("the Application exists") { await h.fakeKube.object(Self.application(1)) != nil }
         let application = try #require(await h.fakeKube.object(Self.application(1)))
-        #expect(application.value(at: "spec.project") == "previews")
+        // Its own AppProject: the preview's namespace is its only destination.
+        #expect(application.value(at: "spec.project") == "pr-1-shop")
+        let project = try #require(await h.fakeKube.object(Self.project(1)))
+        let destinations = project.value(at: "spec.destinations")?.array?.compactMap(\.object) ?? []
+        #expect(destinations.count == 1 && destinations.first?["namespace"] == "pr-1-shop")
+        #expect(destinations.first?["server"] == "https://kubernetes.default.svc")
+        #expect(project.value(at: "spec.clusterResourceWhitelist") == [])
+        #expect(
+            project.value(at: "spec.sourceRepos")
+                == .array([
+                    .string(ArgoCDProject.repositoryURL(ControllerHarness.repo, apiURL: h.github.apiURL)), "https://github.com/acme/gitops.git",
+                ]))
         let sources = application.value(at: "spec.sources")?.array ?? []
         #expect(sources.count == 2)
         #expect(sources.first?.object?["repoURL"]?.string == ArgoCDProject.repositoryURL(ControllerHarness.repo, apiURL: h.github.apiURL))
@@ -108,8 +122,13 @@ struct GitOpsEndToEndTests {
 
         await h.putPR(1, sha: sha, state: "closed")
         try await h.deliver("closed", pr: 1, to: instance)
+        try await eventually("the Application is being deleted") {
+            await h.fakeKube.object(Self.application(1))?.value(at: "metadata.deletionTimestamp") != nil
+        }
+        #expect(await h.fakeKube.object(Self.project(1)) != nil, "the AppProject outlives its Application")
         try await Self.namespaceOutlives(Self.application(1), h, pr: 1)
         try await eventually("the namespace and the environment are gone") { await h.isGone(1) }
+        #expect(await h.fakeKube.object(Self.project(1)) == nil)
         try await settle(instance)
     }
 
@@ -385,6 +404,28 @@ struct GitOpsEndToEndTests {
         try await eventually("success on the new commit") { await Self.deployStatuses(h, next).last?.state == "success" }
         let told = await Self.deployStatuses(h, next).map(\.state)
         #expect(told.first == "pending" && told.last == "success", "\(told)")
+        try await settle(instance)
+    }
+
+    /// With a shared project, the Application refers to it and no AppProject is written; Argo CD's
+    /// refusal of a project that does not exist reaches GitHub while the preview waits.
+    @Test func aSharedProjectIsUsedAsConfiguredAndArgoCDsRefusalIsReported() async throws {
+        let h = try await Self.start(sink: "{kind: argocd, argocd: {project: previews}}", simulation: GitOpsSimulation(syncAfter: 0.2))
+        defer { Task { await h.stop() } }
+        let instance = try await h.launch()
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(13, sha: sha)
+        try await h.deliver("opened", pr: 13, to: instance)
+        try await eventually("GitHub hears that the project does not exist") {
+            await Self.deployStatuses(h, sha).last?.description?.contains(
+                "InvalidSpecError: Application referencing project previews which does not exist")
+                == true
+        }
+        #expect(await Self.deployStatuses(h, sha).last?.state == "pending")
+        #expect(await h.fakeKube.object(Self.project(13)) == nil, "no AppProject of its own")
+        // The platform team applies the shared project (as `sandcastle argocd project` prints it).
+        _ = try await h.fakeKube.seed(ArgoCDProject.object(for: h.config))
+        try await eventually("Ready once Argo CD can sync") { await h.isReady(13, at: sha) }
         try await settle(instance)
     }
 }

@@ -107,7 +107,7 @@ import Testing
     @Test func validateSaysWhichEngineSyncsThePreviews() throws {
         let argocd = try SandcastleExecutable.run(["validate", "-c", Self.root + "/examples/gitops/argocd.yaml"])
         #expect(argocd.status == 0, "\(argocd.stderr)")
-        #expect(argocd.stdout.contains("sink argocd: an Application per preview in namespace argocd, project previews"), "\(argocd.stdout)")
+        #expect(argocd.stdout.contains("sink argocd: an Application per preview in namespace argocd, each in its own AppProject"), "\(argocd.stdout)")
         #expect(argocd.stdout.contains("bundle deploy/chart (helm)"))
         let flux = try SandcastleExecutable.run(["validate", "-c", Self.root + "/examples/gitops/flux.yaml"])
         #expect(flux.stdout.contains("sink flux: sources and a Kustomization or HelmRelease per preview in namespace flux-system"), "\(flux.stdout)")

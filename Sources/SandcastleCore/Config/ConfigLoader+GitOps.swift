@@ -4,7 +4,7 @@ extension ConfigLoader {
         var settings = ArgoCDSinkSettings()
         guard let fields = reader.mapping(node, allowed: ["namespace", "project", "destinationServer", "gitops"]) else { return settings }
         if let v = fields["namespace"], let name = kubernetesName(v, reader: &reader) { settings.namespace = name }
-        if let v = fields["project"], let name = kubernetesName(v, reader: &reader) { settings.project = name }
+        if let v = fields["project"], let name = kubernetesName(v, reader: &reader) { settings.project = name }  // else one per preview
         if let v = fields["destinationServer"], let server = reader.string(v) {
             if ConfigValidation.isHTTPURL(server) {
                 settings.destinationServer = server

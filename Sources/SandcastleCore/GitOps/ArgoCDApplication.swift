@@ -12,6 +12,22 @@ public enum ArgoCDApplication {
         "FailOnSharedResource=true", "PruneLast=true", "PrunePropagationPolicy=background", "ServerSideApply=true",
     ]
 
+    /// The Application and, without a shared `project`, the preview's own AppProject (first, so it
+    /// exists when the Application refers to it; deleted last).
+    public static func objects(for context: RenderContext, settings: ArgoCDSinkSettings, repositoryURL: String) throws(RenderError) -> [Manifest] {
+        let application = try object(for: context, settings: settings, repositoryURL: repositoryURL)
+        guard settings.project == nil else { return [application] }
+        var sources = [repositoryURL]
+        if let gitops = settings.gitops { sources.append(gitops.repoURL) }
+        if let chart = context.settings.bundle.helm.chart {
+            sources.append(chart.isOCI ? String(chart.repository.dropFirst("oci://".count)) : chart.repository)
+        }
+        let project = ArgoCDProject.previewProject(
+            context: context, namespace: settings.namespace, server: settings.destinationServer, sourceRepos: sources)
+        return [Manifest(object: project, source: "sandcastle"), application]
+    }
+
+    /// The Application alone.
     public static func object(
         for context: RenderContext, settings: ArgoCDSinkSettings, repositoryURL: String
     ) throws(RenderError) -> Manifest {
@@ -24,7 +40,7 @@ public enum ArgoCDApplication {
             "metadata": GitOpsEngine.metadata(
                 context, name: context.names.namespace, namespace: settings.namespace, finalizers: [resourcesFinalizer]),
             "spec": [
-                "project": .string(settings.project), "sources": .array(sources),
+                "project": .string(settings.project ?? context.names.namespace), "sources": .array(sources),
                 "destination": ["server": .string(settings.destinationServer), "namespace": .string(context.names.namespace)],
                 "syncPolicy": [
                     "automated": ["prune": true, "selfHeal": true],

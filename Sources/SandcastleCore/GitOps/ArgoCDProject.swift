@@ -53,6 +53,28 @@ public enum ArgoCDProject {
         return kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (group: $0.0, kind: $0.1) }
     }
 
+    /// The AppProject of one preview (`sink.argocd` without a shared `project`): named after the
+    /// preview namespace, whose only destination is that namespace, with the bundle's kinds only,
+    /// nothing cluster-scoped, and only the PR's repository (and the configured GitOps and chart
+    /// repositories) as sources.
+    public static func previewProject(context: RenderContext, namespace: String, server: String, sourceRepos: [String]) -> ManifestObject {
+        let kinds = context.settings.bundle.allowedKinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        return [
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+            "metadata": [
+                "name": .string(context.names.namespace), "namespace": .string(namespace),
+                "labels": .strings(Ownership.labels(for: context.key)),
+            ],
+            "spec": [
+                "description": .string("Sandcastle preview \(context.key): its own namespace only"),
+                "sourceRepos": .array(sourceRepos.map(ManifestValue.string)),
+                "destinations": [["server": .string(server), "namespace": .string(context.names.namespace)]],
+                "clusterResourceWhitelist": [],
+                "namespaceResourceWhitelist": .array(kinds.map { ["group": .string($0.0), "kind": .string($0.1)] }),
+            ],
+        ]
+    }
+
     /// The AppProject `name` in Argo CD's namespace `namespace` for the repositories of `config`
     /// (and the GitOps repository of the second source, when configured).
     public static func object(for config: SandcastleConfig, name: String = "previews", namespace: String = "argocd") -> ManifestObject {

@@ -39,7 +39,7 @@ public struct GitOpsEngine: Sendable, Hashable {
     /// Every kind Sandcastle writes in ``namespace`` (the janitor reaps orphans of these).
     public var writtenKinds: [(apiVersion: String, kind: String)] {
         switch kind {
-        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind)]
+        case .argocd: [(ArgoCDApplication.apiVersion, ArgoCDApplication.kind), (ArgoCDApplication.apiVersion, "AppProject")]
         case .flux:
             [
                 (FluxObjects.kustomizeAPIVersion, "Kustomization"), (FluxObjects.helmAPIVersion, "HelmRelease"),
@@ -67,7 +67,7 @@ public struct GitOpsEngine: Sendable, Hashable {
     public func objects(for context: RenderContext) throws(RenderError) -> (engine: [Manifest], preview: [Manifest]) {
         let url = ArgoCDProject.repositoryURL(context.key.repository, apiURL: forgeAPIURL)
         switch kind {
-        case .argocd(let settings): return ([try ArgoCDApplication.object(for: context, settings: settings, repositoryURL: url)], [])
+        case .argocd(let settings): return (try ArgoCDApplication.objects(for: context, settings: settings, repositoryURL: url), [])
         case .flux(let settings): return try FluxObjects.objects(for: context, settings: settings, repositoryURL: url)
         }
     }

@@ -18,8 +18,11 @@ public struct GitOpsSource: Sendable, Hashable {
 public struct ArgoCDSinkSettings: Sendable, Hashable {
     /// The namespace Argo CD watches for Applications.
     public var namespace = "argocd"
-    /// The AppProject every preview Application belongs to (from configuration, never from PR data).
-    public var project = "previews"
+    /// A shared AppProject every preview Application belongs to (e.g. the one `sandcastle argocd
+    /// project` prints). `nil` (the default): each preview gets its own AppProject, named after its
+    /// namespace, whose only destination is that namespace, so a bundle cannot write into another
+    /// preview's namespace (a shared project can only limit destinations to a pattern like `pr-*`).
+    public var project: String?
     /// The cluster the Applications deploy to, as Argo CD names it.
     public var destinationServer = "https://kubernetes.default.svc"
     /// An optional second source, ordered after the bundle.

@@ -21,7 +21,9 @@ public struct GitOpsSimulation: Sendable {
 
 /// Stand-ins for the Argo CD application controller and the Flux controllers, writing the status
 /// fields their documentation describes:
-/// - Argo CD: right after a spec change `sync.status` `OutOfSync` and `health.status` `Missing`;
+/// - Argo CD: an Application whose project does not exist, or does not allow its destination, gets
+///   an `InvalidSpecError` condition and is not synced (looked at again until it is valid);
+///   otherwise right after a spec change `sync.status` `OutOfSync` and `health.status` `Missing`;
 ///   after `syncAfter`, `Synced` at the source revisions (`sync.revisions`, one per source), health
 ///   `Healthy`, `operationState` `Succeeded`; a failing one `operationState.phase` `Failed` with
 ///   the message and a `SyncError` condition. What it "syncs" is a ConfigMap `<name>-synced`
@@ -67,7 +69,7 @@ extension FakeKubernetes {
 
     func runGitOps(now: Date) {
         guard let simulation = gitOps else { return }
-        for (key, object) in objects where Self.gitOpsGroups.contains(key.group) {
+        for (key, object) in objects where Self.gitOpsGroups.contains(key.group) && key.plural != "appprojects" {
             if let deleted = object.value(at: "metadata.deletionTimestamp")?.string.flatMap(RFC3339.date) {
                 if now.timeIntervalSince(deleted) >= simulation.pruneAfter { prune(key, object) }
                 continue
@@ -106,7 +108,52 @@ extension FakeKubernetes {
         store(key, object)
     }
 
+    /// Why Argo CD refuses the Application's spec: its project does not exist, or the project does
+    /// not allow its destination (Argo CD's `InvalidSpecError` messages).
+    private func invalidSpec(_ object: ManifestObject, namespace: String) -> String? {
+        let project = object.value(at: "spec.project")?.string ?? ""
+        guard let appProject = objects[Key(group: "argoproj.io", plural: "appprojects", namespace: namespace, name: project)] else {
+            return "Application referencing project \(project) which does not exist"
+        }
+        let server = object.value(at: "spec.destination.server")?.string ?? ""
+        let target = object.value(at: "spec.destination.namespace")?.string ?? ""
+        let allowed = (appProject.value(at: "spec.destinations")?.array ?? []).compactMap(\.object).contains { destination in
+            Self.glob(destination["server"]?.string ?? "", matches: server) && Self.glob(destination["namespace"]?.string ?? "", matches: target)
+        }
+        guard allowed else {
+            return
+                "application destination server '\(server)' and namespace '\(target)' do not match any of the allowed destinations in project '\(project)'"
+        }
+        return nil
+    }
+
+    /// Argo CD's destination patterns: `*` matches any run of characters.
+    static func glob(_ pattern: String, matches text: String) -> Bool {
+        guard pattern.contains("*") else { return pattern == text }
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        guard text.hasPrefix(parts.first!), text.hasSuffix(parts.last!) else { return false }
+        var rest = Substring(text.dropFirst(parts.first!.count))
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            guard let range = rest.range(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return rest.count >= parts.last!.count
+    }
+
     private func syncApplication(_ key: Key, _ object: ManifestObject, failure: String?, now: Date) {
+        if let invalid = invalidSpec(object, namespace: key.namespace) {
+            gitOpsPending[key] = now  // looked at again: the project may be created later
+            let current = (object.value(at: "status.conditions")?.array?.first?.object?["message"]?.string)
+            guard current != invalid else { return }
+            var updated = object
+            let time = ManifestValue.string(KubernetesTime.string(now))
+            updated["status"] = [
+                "sync": ["status": "Unknown"], "health": ["status": "Unknown"],
+                "conditions": [["type": "InvalidSpecError", "message": .string(invalid), "lastTransitionTime": time]],
+            ]
+            write(key, updated, statusInObject: true)
+            return
+        }
         let revisions = (object.value(at: "spec.sources")?.array ?? []).compactMap { $0.object?["targetRevision"] ?? .string("HEAD") }
         let time = ManifestValue.string(KubernetesTime.string(now))
         var status: ManifestObject = [
