@@ -50,6 +50,30 @@ import Testing
         await server.stop()
     }
 
+    /// `sandcastle apply` and `teardown` with `sink.kind: argocd`: the AppProject and Application are
+    /// written; teardown removes the Application (Argo CD prunes), then the AppProject, then the namespace.
+    @Test func applyAndTeardownThroughArgoCD() async throws {
+        let server = try await FakeKubernetesServer.start()
+        try await server.kubernetes.simulateGitOps(GitOpsSimulation(syncAfter: 0.2, pruneAfter: 0.5))
+        _ = try await server.kubernetes.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "argocd"]])
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(["kubeconfig": server.kubeconfig()])
+        let config = ["-c", Self.root + "/examples/gitops/argocd.yaml", "--repo", "acme/shop", "--pr", "7", "--kubeconfig", dir.path + "/kubeconfig"]
+        let apply = try await SandcastleExecutable.run(["apply"] + config + ["--sha", Self.sha, "--bundle", Self.root])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let application = ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: "argocd", name: "pr-7-shop")
+        let project = ResourceRef(apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", namespace: "argocd", name: "pr-7-shop")
+        #expect(await server.kubernetes.object(application)?.value(at: "spec.project") == "pr-7-shop")
+        #expect(await server.kubernetes.object(project) != nil)
+        let teardown = try await SandcastleExecutable.run(["teardown"] + config)
+        #expect(teardown.status == 0, "\(teardown.stdout)\(teardown.stderr)")
+        #expect(await server.kubernetes.object(application) == nil)
+        #expect(await server.kubernetes.object(project) == nil)
+        #expect(await server.kubernetes.object(ResourceRef(apiVersion: "v1", kind: "Namespace", name: "pr-7-shop")) == nil)
+        await server.stop()
+    }
+
     @Test func aBadKubeconfigOrAnUnreachableServerIsAClearError() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
