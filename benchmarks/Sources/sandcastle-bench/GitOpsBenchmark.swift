@@ -6,7 +6,7 @@ import SandcastleGitHub
 import SandcastleKubernetes
 import SandcastleTestSupport
 
-/// `prs` PRs opened at once with `sink.kind: argocd`, on the fake cluster whose Argo CD stand-in
+/// `prs` PRs opened at once with `sink.kind: argocd` (an AppProject per preview), on the fake cluster whose Argo CD stand-in
 /// reports each Application Synced and Healthy `delay` after it is written. Per PR:
 /// - webhook → Application written (what an ApplicationSet PR generator does at its next poll,
 ///   every few minutes by default);
@@ -40,7 +40,7 @@ func runGitOpsBenchmark(prs: Int, delay: Double) async throws {
               github:
                 apiURL: "\(fakes.github.apiURL)"
                 token: {env: BENCH_TOKEN}
-            sink: {kind: argocd, argocd: {namespace: argocd, project: previews}}
+            sink: {kind: argocd, argocd: {namespace: argocd}}
             controller: {workers: 4, resyncInterval: 1h, janitorInterval: 1h}
             defaults:
               trigger: {labels: [preview]}
