@@ -123,18 +123,17 @@ extension ClusterSink {
     /// Deletes the engine objects of a preview being torn down (if they are still its own), in
     /// the reverse of their apply order and one at a time: an object still there after its delete
     /// (its finalizer: the engine is pruning what it synced) stops the walk, so an Application goes
-    /// before its AppProject and a Kustomization before its source. Returns what still exists.
-    func deleteEngine(_ environment: ManifestObject, uid: String) async throws -> [String] {
-        let items = EngineItem.recorded(in: environment)
-        for (index, item) in items.enumerated().reversed() {
+    /// before its AppProject and a Kustomization before its source. Returns whether all are gone.
+    func deleteEngine(_ environment: ManifestObject, uid: String) async throws -> Bool {
+        for item in EngineItem.recorded(in: environment).reversed() {
             guard let found = try await client.get(item.ref), OwnershipCheck.isOwned(found, uid: uid) else { continue }
             if found.value(at: "metadata.deletionTimestamp") == nil {
                 let deleted = try await client.delete(item.ref, propagation: .background, uid: found.value(at: "metadata.uid")?.string)
                 if deleted, try await client.get(item.ref) == nil { continue }
             }
-            return items[...index].map(\.description)
+            return false
         }
-        return []
+        return true
     }
 
     /// The engine objects of a preview being torn down that the engine is still removing (deleted,

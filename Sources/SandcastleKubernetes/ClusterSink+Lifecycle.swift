@@ -226,7 +226,7 @@ extension ClusterSink {
             PreviewEnvironment.statusPatch(name: name, ["teardownReason": .string(String(reason.prefix(1024)))]), asManager: Self.teardownManager)
         // The engine's objects go first (their finalizers prune what the engine synced); the
         // namespace is deleted at a later step, once they are observed gone.
-        guard try await deleteEngine(environment, uid: uid).isEmpty else { return }
+        guard try await deleteEngine(environment, uid: uid) else { return }
         let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
         let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
         guard let namespace = try await client.get(namespaceRef) else { return }

@@ -45,15 +45,10 @@ struct GitOpsEndToEndTests {
         let h = try await ControllerHarness.start(hooks: hooks, sink: sink, bundle: bundle)
         try await h.fakeKube.simulateGitOps(simulation)
         // The controller gets what deploy/rbac.yaml and the sink's example RBAC grant, nothing more.
-        let root = repositoryRoot(from: #filePath)
         let example = sink.contains("kind: argocd") ? "argocd-sink-rbac.yaml" : "flux-sink-rbac.yaml"
-        var documents: [ManifestObject] = []
-        for file in ["deploy/rbac.yaml", "deploy/examples/" + example] {
-            documents += try ManifestYAML.parseDocuments(try String(contentsOfFile: root + "/" + file, encoding: .utf8)).compactMap(\.object)
-        }
         await h.fakeKube.restrictAccess(
             user: "system:serviceaccount:sandcastle-system:sandcastle",
-            rules: FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle")))
+            rules: try FakeRBACRule.grantedToTheController(byFiles: ["deploy/rbac.yaml", "deploy/examples/" + example]))
         for namespace in ["argocd", "flux-system"] {
             _ = try await h.fakeKube.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
         }

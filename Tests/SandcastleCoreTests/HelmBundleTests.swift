@@ -128,4 +128,24 @@ import Testing
         } throws: { String(describing: $0).contains("Use sink.kind: argocd or flux") }
         #expect(helm.calls.isEmpty, "helm is not run for a bundle that cannot be rendered")
     }
+
+    /// A chart is PR content: a link out of it, or an oversized file, is refused before helm runs.
+    @Test func aHostileChartIsRefusedBeforeHelmRuns() throws {
+        let dir = try Self.chart()
+        defer { dir.remove() }
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/templates/secrets.yaml", withDestinationPath: "/etc/passwd")
+        let helm = StandInHelm(output: Self.deployment)
+        let context = RenderContext(
+            key: PreviewKey(repository: RepositoryName(parsing: "acme/scout")!, number: 7), sha: Self.sha, settings: try Self.settings("{}"))
+        #expect {
+            try Renderer(helm: helm).render(context, bundleDirectory: dir.path)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("templates/secrets.yaml") && text.contains("outside the bundle") && !text.contains("root:")
+        }
+        try FileManager.default.removeItem(atPath: dir.path + "/templates/secrets.yaml")
+        try dir.write(["templates/huge.yaml": String(repeating: "x", count: BundleFiles.maxFileBytes + 1)])
+        #expect(throws: RenderError.self) { try Renderer(helm: helm).render(context, bundleDirectory: dir.path) }
+        #expect(helm.calls.isEmpty, "helm never ran")
+    }
 }

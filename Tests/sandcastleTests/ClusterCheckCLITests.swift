@@ -11,19 +11,11 @@ import Testing
     static let user = "system:serviceaccount:sandcastle-system:sandcastle"
 
     /// The rules deploy/rbac.yaml grants the controller's service account.
-    static func deployedRules() throws -> [FakeRBACRule] {
-        let text = try String(contentsOfFile: root + "/deploy/rbac.yaml", encoding: .utf8)
-        let documents = try ManifestYAML.parseDocuments(text).compactMap(\.object)
-        return FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle"))
-    }
+    static func deployedRules() throws -> [FakeRBACRule] { try FakeRBACRule.grantedToTheController(byFiles: ["deploy/rbac.yaml"]) }
 
     /// The rules of deploy/rbac.yaml plus an example file of deploy/examples.
     static func rules(with example: String) throws -> [FakeRBACRule] {
-        var documents: [ManifestObject] = []
-        for file in ["deploy/rbac.yaml", "deploy/examples/" + example] {
-            documents += try ManifestYAML.parseDocuments(try String(contentsOfFile: root + "/" + file, encoding: .utf8)).compactMap(\.object)
-        }
-        return FakeRBACRule.granted(by: documents, to: ("sandcastle-system", "sandcastle"))
+        try FakeRBACRule.grantedToTheController(byFiles: ["deploy/rbac.yaml", "deploy/examples/" + example])
     }
 
     static func check(_ fake: FakeKubernetes, config: String? = nil) async throws -> Subprocess.Result {

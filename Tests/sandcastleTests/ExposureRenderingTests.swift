@@ -76,17 +76,9 @@ import Testing
         return try Renderer().assemble(bundle, context: context)
     }
 
-    static func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let path = root + "/Tests/SandcastleCoreTests/Golden/" + name
-        if ProcessInfo.processInfo.environment["SANDCASTLE_UPDATE_GOLDEN"] == "1" { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
-        let golden = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(
-            text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking the change", sourceLocation: sourceLocation)
-    }
-
     @Test func ingressExposureMatchesGoldenAndTheKubernetesSchemas() async throws {
         let rendered = try Self.render(route: Self.ingressRoute)
-        try Self.expectGolden(rendered.yamlStream, "exposure-ingress.yaml")
+        try expectGolden(rendered.yamlStream, "exposure-ingress.yaml")
         let ingress = try #require(rendered.objects.first { $0.kind == "Ingress" })
         let hosts = (ingress.object.value(at: "spec.rules")?.array ?? []).compactMap { $0.object?["host"]?.string }
         #expect(hosts == ["scout-pr-42.preview.acme.dev", "omni-scout-pr-42.preview.acme.dev"])
@@ -111,7 +103,7 @@ import Testing
 
     @Test func httpRouteExposureMatchesGoldenAndTheGatewayAPISchema() async throws {
         let rendered = try Self.render(route: Self.gatewayRoute)
-        try Self.expectGolden(rendered.yamlStream, "exposure-httproute.yaml")
+        try expectGolden(rendered.yamlStream, "exposure-httproute.yaml")
         let routes = rendered.objects.filter { $0.kind == "HTTPRoute" }
         #expect(routes.map(\.name) == ["sandcastle-route-omni", "sandcastle-route-scout"])
         #expect(!rendered.objects.contains { $0.kind == "Ingress" })

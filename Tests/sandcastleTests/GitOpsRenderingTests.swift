@@ -17,18 +17,11 @@ import Testing
         return (result.stdout, try ManifestYAML.parseDocuments(result.stdout).compactMap(\.object))
     }
 
-    static func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let path = root + "/Tests/SandcastleCoreTests/Golden/" + name
-        if ProcessInfo.processInfo.environment["SANDCASTLE_UPDATE_GOLDEN"] == "1" { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
-        let golden = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text == golden, "differs from \(name); rerun with SANDCASTLE_UPDATE_GOLDEN=1 after checking", sourceLocation: sourceLocation)
-    }
-
     static func object(_ objects: [ManifestObject], _ kind: String) -> ManifestObject? { objects.first { $0["kind"]?.string == kind } }
 
     @Test func argoCDHelmChartFromTheRepository() throws {
         let (text, objects) = try Self.render("argocd.yaml", repo: "acme/scout")
-        try Self.expectGolden(text, "gitops-argocd-scout.yaml")
+        try expectGolden(text, "gitops-argocd-scout.yaml")
         let application = try #require(Self.object(objects, "Application"))
         #expect(application.value(at: "metadata.namespace") == "argocd")
         let source = try #require(application.value(at: "spec.sources")?.array?.first?.object)
@@ -45,7 +38,7 @@ import Testing
 
     @Test func fluxKustomizationWithPinnedImages() throws {
         let (text, objects) = try Self.render("flux.yaml", repo: "acme/shop")
-        try Self.expectGolden(text, "gitops-flux-shop.yaml")
+        try expectGolden(text, "gitops-flux-shop.yaml")
         let kustomization = try #require(Self.object(objects, "Kustomization"))
         #expect(
             kustomization.value(at: "spec.images") == [

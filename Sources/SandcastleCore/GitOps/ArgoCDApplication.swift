@@ -20,7 +20,7 @@ public enum ArgoCDApplication {
         var sources = [repositoryURL]
         if let gitops = settings.gitops { sources.append(gitops.repoURL) }
         if let chart = context.settings.bundle.helm.chart {
-            sources.append(chart.isOCI ? String(chart.repository.dropFirst("oci://".count)) : chart.repository)
+            sources.append(chart.argoCDRepoURL)
         }
         let project = ArgoCDProject.previewProject(
             context: context, namespace: settings.namespace, server: settings.destinationServer, sourceRepos: sources)
@@ -68,9 +68,7 @@ public enum ArgoCDApplication {
             ]
             if !bundle.helm.valuesFiles.isEmpty { helm["valueFiles"] = .array(bundle.helm.valuesFiles.map(ManifestValue.string)) }
             if let chart = bundle.helm.chart {
-                // Argo CD names an OCI Helm repository without its scheme.
-                let repository = chart.isOCI ? String(chart.repository.dropFirst("oci://".count)) : chart.repository
-                source = ["repoURL": .string(repository), "chart": .string(chart.name), "targetRevision": .string(chart.version)]
+                source = ["repoURL": .string(chart.argoCDRepoURL), "chart": .string(chart.name), "targetRevision": .string(chart.version)]
             }
             source["helm"] = .object(helm)
         }

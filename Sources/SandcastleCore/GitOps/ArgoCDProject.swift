@@ -50,7 +50,12 @@ public enum ArgoCDProject {
         for repository in config.repositories {
             for kind in repository.settings.bundle.allowedKinds where !kinds.contains(kind) { kinds.append(kind) }
         }
-        return kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (group: $0.0, kind: $0.1) }
+        return groupsAndKinds(kinds)
+    }
+
+    /// `allowedKinds` entries as `(group, Kind)`, sorted.
+    static func groupsAndKinds(_ kinds: [String]) -> [(group: String, kind: String)] {
+        kinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (group: $0.0, kind: $0.1) }
     }
 
     /// The AppProject of one preview (`sink.argocd` without a shared `project`): named after the
@@ -58,7 +63,7 @@ public enum ArgoCDProject {
     /// nothing cluster-scoped, and only the PR's repository (and the configured GitOps and chart
     /// repositories) as sources.
     public static func previewProject(context: RenderContext, namespace: String, server: String, sourceRepos: [String]) -> ManifestObject {
-        let kinds = context.settings.bundle.allowedKinds.map(groupAndKind).sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        let kinds = groupsAndKinds(context.settings.bundle.allowedKinds)
         return [
             "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
             "metadata": [
@@ -70,7 +75,7 @@ public enum ArgoCDProject {
                 "sourceRepos": .array(sourceRepos.map(ManifestValue.string)),
                 "destinations": [["server": .string(server), "namespace": .string(context.names.namespace)]],
                 "clusterResourceWhitelist": [],
-                "namespaceResourceWhitelist": .array(kinds.map { ["group": .string($0.0), "kind": .string($0.1)] }),
+                "namespaceResourceWhitelist": .array(kinds.map { ["group": .string($0.group), "kind": .string($0.kind)] }),
             ],
         ]
     }
@@ -87,7 +92,7 @@ public enum ArgoCDProject {
         if let gitops = config.sink.argocd.gitops, config.sink.kind == .argocd { sources.append(gitops.repoURL) }
         for repository in config.repositories {
             if let chart = repository.settings.bundle.helm.chart {
-                sources.append(chart.isOCI ? String(chart.repository.dropFirst("oci://".count)) : chart.repository)
+                sources.append(chart.argoCDRepoURL)
             }
         }
         return [

@@ -61,6 +61,9 @@ public struct HelmChartSource: Sendable, Hashable {
 
     /// Whether the chart comes from an OCI registry.
     public var isOCI: Bool { repository.hasPrefix("oci://") }
+
+    /// The repository as Argo CD names it: an OCI registry without its scheme.
+    public var argoCDRepoURL: String { isOCI ? String(repository.dropFirst("oci://".count)) : repository }
 }
 
 /// One value a Helm bundle sets: a dotted path and a template over the preview variables.

@@ -28,6 +28,17 @@ public struct FakeRBACRule: Sendable, Hashable {
             && (verbs.contains("*") || verbs.contains(attributes.verb))
     }
 
+    /// The rules the RBAC documents in `files` (paths inside the repository, e.g. `deploy/rbac.yaml`)
+    /// grant the controller's service account `sandcastle-system:sandcastle`.
+    public static func grantedToTheController(byFiles files: [String]) throws -> [FakeRBACRule] {
+        let root = repositoryRoot(from: #filePath)
+        var documents: [ManifestObject] = []
+        for file in files {
+            documents += try ManifestYAML.parseDocuments(try String(contentsOfFile: root + "/" + file, encoding: .utf8)).compactMap(\.object)
+        }
+        return granted(by: documents, to: ("sandcastle-system", "sandcastle"))
+    }
+
     /// The rules RBAC documents grant `serviceAccount` (`NAMESPACE:NAME`): ClusterRoles through
     /// ClusterRoleBindings, Roles through RoleBindings in their namespace.
     public static func granted(by documents: [ManifestObject], to serviceAccount: (namespace: String, name: String)) -> [FakeRBACRule] {

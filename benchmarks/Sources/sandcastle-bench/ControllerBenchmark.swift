@@ -108,32 +108,11 @@ func runWebhookToReadyBenchmark(runs: Int, kustomize: Bool) async throws {
 private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: Int, kustomize: Bool) async throws {
     let work = try TemporaryDirectory()
     defer { work.remove() }
-    let origin = work.path + "/origin"
-    try FileManager.default.createDirectory(atPath: origin, withIntermediateDirectories: true)
-    let git = Subprocess.locate("git")!
-    let gitEnvironment = [
-        "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.invalid", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.invalid",
-        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-    ]
-    func run(_ arguments: String...) throws -> String {
-        let result = try Subprocess.run(git, arguments, in: origin, environment: gitEnvironment)
-        precondition(result.status == 0, result.stderr)
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    _ = try run("init", "--quiet", ".")
+    let origin = try BenchmarkOrigin(path: work.path + "/origin")
     // 22 bundle objects (20 ConfigMaps, a Deployment, a Service) + 8 baselines = 30 objects.
     var shas: [String] = []
     for index in 0...runs {
-        let bundle = thirtyObjectBundle(version: "\(index)")
-        try FileManager.default.createDirectory(atPath: origin + "/deploy/preview", withIntermediateDirectories: true)
-        try bundle.write(toFile: origin + "/deploy/preview/app.yaml", atomically: true, encoding: .utf8)
-        if kustomize {
-            try "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n".write(
-                toFile: origin + "/deploy/preview/kustomization.yaml", atomically: true, encoding: .utf8)
-        }
-        _ = try run("add", "--all", ".")
-        _ = try run("commit", "--quiet", "-m", "\(index)")
-        shas.append(try run("rev-parse", "HEAD"))
+        shas.append(try origin.commit(bundle: thirtyObjectBundle(version: "\(index)"), kustomize: kustomize, message: "\(index)"))
     }
 
     let settings = try config(repositories: [repository], apiURL: fakes.github.apiURL, bundleKind: kustomize ? "kustomize" : "manifests")
@@ -142,7 +121,7 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     await fakes.kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: 0))
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
-        bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
+        bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in origin.url }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
         changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
     let running = try await ControllerOnLoopback.start(dependencies)

@@ -16,23 +16,8 @@ func runGitOpsBenchmark(prs: Int, delay: Double) async throws {
     try await Fakes.with(repositories: [repository]) { fakes in
         let work = try TemporaryDirectory()
         defer { work.remove() }
-        let origin = work.path + "/origin"
-        try FileManager.default.createDirectory(atPath: origin + "/deploy/preview", withIntermediateDirectories: true)
-        let git = Subprocess.locate("git")!
-        let environment = [
-            "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.invalid", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.invalid",
-            "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-        ]
-        func run(_ arguments: String...) throws -> String {
-            let result = try Subprocess.run(git, arguments, in: origin, environment: environment)
-            precondition(result.status == 0, result.stderr)
-            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        _ = try run("init", "--quiet", ".")
-        try thirtyObjectBundle(version: "1").write(toFile: origin + "/deploy/preview/app.yaml", atomically: true, encoding: .utf8)
-        _ = try run("add", "--all", ".")
-        _ = try run("commit", "--quiet", "-m", "bundle")
-        let sha = try run("rev-parse", "HEAD")
+        let origin = try BenchmarkOrigin(path: work.path + "/origin")
+        let sha = try origin.commit(bundle: thirtyObjectBundle(version: "1"))
         let text = """
             apiVersion: sandcastle.dev/v1alpha1
             kind: SandcastleConfig
@@ -57,7 +42,7 @@ func runGitOpsBenchmark(prs: Int, delay: Double) async throws {
         let sink = ClusterSink(client: fakes.kubeClient, options: sinkOptions)
         let dependencies = ControllerDependencies(
             config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: sink,
-            bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in "file://" + origin }, token: { _ in nil })),
+            bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
             changes: ClusterWatcher(client: fakes.kubeClient, config: settings, sink: sink, logger: quiet("watch")))
         let running = try await ControllerOnLoopback.start(dependencies)
