@@ -5,6 +5,7 @@ import Foundation
 ///     swift run -c release sandcastle-bench            # the offline pipeline
 ///     swift run -c release sandcastle-bench webhooks   # webhook received → key enqueued
 ///     swift run -c release sandcastle-bench apply      # apply and unchanged re-apply of 30 objects
+///     swift run -c release sandcastle-bench apply-burst # 50 first applies at once, nothing else: the floor under rollout
 ///     swift run -c release sandcastle-bench database   # template clone vs direct seed load (needs PostgreSQL)
 ///     swift run -c release sandcastle-bench ready      # webhook -> 30-object environment applied and Ready (add `200 kustomize`)
 ///     swift run -c release sandcastle-bench resync     # resync of 1,000 unchanged PRs in 50 repositories
@@ -17,6 +18,7 @@ switch arguments.first {
 case nil, "pipeline": try runPipelineBenchmarks()
 case "webhooks": try await runWebhookBenchmark(deliveries: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
 case "apply": try await runApplyBenchmark(runs: arguments.dropFirst().first.flatMap(Int.init) ?? 100)
+case "apply-burst": try await runApplyBurstBenchmark(previews: arguments.dropFirst().first.flatMap(Int.init) ?? 50)
 case "database":
     let rest = Array(arguments.dropFirst())
     try await runDatabaseBenchmark(runs: rest.first.flatMap(Int.init) ?? 5, megabytes: rest.dropFirst().first.flatMap(Int.init) ?? 100)
@@ -40,7 +42,7 @@ case "registry": try await runRegistryBenchmark(images: arguments.dropFirst().fi
 default:
     FileHandle.standardError.write(
         Data(
-            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]] | gitops [PRS [DELAY_MS]] | registry [IMAGES]]\n"
+            "usage: sandcastle-bench [pipeline | webhooks [DELIVERIES] | apply [RUNS] | apply-burst [PREVIEWS] | database [RUNS [MB]] | ready [RUNS [kustomize]] | resync [REPOS [PRS] [PASSES]] | rollout [PRS [DELAY_MS [WORKERS]]] | gitops [PRS [DELAY_MS]] | registry [IMAGES]]\n"
                 .utf8))
     exit(2)
 }
