@@ -17,7 +17,6 @@ func runApplyBenchmark(runs: Int) async throws {
     var againCalls: [Int] = []
     var againWrites = 0
     var firstWrites = 0
-    func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
 
     _ = try await sink.applyPreview(try Make.preview(100_000, configMaps: configMaps))  // warm-up: connections, discovery
     for run in 1...runs {
@@ -38,10 +37,6 @@ func runApplyBenchmark(runs: Int) async throws {
         precondition(unchanged.unchanged)
         againCalls.append(await server.kubernetes.requests.count)
         againWrites += await server.kubernetes.writeRequests.count
-    }
-    func percentile(_ values: [Double], _ p: Double) -> Double {
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
     print(
         "apply a 30-object preview (\(configMaps) ConfigMaps, a Deployment, a Service and the baselines), \(runs) previews, fake API server on loopback"

@@ -28,9 +28,7 @@ func runApplyBurstBenchmark(previews: Int) async throws {
         for try await value in group { all.append(value) }
         return all.sorted()
     }
-    func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
+    func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
     let busy = milliseconds(await server.kubernetes.busy - busyBefore)
     print("\(previews) first applies of 30-object previews started at once, fake API server on loopback, nothing else running")
     print("| first finished | median finished | last finished | API requests | fake API server busy |")

@@ -54,7 +54,11 @@ struct Fakes {
     }
 }
 
-func config(repositories: [RepositoryName], apiURL: String, bundleKind: String = "manifests") throws -> SandcastleConfig {
+/// The benchmarks' configuration: `repositories` on the fake GitHub at `apiURL`, `workers`
+/// workers, and `sink` (a YAML flow mapping) when not the default cluster sink.
+func config(
+    repositories: [RepositoryName], apiURL: String, bundleKind: String = "manifests", workers: Int = 4, sink: String? = nil
+) throws -> SandcastleConfig {
     var text = """
         apiVersion: sandcastle.dev/v1alpha1
         kind: SandcastleConfig
@@ -62,7 +66,8 @@ func config(repositories: [RepositoryName], apiURL: String, bundleKind: String =
           github:
             apiURL: "\(apiURL)"
             token: {env: BENCH_TOKEN}
-        controller: {workers: 4, resyncInterval: 1h, janitorInterval: 1h}
+        \(sink.map { "sink: \($0)" } ?? "")
+        controller: {workers: \(workers), resyncInterval: 1h, janitorInterval: 1h}
         defaults:
           trigger: {labels: [preview]}
           maxConcurrent: 10000

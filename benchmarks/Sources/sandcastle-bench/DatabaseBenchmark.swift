@@ -12,7 +12,6 @@ func runDatabaseBenchmark(runs: Int, megabytes: Int) async throws {
     let provisioner = PostgresProvisioner(admin: try PostgresAdmin(url: url))
     let seed = makeSeed(megabytes: megabytes)
     let bytes = seed.files.reduce(0) { $0 + $1.sql.utf8.count }
-    func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     let run = UUID().uuidString.prefix(6).lowercased()
 

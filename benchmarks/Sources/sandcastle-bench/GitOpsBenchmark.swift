@@ -18,22 +18,8 @@ func runGitOpsBenchmark(prs: Int, delay: Double) async throws {
         defer { work.remove() }
         let origin = try BenchmarkOrigin(path: work.path + "/origin")
         let sha = try origin.commit(bundle: thirtyObjectBundle(version: "1"))
-        let text = """
-            apiVersion: sandcastle.dev/v1alpha1
-            kind: SandcastleConfig
-            forge:
-              github:
-                apiURL: "\(fakes.github.apiURL)"
-                token: {env: BENCH_TOKEN}
-            sink: {kind: argocd, argocd: {namespace: argocd}}
-            controller: {workers: 4, resyncInterval: 1h, janitorInterval: 1h}
-            defaults:
-              trigger: {labels: [preview]}
-              maxConcurrent: 10000
-            repositories:
-              - {name: \(repository), bundle: {path: deploy/preview, kind: manifests}}
-            """
-        let settings = try ConfigLoader.parse(text, file: "bench.yaml")
+        let settings = try config(
+            repositories: [repository], apiURL: fakes.github.apiURL, sink: "{kind: argocd, argocd: {namespace: argocd}}")
         try await fakes.kube.kubernetes.simulateGitOps(GitOpsSimulation(syncAfter: delay))
         _ = try await fakes.kube.kubernetes.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "argocd"]])
         let engine = GitOpsEngine(sink: settings.sink, forgeAPIURL: settings.forge.apiURL)

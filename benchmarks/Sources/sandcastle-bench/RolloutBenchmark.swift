@@ -23,22 +23,7 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
     let origin = try BenchmarkOrigin(path: work.path + "/origin")
     let sha = try origin.commit(bundle: thirtyObjectBundle(version: "1"))
 
-    var text = """
-        apiVersion: sandcastle.dev/v1alpha1
-        kind: SandcastleConfig
-        forge:
-          github:
-            apiURL: "\(fakes.github.apiURL)"
-            token: {env: BENCH_TOKEN}
-        controller: {workers: \(workers), resyncInterval: 1h, janitorInterval: 1h}
-        defaults:
-          trigger: {labels: [preview]}
-          maxConcurrent: 10000
-        repositories:
-
-        """
-    text += "  - {name: \(repository), bundle: {path: deploy/preview, kind: manifests}}\n"
-    let settings = try ConfigLoader.parse(text, file: "bench.yaml")
+    let settings = try config(repositories: [repository], apiURL: fakes.github.apiURL, workers: workers)
     await fakes.kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: delay))
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient,
