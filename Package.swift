@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SandcastleKubernetesTests",
-            dependencies: ["SandcastleKubernetes", "SandcastleCore", "SandcastleTestSupport"],
+            dependencies: ["SandcastleKubernetes", "SandcastleController", "SandcastleCore", "SandcastleTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

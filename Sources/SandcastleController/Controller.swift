@@ -122,7 +122,7 @@ public final class Controller: Service, Sendable {
 
     /// Shows what the sink already holds on the dashboard until each preview is reconciled.
     private func observeExisting() async {
-        guard let environments = try? await dependencies.sink.environments() else { return }
+        guard let environments = try? await dependencies.sink.store.environments() else { return }
         let now = dependencies.clock.now
         for environment in environments where dependencies.book.record(environment.key) == nil {
             dependencies.book.update(environment.key, now: now) {

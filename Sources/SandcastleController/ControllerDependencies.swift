@@ -8,7 +8,8 @@ public struct ControllerDependencies: Sendable {
     public var config: SandcastleConfig
     public var source: any PullRequestSource
     public var reporter: any StatusReporter
-    public var sink: any Sink
+    /// The sink's roles: the environment store, the applier, and what else it can do.
+    public var sink: PreviewSink
     public var bundles: any BundleSource
     /// The database provisioner of each repository with `database.enabled`.
     public var databases: [RepositoryName: any DatabaseProvisioning]
@@ -27,7 +28,7 @@ public struct ControllerDependencies: Sendable {
     public var onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)?
 
     public init(
-        config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: any Sink, bundles: any BundleSource,
+        config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: PreviewSink, bundles: any BundleSource,
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
         changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil

@@ -40,7 +40,7 @@ public final class Janitor: Sendable {
         let now = deps.clock.now
         let environments: [ObservedEnvironment]
         do {
-            environments = try await deps.sink.environments()
+            environments = try await deps.sink.store.environments()
         } catch {
             report.errors.append("the sink could not be read: \(error)")
             return report
@@ -67,7 +67,7 @@ public final class Janitor: Sendable {
         for key in report.enqueued { enqueue(key) }
 
         do {
-            report.reaped = try await deps.sink.reapOrphans()
+            report.reaped = try await deps.sink.reaper?.reapOrphans() ?? []
         } catch {
             report.errors.append("reaping orphans: \(error)")
         }

@@ -37,15 +37,15 @@ extension Reconciler {
                     // claims): far enough below the cap, nothing needs reading again.
                     let claimedSince = claims.withLock { $0[key.repository, default: 0] } - observed.claims
                     if observed.live + claimedSince + observed.waiting + 1 <= maxConcurrent {
-                        try await deps.sink.claim(preview)
+                        try await deps.sink.store.claim(preview)
                         claims.withLock { $0[key.repository, default: 0] += 1 }
                         return (true, observed.live + claimedSince, [])
                     }
-                    let waiting = (try await deps.sink.waiting(in: key.repository) + queued).filter { $0.key != key }
-                    let live = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+                    let waiting = (try await deps.sink.store.waiting(in: key.repository) + queued).filter { $0.key != key }
+                    let live = try await deps.sink.store.environments(in: key.repository).filter { $0.key != key }.count
                     let admitted = AdmissionQueue.admit(waiting + [candidate], running: live, cap: maxConcurrent).admitted.contains(key)
                     if admitted {
-                        try await deps.sink.claim(preview)
+                        try await deps.sink.store.claim(preview)
                         claims.withLock { $0[key.repository, default: 0] += 1 }
                     }
                     return (admitted, live, waiting)
@@ -96,8 +96,9 @@ extension Reconciler {
                 throw StepError(.transient, "the hook Job \(hook.job) is not in this reconcile's render")
             }
             let now = deps.clock.now
+            guard let hooks = deps.sink.hooks else { throw StepError(.stalled, "this sink cannot run the hook Job \(hook.job)") }
             do {
-                try await deps.sink.startHook(key, job: job)
+                try await hooks.startHook(key, job: job)
             } catch {
                 throw StepError(error, doing: "starting the \(hook.stage.rawValue) Job \(hook.job)")
             }
@@ -109,7 +110,7 @@ extension Reconciler {
             run.facts.environment?.hooks.append(HookResult(stage: hook.stage, state: .running, detail: "running", job: hook.job, startedAt: now))
         case .record(let status):
             do {
-                try await deps.sink.record(key, status: status)
+                try await deps.sink.store.record(key, status: status)
             } catch {
                 throw StepError(.transient, "recording the status: \(error)")
             }
@@ -122,7 +123,7 @@ extension Reconciler {
             let since = firstEvent.withLock { $0.removeValue(forKey: key) } ?? now
             teardownSince.withLock { if $0[key] == nil { $0[key] = since } }
             do {
-                try await deps.sink.deleteNamespace(key, reason: reason)
+                try await deps.sink.applier.deleteNamespace(key, reason: reason)
             } catch {
                 throw StepError(error, doing: "teardown")
             }
@@ -132,7 +133,7 @@ extension Reconciler {
             run.facts.database = .dropped
         case .forget:
             do {
-                try await deps.sink.forget(key)
+                try await deps.sink.store.forget(key)
             } catch {
                 throw StepError(error, doing: "forgetting the environment")
             }
@@ -161,7 +162,7 @@ extension Reconciler {
         let record = report.record
         if run.facts.environment != nil {
             do {
-                try await deps.sink.recordReported(run.key, record)
+                try await deps.sink.store.recordReported(run.key, record)
             } catch {
                 throw StepError(.transient, "recording what GitHub was told: \(error)")
             }
@@ -173,7 +174,7 @@ extension Reconciler {
         if case .queued = report.kind, case .read(let pr) = run.facts.pullRequest {
             // The queue's order is recorded where it survives a restart.
             do {
-                try await deps.sink.recordWaiting(
+                try await deps.sink.store.recordWaiting(
                     run.key, names: PreviewNames(key: run.key, settings: run.settings), sha: pr.headSHA, since: pr.createdAt)
             } catch {
                 throw StepError(.transient, "recording the wait: \(error)")
@@ -211,7 +212,7 @@ extension Reconciler {
 
     private func reobserve(_ key: PreviewKey, afterApply: Bool = false) async throws(StepError) -> EnvironmentFact? {
         do {
-            return try await afterApply ? dependencies.sink.observeAfterApply(key) : dependencies.sink.observe(key)
+            return try await afterApply ? dependencies.sink.store.observeAfterApply(key) : dependencies.sink.store.observe(key)
         } catch {
             throw StepError(.transient, "observing the environment: \(error)")
         }
@@ -252,7 +253,7 @@ extension Reconciler {
         if run.recordedWaiting, plan.phase != .queued, run.facts.environment == nil, !run.facts.claimed {
             let names = PreviewNames(key: run.key, settings: run.settings)
             do {
-                try await dependencies.sink.recordWaiting(run.key, names: names, sha: "", since: nil)
+                try await dependencies.sink.store.recordWaiting(run.key, names: names, sha: "", since: nil)
             } catch {
                 return .failed("removing the record of waiting: \(error)")
             }

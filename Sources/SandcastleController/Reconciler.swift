@@ -82,7 +82,13 @@ public final class Reconciler: Sendable {
                     logger.error("preview failed", metadata: ["reason": "\(error.message)"])
                     run.facts.problem = StepProblem(sha: pr.headSHA, message: error.message, context: error.context)
                 case .waiting: return .waiting(error.message, after: .seconds(10))
-                case .transient: return .failed(error.message)
+                case .transient:
+                    // A failed apply is recorded by the planner (then retried with backoff); when
+                    // recording it fails too, the apply is still what the retry is for.
+                    if let failedApply = run.facts.failedApply { return .failed(failedApply) }
+                    guard case .apply = step, run.facts.environment != nil else { return .failed(error.message) }
+                    run.facts.failedApply = error.message
+                    if let environment = try? await dependencies.sink.store.observe(key) { run.facts.environment = environment }
                 }
             }
         }
@@ -112,7 +118,7 @@ public final class Reconciler: Sendable {
     func observe(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) -> (PreviewFacts, recordedWaiting: Bool) {
         let deps = dependencies
         async let reading = PullRequestObservation.reading { try await deps.source.pullRequest(key) }
-        async let observing = Self.capture { try await deps.sink.observe(key) }
+        async let observing = Self.capture { try await deps.sink.store.observe(key) }
         let pullRequest = await reading
         let environment: EnvironmentFact?
         switch await observing {
@@ -126,8 +132,8 @@ public final class Reconciler: Sendable {
         if environment == nil {
             do {
                 // Waiting records first: a PR admitted in between is then seen as an environment.
-                waiting += try await deps.sink.waiting(in: key.repository)
-                othersLive = try await deps.sink.environments(in: key.repository).filter { $0.key != key }.count
+                waiting += try await deps.sink.store.waiting(in: key.repository)
+                othersLive = try await deps.sink.store.environments(in: key.repository).filter { $0.key != key }.count
             } catch {
                 throw StepError(.transient, "reading the sink: \(error)")
             }

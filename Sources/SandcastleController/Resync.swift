@@ -54,7 +54,7 @@ public final class Resync: Sendable {
         var report = ResyncReport()
         let environments: [ObservedEnvironment]
         do {
-            environments = try await deps.sink.environments()
+            environments = try await deps.sink.store.environments()
         } catch {
             deps.logger.warning("resync: the sink could not be read; nothing concluded", metadata: ["error": "\(error)"])
             report.failedRepositories = deps.config.repositories.map(\.name)

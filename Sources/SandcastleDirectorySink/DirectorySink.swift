@@ -1,13 +1,15 @@
 import Foundation
 import SandcastleCore
 
-/// A ``Sink`` that writes each preview as a folder of manifests, for GitOps tools or inspection.
+/// A sink that writes each preview as a folder of manifests, for GitOps tools or inspection: an
+/// ``EnvironmentStore`` and a ``PreviewApplier``. It cannot run hook Jobs or see workloads, and
+/// leaves nothing behind without a state file, so it is neither a hook runner nor a reaper.
 ///
 /// Layout: `<root>/<namespace>/NNN-kind-name.yaml` plus `<root>/<namespace>/.sandcastle/state.json`
 /// recording the key, head SHA, content hash, creation time and object list. The state file is
 /// the ownership mark: a folder without it is never modified or deleted (safety rule 4), and a
 /// state file that cannot be read makes the whole listing fail rather than shrink (safety rule 1).
-public actor DirectorySink: Sink {
+public actor DirectorySink: EnvironmentStore, PreviewApplier {
     /// What Sandcastle records next to a preview's manifests.
     struct State: Codable, Equatable {
         var key: PreviewKey
@@ -23,6 +25,15 @@ public actor DirectorySink: Sink {
         var reported: ReportRecord?
         /// Set when the teardown removed the manifests; the folder goes once the receipt is posted.
         var teardownReason: String?
+        /// What the forge refused when told about this preview.
+        var reportingProblem: String?
+    }
+
+    /// A PR waiting for a slot, in `<root>/.sandcastle-waiting.json`.
+    struct WaitingMark: Codable, Equatable {
+        var key: PreviewKey
+        var sha: String
+        var since: Date
     }
 
     public let root: String
@@ -40,8 +51,33 @@ public actor DirectorySink: Sink {
         }
     }
 
+    public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
+        try await environments().filter { $0.key.repository == repository }
+    }
+
+    /// Creates the preview's folder with its state file (no manifests yet), unless it is there;
+    /// a folder that is not this preview's is refused.
+    public func claim(_ preview: RenderedPreview) async throws {
+        let target = root + "/" + preview.names.namespace
+        if let existing = try state(in: target) {
+            guard existing.key == preview.key else {
+                throw DirectorySinkError("\(target) belongs to \(existing.key), not \(preview.key); refusing to overwrite it")
+            }
+            return
+        }
+        guard !FileManager.default.fileExists(atPath: target) else {
+            throw DirectorySinkError("\(target) exists but was not written by Sandcastle (no .sandcastle/state.json); refusing to adopt it")
+        }
+        let time = now()
+        let state = State(
+            key: preview.key, namespace: preview.names.namespace, sha: preview.sha, contentHash: "", createdAt: time, updatedAt: time, objects: [])
+        try FileManager.default.createDirectory(atPath: target + "/.sandcastle", withIntermediateDirectories: true)
+        try DirectorySink.encoder.encode(state).write(to: URL(fileURLWithPath: target + "/.sandcastle/state.json"))
+    }
+
     /// Writes the preview into a fresh folder and swaps it in, so readers never see a half-written preview.
-    public func apply(_ preview: RenderedPreview) async throws {
+    @discardableResult
+    public func apply(_ preview: RenderedPreview) async throws -> ApplyReport {
         let fm = FileManager.default
         let target = root + "/" + preview.names.namespace
         let previous = try state(in: target)
@@ -59,11 +95,13 @@ public actor DirectorySink: Sink {
             key: preview.key, namespace: preview.names.namespace, sha: preview.sha, contentHash: preview.contentHash,
             createdAt: previous?.createdAt ?? time, updatedAt: time,
             objects: preview.objects.map { "\($0.group.isEmpty ? "" : $0.group + "/")\($0.kind)/\($0.name)" }, status: previous?.status,
-            reported: previous?.reported)
+            reported: previous?.reported, reportingProblem: previous?.reportingProblem)
         try fm.createDirectory(atPath: staging + "/.sandcastle", withIntermediateDirectories: true)
         try DirectorySink.encoder.encode(state).write(to: URL(fileURLWithPath: staging + "/.sandcastle/state.json"))
         if previous != nil { try fm.removeItem(atPath: target) }
         try fm.moveItem(atPath: staging, toPath: target)
+        let gone = Set(previous?.objects ?? []).subtracting(state.objects).sorted()
+        return ApplyReport(unchanged: false, applied: preview.objects.count, pruned: gone)
     }
 
     public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
@@ -76,7 +114,38 @@ public actor DirectorySink: Sink {
             reported: state.reported, teardownReason: state.teardownReason)
     }
 
+    /// Everything is written at once: there is nothing cheaper to observe after an apply.
+    public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key) }
+
     public func record(_ key: PreviewKey, status: PreviewStatus) async throws { try update(key) { $0.status = status } }
+
+    public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws { try update(key) { $0.reportingProblem = problem } }
+
+    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+        var marks = try waitingMarks().filter { $0.key != key }
+        if let since { marks.append(WaitingMark(key: key, sha: sha, since: since)) }
+        let file = root + "/" + Self.waitingFile
+        if marks.isEmpty {
+            if FileManager.default.fileExists(atPath: file) { try FileManager.default.removeItem(atPath: file) }
+            return
+        }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try DirectorySink.encoder.encode(marks.sorted { $0.key < $1.key }).write(to: URL(fileURLWithPath: file), options: .atomic)
+    }
+
+    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
+        try waitingMarks().filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.since) }
+    }
+
+    static let waitingFile = ".sandcastle-waiting.json"
+
+    private func waitingMarks() throws -> [WaitingMark] {
+        let file = root + "/" + Self.waitingFile
+        guard FileManager.default.fileExists(atPath: file) else { return [] }
+        guard let data = FileManager.default.contents(atPath: file), let marks = try? DirectorySink.decoder.decode([WaitingMark].self, from: data)
+        else { throw DirectorySinkError("\(file) is not a readable list of waiting PRs; the queue is not read until it is fixed or removed") }
+        return marks
+    }
 
     public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try update(key) { $0.reported = record } }
 

@@ -25,7 +25,7 @@ extension ClusterSink {
             appliedAt: environment.value(at: "status.appliedAt")?.string.flatMap(RFC3339.date),
             applyFailure: environment.value(at: "status.applyFailure")?.string,
             recorded: PreviewEnvironment.recordedStatus(of: environment), reported: PreviewEnvironment.reported(of: environment),
-            teardownReason: environment.value(at: "status.teardownReason")?.string)
+            teardownReason: environment.value(at: "status.teardownReason")?.string, generation: Self.generation(environment))
         if fact.teardownReason != nil {
             // The engine prunes what it synced before its objects go; the namespace waits for that.
             // While one is being removed the teardown waits; once none is, the next is deleted
@@ -48,9 +48,11 @@ extension ClusterSink {
             return fact
         }
         if namespace.value(at: "metadata.deletionTimestamp") != nil {
-            let blocking = Self.namespaceConditions(namespace).filter(\.status).map { "\($0.reason): \($0.message)" }
+            let conditions = Self.namespaceConditions(namespace)
+            let blocking = conditions.filter(\.status).map { "\($0.reason): \($0.message)" }
             let since = namespace.value(at: "metadata.deletionTimestamp")?.string.flatMap(RFC3339.date)
             fact.namespaceState = .terminating(since: since, detail: blocking.joined(separator: "; "))
+            fact.namespaceConditions = conditions
             fact.workloads = .observed([])
             return fact
         }
@@ -80,7 +82,7 @@ extension ClusterSink {
     /// When the recorded status last turned Ready.
     static func readySince(_ environment: ManifestObject) -> Date? {
         guard environment.value(at: "status.phase")?.string == PreviewPhase.ready.rawValue else { return nil }
-        let ready = (environment.value(at: "status.conditions")?.array ?? []).first { $0.object?["type"]?.string == "Ready" }
+        let ready = (environment.value(at: "status.conditions")?.array ?? []).first { $0.object?["type"]?.string == PreviewConditionType.ready.rawValue }
         return ready?.object?["lastTransitionTime"]?.string.flatMap(RFC3339.date)
     }
 
@@ -242,55 +244,6 @@ extension ClusterSink {
         let reason = environment.value(at: "status.teardownReason")?.string ?? "removed"
         await recordEvent(about: environment, reason: "TornDown", note: "namespace \(name) is gone (\(reason)); the receipt was posted")
         _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: environment.value(at: "metadata.uid")?.string)
-    }
-
-    /// Deletes the preview's namespace (if it is Sandcastle's), waits until it is gone, then
-    /// deletes the PreviewEnvironment: `sandcastle teardown`. A namespace that stays
-    /// `Terminating` past the timeout leaves the PreviewEnvironment with the namespace's
-    /// conditions in its status; finalizers are never removed.
-    public func tearDown(_ key: PreviewKey) async throws -> TeardownReport {
-        guard let environment = try await environment(of: key) else {
-            return TeardownReport(namespace: nil, gone: true, conditions: [])
-        }
-        guard let name = environment.value(at: "metadata.name")?.string, let uid = environment.value(at: "metadata.uid")?.string else {
-            throw KubernetesError.malformedResponse(request: "PreviewEnvironment of \(key)", reason: "no name or uid")
-        }
-        let namespaceName = environment.value(at: "spec.namespace")?.string ?? name
-        let namespaceRef = ResourceRef(apiVersion: "v1", kind: "Namespace", name: namespaceName)
-        if let namespace = try await client.get(namespaceRef), !OwnershipCheck.isOwned(namespace, uid: uid) {
-            throw KubernetesError.nameConflict(namespace: namespaceName)
-        }
-        try await deleteNamespace(key, reason: "sandcastle teardown")
-        let deadline = Date().addingTimeInterval(options.teardownTimeout)
-        while let current = try await client.get(namespaceRef) {
-            // With a GitOps engine the namespace is deleted once its objects are gone.
-            if current.value(at: "metadata.deletionTimestamp") == nil { try await deleteNamespace(key, reason: "sandcastle teardown") }
-            if Date() >= deadline {
-                let conditions = Self.namespaceConditions(current)
-                let blocking = conditions.first { $0.status } ?? .init(type: "Terminating", status: true, reason: "NamespaceTerminating", message: "")
-                let message = "namespace \(namespaceName) is Terminating: \(blocking.reason): \(blocking.message)"
-                _ = try? await client.applyStatus(
-                    PreviewEnvironment.statusPatch(
-                        name: name,
-                        [
-                            "teardownReason": "sandcastle teardown",
-                            "namespaceConditions": .array(current.value(at: "status.conditions")?.array ?? []),
-                        ]), asManager: Self.teardownManager)
-                try? await record(
-                    key,
-                    status: PreviewStatus(
-                        phase: .terminating, message: message,
-                        conditions: [
-                            .init(type: "Applied", status: false, reason: "TearingDown", message: message),
-                            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
-                            .init(type: "Ready", status: false, reason: blocking.reason, message: message),
-                        ]))
-                return TeardownReport(namespace: namespaceName, gone: false, conditions: conditions)
-            }
-            try await Task.sleep(for: .seconds(options.pollInterval))
-        }
-        _ = try await client.delete(PreviewEnvironment.ref(name), propagation: .background, uid: uid)
-        return TeardownReport(namespace: namespaceName, gone: true, conditions: [])
     }
 }
 

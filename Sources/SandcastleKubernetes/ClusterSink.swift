@@ -6,14 +6,11 @@ import SandcastleCore
 /// records its inventory on the PreviewEnvironment, prunes what left the set, and tears previews
 /// down until their namespace is gone. Never touches an object without Sandcastle's ownership
 /// label and the PreviewEnvironment's UID, and never adopts a namespace it did not create.
-public final class ClusterSink: Sink, Sendable {
+public final class ClusterSink: EnvironmentStore, PreviewApplier, HookRunner, OrphanReaper, Sendable {
     /// Settings of the sink.
     public struct Options: Sendable {
         /// Objects applied at once within one tier.
         public var parallelism = 4
-        /// How long a teardown waits for the namespace to disappear.
-        public var teardownTimeout: TimeInterval = 120
-        public var pollInterval: TimeInterval = 1
         /// The clock the recorded times come from (the controller passes its own).
         public var now: @Sendable () -> Date = { Date() }
         /// The controller's own namespace (its credentials live there): never a source of copied Secrets.
@@ -21,23 +18,6 @@ public final class ClusterSink: Sink, Sendable {
         /// The GitOps engine whose objects previews have, so the janitor also reaps orphans of those.
         public var engine: GitOpsEngine?
         public init() {}
-    }
-
-    /// What an apply did.
-    public struct ApplyReport: Sendable, Equatable {
-        public var unchanged: Bool
-        public var applied: Int
-        public var pruned: [String]
-        /// Objects that left the set but are not Sandcastle's, so were left alone.
-        public var skipped: [String]
-    }
-
-    /// What a teardown found.
-    public struct TeardownReport: Sendable, Equatable {
-        public var namespace: String?
-        public var gone: Bool
-        /// The namespace's own conditions while it stays `Terminating`.
-        public var conditions: [PreviewEnvironment.Condition]
     }
 
     public let client: any ClusterClient
@@ -50,7 +30,7 @@ public final class ClusterSink: Sink, Sendable {
         self.options = options
     }
 
-    // MARK: Sink
+    // MARK: EnvironmentStore
 
     public func environments() async throws -> [ObservedEnvironment] {
         try await environments(selector: "\(Ownership.managedByLabel)=\(Ownership.managedByValue)")
@@ -78,16 +58,7 @@ public final class ClusterSink: Sink, Sendable {
         }.sorted { $0.key < $1.key }
     }
 
-    public func apply(_ preview: RenderedPreview) async throws { _ = try await applyPreview(preview) }
-
-    /// Removes the preview and waits until its namespace is gone (for `sandcastle teardown`; the
-    /// controller deletes the namespace and observes its disappearance instead of waiting).
-    public func teardown(_ key: PreviewKey) async throws {
-        let report = try await tearDown(key)
-        if !report.gone {
-            throw ClusterSinkError.namespaceStuck(namespace: report.namespace ?? "", conditions: report.conditions)
-        }
-    }
+    public func apply(_ preview: RenderedPreview) async throws -> ApplyReport { try await applyPreview(preview) }
 
     // MARK: claim
 
@@ -109,9 +80,7 @@ public final class ClusterSink: Sink, Sendable {
     private func checkNamespace(_ name: String, environment: ManifestObject?) async throws -> Bool {
         guard let namespace = try await client.get(ResourceRef(apiVersion: "v1", kind: "Namespace", name: name)) else { return false }
         guard OwnershipCheck.mayUse(namespace: namespace, environmentUID: environment?.value(at: "metadata.uid")?.string) else {
-            if let environment {
-                try? await setFailed(environment, reason: "NameConflict", message: KubernetesError.nameConflict(namespace: name).description)
-            }
+            // Stalled: the planner records it as Failed and reports it.
             throw KubernetesError.nameConflict(namespace: name)
         }
         if namespace.value(at: "metadata.deletionTimestamp") != nil { throw ClusterSinkError.namespaceTerminating(namespace: name) }
@@ -123,6 +92,8 @@ public final class ClusterSink: Sink, Sendable {
     /// Applies `preview`: writes the objects whose content differs from what the inventory
     /// records, plus those found missing or changed by hand (drift), prunes what left the set, and
     /// records the inventory. An intact preview at the recorded content costs reads, no writes.
+    /// Writes no lifecycle status (phase, conditions): it says what happened, the planner records
+    /// what that means once the workloads are observed.
     public func applyPreview(_ preview: RenderedPreview) async throws -> ApplyReport {
         let name = preview.names.namespace
         // What is cluster-scoped is what this cluster's discovery says (CRDs included), not a fixed list.
@@ -207,16 +178,6 @@ public final class ClusterSink: Sink, Sendable {
                 "engine": .array(engine.items.map(\.value)),
             ]
             _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
-            if existing?.value(at: "status.phase") == nil || existing?.value(at: "status.phase")?.string == PreviewPhase.failed.rawValue
-                || !sameCommit
-            {
-                let deploying = PreviewStatus(
-                    phase: .deploying, message: "applied \(applied) objects at \(preview.sha.prefix(12)); waiting for workloads",
-                    conditions: [.init(type: "Applied", status: true, reason: "Applied", message: "applied at \(preview.sha.prefix(12))")])
-                _ = try await client.applyStatus(
-                    PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(deploying, now: now)),
-                    asManager: Self.lifecycleManager)
-            }
             if recordedHash != preview.contentHash {
                 environment = try await client.apply(PreviewEnvironment.object(for: preview, contentHash: preview.contentHash), force: true)
             }
@@ -225,8 +186,7 @@ public final class ClusterSink: Sink, Sendable {
                 note: "applied \(applied) objects at \(preview.sha.prefix(12))" + (pruned.isEmpty ? "" : ", pruned \(pruned.count)"))
             return ApplyReport(unchanged: false, applied: applied, pruned: pruned, skipped: skipped)
         } catch {
-            try? await setFailed(
-                environment, reason: "ApplyFailed", message: String(describing: error), inventory: previous, url: url, sha: preview.sha)
+            try? await recordApplyFailure(environment, message: String(describing: error), inventory: previous, url: url, sha: preview.sha)
             throw error
         }
     }
@@ -340,49 +300,30 @@ public final class ClusterSink: Sink, Sendable {
     /// The field manager of the teardown fields.
     static let teardownManager = "sandcastle-teardown"
 
-    /// Records a failed apply: the error (kept, with the last good inventory, so the next apply
-    /// still prunes what that one applied) and the Failed phase.
-    private func setFailed(
-        _ environment: ManifestObject, reason: String, message: String, inventory: [InventoryItem]? = nil, url: String? = nil, sha: String? = nil
-    ) async throws {
+    /// Records a failed apply in the applier's own fields: the error (kept, with the last good
+    /// inventory, so the next apply still prunes what that one applied). The lifecycle status is
+    /// the planner's to record.
+    private func recordApplyFailure(_ environment: ManifestObject, message: String, inventory: [InventoryItem], url: String, sha: String) async throws {
         guard let name = environment.value(at: "metadata.name")?.string else { return }
-        if let inventory {
-            var status: ManifestObject = [
-                "inventory": .array(inventory.sorted().map(\.value)), "applyFailure": .string(String(message.prefix(1024))),
-            ]
-            if let url { status["url"] = .string(url) }
-            if let sha { status["headSHA"] = .string(sha) }
-            for field in ["observedContentHash", "deployStartedAt", "appliedAt", "engine"] {
-                if let value = environment.value(at: "status.\(field)") { status[field] = value }
-            }
-            _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
+        var status: ManifestObject = [
+            "inventory": .array(inventory.sorted().map(\.value)), "applyFailure": .string(String(message.prefix(1024))), "url": .string(url),
+            "headSHA": .string(sha),
+        ]
+        for field in ["observedContentHash", "deployStartedAt", "appliedAt", "engine"] {
+            if let value = environment.value(at: "status.\(field)") { status[field] = value }
         }
-        let failed = PreviewStatus(
-            phase: .failed, message: message,
-            conditions: [
-                .init(type: "Applied", status: false, reason: reason, message: message),
-                .init(type: "WorkloadsReady", status: false, reason: reason, message: ""),
-                .init(type: "Ready", status: false, reason: reason, message: message),
-            ])
-        _ = try await client.applyStatus(
-            PreviewEnvironment.statusPatch(name: name, PreviewEnvironment.lifecycleStatus(failed, now: options.now())),
-            asManager: Self.lifecycleManager)
+        _ = try await client.applyStatus(PreviewEnvironment.statusPatch(name: name, status))
     }
 
-    static func namespaceConditions(_ namespace: ManifestObject) -> [PreviewEnvironment.Condition] {
-        (namespace.value(at: "status.conditions")?.array ?? []).compactMap { value in
-            guard let condition = value.object, let type = condition["type"]?.string else { return nil }
-            return .init(
-                type: type, status: condition["status"]?.string == "True", reason: condition["reason"]?.string ?? "",
-                message: condition["message"]?.string ?? "")
-        }
+    static func namespaceConditions(_ namespace: ManifestObject) -> [NamespaceCondition] {
+        PreviewEnvironment.namespaceConditions(in: namespace.value(at: "status.conditions"))
     }
 }
 
 /// Why a cluster sink operation did not complete.
 public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The namespace is still `Terminating` after the teardown timeout.
-    case namespaceStuck(namespace: String, conditions: [PreviewEnvironment.Condition])
+    case namespaceStuck(namespace: String, conditions: [NamespaceCondition])
     /// The namespace is being deleted; the preview can be applied once it is gone.
     case namespaceTerminating(namespace: String)
     /// The cluster serves these kinds cluster-scoped: a preview holds namespaced objects only.

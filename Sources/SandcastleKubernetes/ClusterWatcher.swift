@@ -55,12 +55,12 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
 
     /// A watcher for what `config` renders: its repositories, their route kinds and the sources of
     /// their copied Secrets (a changed source reaches the repository's previews listed by `sink`).
-    public convenience init(client: KubernetesClient, config: SandcastleConfig, sink: any Sink, logger: Logger, timeoutSeconds: Int = 300) {
+    public convenience init(client: KubernetesClient, config: SandcastleConfig, store: any EnvironmentStore, logger: Logger, timeoutSeconds: Int = 300) {
         self.init(
             client: client, repositories: config.repositories.map(\.name), logger: logger, timeoutSeconds: timeoutSeconds,
             routes: Self.routeKinds(of: config), engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL),
             secretSources: Self.secretSources(of: config),
-            previews: { repository in try await sink.environments(in: repository).map(\.key) })
+            previews: { repository in try await store.environments(in: repository).map(\.key) })
     }
 
     /// The copied Secrets of `config`'s repositories, by source.

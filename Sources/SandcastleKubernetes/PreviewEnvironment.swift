@@ -51,7 +51,7 @@ public enum PreviewEnvironment {
     /// One object Sandcastle applied, as recorded in `status.inventory`.
     public typealias InventoryItem = SandcastleCore.InventoryItem
 
-    /// A status condition (the namespace's own, while it stays Terminating, use the same shape).
+    /// A status condition (`Applied`, `WorkloadsReady`, `Ready`).
     public typealias Condition = PreviewStatus.Condition
 
     /// A status patch for the field manager that owns these fields (each concern applies its own
@@ -68,13 +68,15 @@ public enum PreviewEnvironment {
             "conditions": .array(
                 status.conditions.map {
                     [
-                        "type": .string($0.type), "status": .string($0.status ? "True" : "False"), "reason": .string($0.reason),
+                        "type": .string($0.type.rawValue), "status": .string($0.status ? "True" : "False"), "reason": .string($0.reason),
                         "message": .string(String($0.message.prefix(1024))), "lastTransitionTime": time,
                     ]
                 }),
             "lastUpdateTime": time,
         ]
         if !status.workloads.isEmpty { fields["workloads"] = .strings(status.workloads.mapValues { String($0.prefix(512)) }) }
+        if let generation = status.observedGeneration { fields["observedGeneration"] = .int(generation) }
+        if !status.namespaceConditions.isEmpty { fields["namespaceConditions"] = .array(status.namespaceConditions.map(\.value)) }
         return fields
     }
 
@@ -82,12 +84,26 @@ public enum PreviewEnvironment {
     public static func recordedStatus(of object: ManifestObject) -> PreviewStatus? {
         guard let phase = object.value(at: "status.phase")?.string.flatMap(PreviewPhase.init(rawValue:)) else { return nil }
         let conditions = (object.value(at: "status.conditions")?.array ?? []).compactMap { value -> PreviewStatus.Condition? in
-            guard let c = value.object, let type = c["type"]?.string else { return nil }
+            guard let c = value.object, let type = c["type"]?.string.flatMap(PreviewConditionType.init(rawValue:)) else { return nil }
             return .init(type: type, status: c["status"]?.string == "True", reason: c["reason"]?.string ?? "", message: c["message"]?.string ?? "")
         }
-        return PreviewStatus(
+        let generation: Int? = if case .int(let value) = object.value(at: "status.observedGeneration") { value } else { nil }
+        var status = PreviewStatus(
             phase: phase, message: object.value(at: "status.message")?.string ?? "", conditions: conditions,
-            workloads: object.stringMap(at: "status.workloads"))
+            workloads: object.stringMap(at: "status.workloads"), observedGeneration: generation)
+        status.namespaceConditions = namespaceConditions(in: object.value(at: "status.namespaceConditions"))
+        return status
+    }
+
+    /// Conditions in a namespace's shape (`status.conditions` of a Namespace, or what a
+    /// PreviewEnvironment recorded of them).
+    public static func namespaceConditions(in value: ManifestValue?) -> [NamespaceCondition] {
+        (value?.array ?? []).compactMap { value in
+            guard let condition = value.object, let type = condition["type"]?.string else { return nil }
+            return NamespaceCondition(
+                type: type, status: condition["status"]?.string == "True", reason: condition["reason"]?.string ?? "",
+                message: condition["message"]?.string ?? "")
+        }
     }
 
     /// What the forge was last told, as recorded in `status.reported`.
@@ -117,6 +133,13 @@ public enum PreviewEnvironment {
         return PreviewKey(repository: repository, number: number)
     }
 
+}
+
+extension NamespaceCondition {
+    /// The condition in the API's shape.
+    var value: ManifestValue {
+        ["type": .string(type), "status": .string(status ? "True" : "False"), "reason": .string(reason), "message": .string(String(message.prefix(1024)))]
+    }
 }
 
 extension InventoryItem {

@@ -88,28 +88,36 @@ public struct RefusedByForge: ForgeRefusal, Sendable, CustomStringConvertible {
 }
 
 /// An in-memory sink holding rendered previews, with their status, what the forge was told,
-/// and workload readiness the test sets (unobservable unless set).
-public actor FakeSink: Sink {
+/// and workload readiness the test sets (unobservable unless set). It fills the store, applier and
+/// hook-runner roles; a claim records an environment with nothing applied yet, as the cluster's does.
+public actor FakeSink: EnvironmentStore, PreviewApplier, HookRunner {
     public private(set) var previews: [PreviewKey: RenderedPreview] = [:]
+    /// Claimed environments with nothing applied yet.
+    public private(set) var claims: [PreviewKey: RenderedPreview] = [:]
     public private(set) var createdAt: [PreviewKey: Date] = [:]
     public private(set) var applyCalls = 0
     public private(set) var teardownCalls: [PreviewKey] = []
     public private(set) var statuses: [PreviewKey: PreviewStatus] = [:]
     public private(set) var reported: [PreviewKey: ReportRecord] = [:]
+    public private(set) var reportingProblems: [PreviewKey: String] = [:]
     public private(set) var teardownReasons: [PreviewKey: String] = [:]
     public private(set) var appliedAt: [PreviewKey: Date] = [:]
+    /// PRs recorded as waiting for a slot.
+    public private(set) var waitingMarks: [PreviewKey: Date] = [:]
     public var workloads: [PreviewKey: WorkloadsFact] = [:]
     /// The hook Jobs started, in order, and what the sink observes of them (set by tests).
     public private(set) var startedHooks: [HookJob] = []
     public var hooks: [PreviewKey: [HookResult]] = [:]
     public var observeFailure: InjectedFailure?
     public var writeFailure: InjectedFailure?
+    public var claimFailure: InjectedFailure?
     private let now: @Sendable () -> Date
 
     public init(now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 0) }) { self.now = now }
 
     public func failObserve(_ failure: InjectedFailure?) { observeFailure = failure }
     public func failWrites(_ failure: InjectedFailure?) { writeFailure = failure }
+    public func failClaims(_ failure: InjectedFailure?) { claimFailure = failure }
     /// Sets what the sink observes of the workloads of `key`.
     public func setWorkloads(_ key: PreviewKey, _ fact: WorkloadsFact?) { workloads[key] = fact }
     /// Sets what the sink observes of the hook Job of `stage` for `key`.
@@ -118,17 +126,33 @@ public actor FakeSink: Sink {
         hooks[key, default: []].append(result)
     }
 
+    private func held(_ key: PreviewKey) -> Bool { previews[key] != nil || claims[key] != nil }
+
     public func environments() async throws -> [ObservedEnvironment] {
         if let observeFailure { throw observeFailure }
-        return previews.values.sorted { $0.key < $1.key }.map {
+        let applied = previews.values.map {
             ObservedEnvironment(
                 key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now(),
                 converged: statuses[$0.key]?.phase == .ready || statuses[$0.key] == nil)
         }
+        let claimed = claims.values.map {
+            ObservedEnvironment(
+                key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: "", createdAt: createdAt[$0.key] ?? now(), converged: false)
+        }
+        return (applied + claimed).sorted { $0.key < $1.key }
+    }
+
+    public func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] {
+        try await environments().filter { $0.key.repository == repository }
     }
 
     public func observe(_ key: PreviewKey) async throws -> EnvironmentFact? {
         if let observeFailure { throw observeFailure }
+        if let claim = claims[key] {
+            return EnvironmentFact(
+                namespace: claim.names.namespace, sha: claim.sha, contentHash: "", createdAt: createdAt[key] ?? now(), namespaceState: .missing,
+                workloads: .observed([]), recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
+        }
         guard let preview = previews[key] else { return nil }
         let gone = teardownReasons[key] != nil
         return EnvironmentFact(
@@ -139,50 +163,79 @@ public actor FakeSink: Sink {
             hooksObservable: workloads[key] != nil, recorded: statuses[key], reported: reported[key], teardownReason: teardownReasons[key])
     }
 
+    public func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await observe(key) }
+
+    /// Fails claims only through ``failClaims(_:)`` (``writeFailure`` is for applies and records).
+    public func claim(_ preview: RenderedPreview) async throws {
+        if let claimFailure { throw claimFailure }
+        guard !held(preview.key) else { return }
+        claims[preview.key] = preview
+        createdAt[preview.key] = now()
+        waitingMarks[preview.key] = nil
+    }
+
     public func startHook(_ key: PreviewKey, job: HookJob) async throws {
         if let writeFailure { throw writeFailure }
         startedHooks.append(job)
         setHook(key, HookResult(stage: job.stage, state: .running, detail: "running", job: job.manifest.name, startedAt: now()))
     }
 
-    public func apply(_ preview: RenderedPreview) async throws {
+    @discardableResult
+    public func apply(_ preview: RenderedPreview) async throws -> ApplyReport {
         applyCalls += 1
         if let writeFailure { throw writeFailure }
-        if previews[preview.key] == nil { createdAt[preview.key] = now() }
+        let unchanged = previews[preview.key]?.contentHash == preview.contentHash && teardownReasons[preview.key] == nil
+        if createdAt[preview.key] == nil { createdAt[preview.key] = now() }
         if previews[preview.key]?.sha != preview.sha || appliedAt[preview.key] == nil { appliedAt[preview.key] = now() }
         previews[preview.key] = preview
+        claims[preview.key] = nil
         teardownReasons[preview.key] = nil
+        return ApplyReport(unchanged: unchanged, applied: unchanged ? 0 : preview.objects.count)
     }
 
     public func record(_ key: PreviewKey, status: PreviewStatus) async throws {
         if let writeFailure { throw writeFailure }
-        if previews[key] != nil { statuses[key] = status }
+        if held(key) { statuses[key] = status }
     }
 
     public func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws {
         if let writeFailure { throw writeFailure }
-        if previews[key] != nil { reported[key] = record }
+        if held(key) { reported[key] = record }
+    }
+
+    public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws {
+        if let writeFailure { throw writeFailure }
+        if held(key) { reportingProblems[key] = problem }
+    }
+
+    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+        if let writeFailure { throw writeFailure }
+        guard !held(key) else { return }
+        waitingMarks[key] = since
+    }
+
+    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
+        if let observeFailure { throw observeFailure }
+        return waitingMarks.filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) }
+            .sorted { $0.key < $1.key }
     }
 
     public func deleteNamespace(_ key: PreviewKey, reason: String) async throws {
         teardownCalls.append(key)
         if let writeFailure { throw writeFailure }
-        if previews[key] != nil { teardownReasons[key] = reason }
+        if held(key) { teardownReasons[key] = reason }
     }
 
     public func forget(_ key: PreviewKey) async throws {
         if let writeFailure { throw writeFailure }
         previews[key] = nil
+        claims[key] = nil
         createdAt[key] = nil
         statuses[key] = nil
         reported[key] = nil
+        reportingProblems[key] = nil
         teardownReasons[key] = nil
         appliedAt[key] = nil
-    }
-
-    public func teardown(_ key: PreviewKey) async throws {
-        try await deleteNamespace(key, reason: "teardown")
-        try await forget(key)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SandcastleController
 import SandcastleCore
 import SandcastleKubernetes
 
@@ -37,7 +38,13 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let client = try cluster.client()
         do {
-            let report = try await ClusterSink(client: client).applyPreview(rendered)
+            let sink = ClusterSink(client: client)
+            let report = try await sink.applyPreview(rendered)
+            // The applier writes no lifecycle status; without a controller judging the workloads,
+            // Core's words for "applied by an operator, nothing judged yet" are recorded.
+            if !report.unchanged {
+                try await sink.record(rendered.key, status: .appliedByOperator(sha: rendered.sha, objects: report.applied))
+            }
             if report.unchanged {
                 print(
                     "\(rendered.key): unchanged in namespace \(rendered.names.namespace) (content \(rendered.contentHash.prefix(12))); nothing written"
@@ -90,37 +97,33 @@ struct TeardownCommand: AsyncParsableCommand {
         let config = try options.load()
         let repository = try config.configured(repo, configPath: options.config)
         let key = PreviewKey(repository: repository.name, number: pr)
+        let provisioner = repository.settings.database.enabled ? try config.provisioner(for: repository, configPath: options.config) : nil
         let client = try cluster.client()
-        var sinkOptions = ClusterSink.Options()
-        sinkOptions.teardownTimeout = timeout
+        let sink = ClusterSink(client: client)
         let started = Date()
-        let report: ClusterSink.TeardownReport
+        let outcome: OperatorTeardown.Outcome
         do {
-            report = try await ClusterSink(client: client, options: sinkOptions).tearDown(key)
+            // The controller's teardown, steps chosen by the planner, until the preview is gone.
+            outcome = try await OperatorTeardown(store: sink, applier: sink, database: provisioner, settings: repository.settings)
+                .run(key, timeout: timeout)
         } catch {
             try? await client.shutdown()
             throw InvalidInput("\(key): \(error)")
         }
         try? await client.shutdown()
-        if report.gone, repository.settings.database.enabled {
-            let provisioner = try config.provisioner(for: repository, configPath: options.config)
-            let name = PreviewNames(key: key, settings: repository.settings).databaseIdentifier
-            do {
-                if try await provisioner.drop(identifier: name) { print("\(key): dropped database and role \(name)") }
-            } catch {
-                throw InvalidInput("\(key): database: \(error)")
-            }
-        }
-        guard let namespace = report.namespace else {
+        guard let namespace = outcome.namespace else {
             print("\(key): no preview exists; nothing to tear down")
             return
         }
-        if report.gone {
+        if outcome.steps.contains(.dropDatabase) {
+            print("\(key): dropped database and role \(PreviewNames(key: key, settings: repository.settings).databaseIdentifier)")
+        }
+        if outcome.gone {
             print(
                 "\(key): namespace \(namespace) and its PreviewEnvironment are gone (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
         } else {
             print("\(key): namespace \(namespace) is still Terminating after \(Int(timeout)) s:")
-            for condition in report.conditions where condition.status { print("  \(condition.type): \(condition.message)") }
+            for condition in outcome.namespaceConditions where condition.status { print("  \(condition.type): \(condition.message)") }
             print("Sandcastle never removes finalizers; run teardown again once their controllers have finished.")
             throw ExitCode(1)
         }

@@ -29,7 +29,7 @@ struct ControllerHost {
         var config: SandcastleConfig
         var source: any PullRequestSource
         var reporter: any StatusReporter
-        var sink: any Sink
+        var sink: PreviewSink
         var bundles: any BundleSource
         var databases: [RepositoryName: any DatabaseProvisioning] = [:]
         var webhookSecret: String

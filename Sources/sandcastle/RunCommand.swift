@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
             logger: logger)
         if let kubernetes {
-            parts.changes = ClusterWatcher(client: kubernetes, config: config, sink: sink, logger: logger)
+            parts.changes = ClusterWatcher(client: kubernetes, config: config, store: sink.store, logger: logger)
             let namespace = leaseNamespace ?? LeaseDefaults.namespace
             let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
             parts.leadership = { observe in
@@ -98,21 +98,21 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The sink: the cluster when configured (or found, with no `sink` section), else the directory sink.
-    private func makeSink(_ config: SandcastleConfig, logger: Logger) throws -> (any Sink, KubernetesClient?) {
+    private func makeSink(_ config: SandcastleConfig, logger: Logger) throws -> (PreviewSink, KubernetesClient?) {
         if config.sink.kind == .directory {
-            return (DirectorySink(root: config.sink.path ?? SinkConfig.defaultDirectory), nil)
+            return (PreviewSink(DirectorySink(root: config.sink.path ?? SinkConfig.defaultDirectory)), nil)
         }
         do {
             let client = try cluster.client()
             var options = ClusterSink.Options()
             options.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)
-            return (ClusterSink(client: client, options: options), client)
+            return (PreviewSink(ClusterSink(client: client, options: options)), client)
         } catch {
             guard config.sink.isDefault else { throw error }
             logger.notice(
                 "no cluster configured; writing previews with the directory sink",
                 metadata: ["directory": "\(SinkConfig.defaultDirectory)", "reason": "\(error)"])
-            return (DirectorySink(root: SinkConfig.defaultDirectory), nil)
+            return (PreviewSink(DirectorySink(root: SinkConfig.defaultDirectory)), nil)
         }
     }
 }

@@ -198,7 +198,9 @@ final class ControllerHarness: Sendable {
 
     /// Starts a controller process; `leadership` defaults to a Lease on the fake cluster.
     @discardableResult
-    func launch(identity: String = "replica-1", useLease: Bool = false) async throws -> Instance {
+    func launch(
+        identity: String = "replica-1", useLease: Bool = false, onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)? = nil
+    ) async throws -> Instance {
         var options = KubernetesClientOptions()
         options.requestTimeout = 5
         options.baseBackoff = 0.01
@@ -210,22 +212,21 @@ final class ControllerHarness: Sendable {
         configuration.requiredChecks = [Self.repo: config.repositories.first?.settings.trigger.requiredChecks ?? []]
         let gitHubClient = try GitHubClient(configuration: configuration)
         var sinkOptions = ClusterSink.Options()
-        sinkOptions.teardownTimeout = 5
-        sinkOptions.pollInterval = 0.05
         sinkOptions.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)
         let registry = PrometheusCollectorRegistry()
         let probe = HTTPReadinessProbe(timeout: .seconds(2))
         let origin = self.origin
         let book = PreviewBook()
         let clusterSink = ClusterSink(client: kubeClient, options: sinkOptions)
-        let dependencies = ControllerDependencies(
-            config: config, source: gitHubClient, reporter: gitHubClient, sink: clusterSink,
+        var dependencies = ControllerDependencies(
+            config: config, source: gitHubClient, reporter: gitHubClient, sink: PreviewSink(clusterSink),
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             book: book,
-            changes: ClusterWatcher(client: kubeClient, config: config, sink: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")),
+            changes: ClusterWatcher(client: kubeClient, config: config, store: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")),
             probe: probe, images: RegistryClient(registries: config.registries, environment: Self.registryEnvironment)
         )
+        dependencies.onStep = onStep
         var leadership: Controller.Leadership = { body in await body() }
         if useLease {
             if await fakeKube.object(ResourceRef(apiVersion: "v1", kind: "Namespace", name: "sandcastle-system")) == nil {

@@ -220,7 +220,7 @@ struct ClaimFirstTests {
         let databases = FakeDatabases()
         let rig = try UnitRig.make(databases: databases)
         var dependencies = rig.dependencies
-        dependencies.sink = ConflictingSink(base: rig.sink)
+        dependencies.sink = PreviewSink(ConflictingSink(base: rig.sink))
         await rig.source.put(Make.pr(1))
         let outcome = await Reconciler(dependencies: dependencies).reconcile(Make.key(1))
         guard case .settled(let why) = outcome else {
@@ -278,7 +278,7 @@ struct StalledTeardownTests {
     @Test func aNamespaceThatIsNoLongerOursStopsTheTeardownWithoutALoop() async throws {
         let rig = try UnitRig.make()
         var dependencies = rig.dependencies
-        dependencies.sink = ForeignNamespaceSink(base: rig.sink)
+        dependencies.sink = PreviewSink(ForeignNamespaceSink(base: rig.sink))
         let steps = LockedValue(0)
         dependencies.onStep = { _, _ in steps.withLock { $0 += 1 } }
         let reconciler = Reconciler(dependencies: dependencies)

@@ -85,7 +85,7 @@ struct ResyncConvergenceTests {
         let rig = try UnitRig.make()
         let sink = HalfAppliedSink(base: rig.sink)
         var dependencies = rig.dependencies
-        dependencies.sink = sink
+        dependencies.sink = PreviewSink(sink)
         await rig.source.put(Make.pr(1))
         _ = await rig.reconciler().reconcile(Make.key(1))
         let resync = Resync(dependencies: dependencies) { _ in }
@@ -132,9 +132,10 @@ struct HalfAppliedSink: ForwardingSink {
         return fact
     }
 
-    func apply(_ preview: RenderedPreview) async throws {
-        try await base.apply(preview)
+    func apply(_ preview: RenderedPreview) async throws -> ApplyReport {
+        let report = try await base.apply(preview)
         unconverged.withLock { _ = $0.remove(preview.key) }
+        return report
     }
 }
 
@@ -144,7 +145,7 @@ struct ReconcileUnconvergedTests {
         let rig = try UnitRig.make()
         let sink = HalfAppliedSink(base: rig.sink)
         var dependencies = rig.dependencies
-        dependencies.sink = sink
+        dependencies.sink = PreviewSink(sink)
         await rig.source.put(Make.pr(1))
         let reconciler = Reconciler(dependencies: dependencies)
         _ = await reconciler.reconcile(Make.key(1))

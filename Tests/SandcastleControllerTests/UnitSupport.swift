@@ -73,7 +73,7 @@ struct UnitRig {
         var logger = Logger(label: "unit")
         logger.logLevel = .critical
         let dependencies = ControllerDependencies(
-            config: config, source: source, reporter: reporter, sink: sink, bundles: bundles,
+            config: config, source: source, reporter: reporter, sink: PreviewSink(store: sink, applier: sink, hooks: sink), bundles: bundles,
             databases: databases.map { [Make.repository: $0] } ?? [:], clock: clock, logger: logger,
             metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)))
         return UnitRig(
@@ -129,17 +129,30 @@ struct InjectedFailureWithText: ClassifiedError, CustomStringConvertible {
 
 /// A test sink that hands everything to a ``FakeSink``; a conforming type replaces only what it
 /// changes (a failing claim, a namespace that is not ours, a half-applied environment).
-protocol ForwardingSink: Sink {
+protocol ForwardingSink: EnvironmentStore, PreviewApplier, HookRunner {
     var base: FakeSink { get }
 }
 
 extension ForwardingSink {
     func environments() async throws -> [ObservedEnvironment] { try await base.environments() }
+    func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment] { try await base.environments(in: repository) }
     func observe(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observe(key) }
-    func apply(_ preview: RenderedPreview) async throws { try await base.apply(preview) }
+    func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact? { try await base.observeAfterApply(key) }
+    func claim(_ preview: RenderedPreview) async throws { try await base.claim(preview) }
+    func apply(_ preview: RenderedPreview) async throws -> ApplyReport { try await base.apply(preview) }
+    func startHook(_ key: PreviewKey, job: HookJob) async throws { try await base.startHook(key, job: job) }
     func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
     func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
+    func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws { try await base.recordReportingProblem(key, problem: problem) }
+    func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+        try await base.recordWaiting(key, names: names, sha: sha, since: since)
+    }
+    func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] { try await base.waiting(in: repository) }
     func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
     func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
-    func teardown(_ key: PreviewKey) async throws { try await base.teardown(key) }
+}
+
+extension PreviewSink {
+    /// Every role a forwarding test sink fills.
+    init(_ sink: some ForwardingSink) { self.init(store: sink, applier: sink, hooks: sink) }
 }

@@ -108,16 +108,16 @@ import Testing
     static let deploying = PreviewStatus(
         phase: .deploying, message: "Deployment web: 0 of 1 updated replicas available",
         conditions: [
-            .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
-            .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
-            .init(type: "Ready", status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
+            .init(type: .applied, status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+            .init(type: .workloadsReady, status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
+            .init(type: .ready, status: false, reason: "RollingOut", message: "Deployment web: 0 of 1 updated replicas available"),
         ], workloads: ["Deployment/web": "Deployment web: 0 of 1 updated replicas available"])
     static let readyStatus = PreviewStatus(
         phase: .ready, message: "ready at https://shop-pr-1.preview.test",
         conditions: [
-            .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
-            .init(type: "WorkloadsReady", status: true, reason: "Available", message: "every workload is available"),
-            .init(type: "Ready", status: true, reason: "Ready", message: "https://shop-pr-1.preview.test"),
+            .init(type: .applied, status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+            .init(type: .workloadsReady, status: true, reason: "Available", message: "every workload is available"),
+            .init(type: .ready, status: true, reason: "Ready", message: "https://shop-pr-1.preview.test"),
         ], workloads: ["Deployment/web": "Ready"])
     static let toldPending = ReportRecord(sha: Make.sha, summary: "pending: waiting for Deployment/web to become available")
     static let toldReady = ReportRecord(sha: Make.sha, summary: "ready: https://shop-pr-1.preview.test")
@@ -125,9 +125,9 @@ import Testing
     static let terminating = PreviewStatus(
         phase: .terminating, message: "namespace pr-1-shop is terminating",
         conditions: [
-            .init(type: "Applied", status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
-            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
-            .init(type: "Ready", status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
+            .init(type: .applied, status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
+            .init(type: .workloadsReady, status: false, reason: "TearingDown", message: ""),
+            .init(type: .ready, status: false, reason: "TearingDown", message: "namespace pr-1-shop is terminating"),
         ])
 
     static let rows: [Row] = [
@@ -152,6 +152,59 @@ import Testing
         Row(name: "then the apply", facts: facts(claimed: true), expected: "apply: new preview"),
         Row(name: "a changed content is applied", facts: facts(environment: env(hash: "content-0")), expected: "apply: content changed at a1a1a1a"),
         Row(name: "a failed apply is applied again", facts: facts(environment: env(failure: "boom")), expected: "apply: the last apply failed"),
+        Row(
+            name: "a push is recorded as being applied before the new commit is applied (the last commit's Ready is not left beside it)",
+            facts: facts(environment: env(hash: "content-0", sha: other, recorded: readyStatus)),
+            expected: "record Deploying: applying a1a1a1a1a1a1: content changed at a1a1a1a"),
+        Row(
+            name: "then the new commit is applied",
+            facts: facts(
+                environment: env(hash: "content-0", sha: other, recorded: .applying(Make.sha, because: "content changed at a1a1a1a"))),
+            expected: "apply: content changed at a1a1a1a"),
+        Row(
+            name: "an apply that failed in this reconcile is recorded as Failed by the planner",
+            facts: {
+                var facts = Self.facts(environment: env(failure: "apply to namespace pr-1-shop: HTTP 500"))
+                facts.failedApply = "apply to namespace pr-1-shop: HTTP 500"
+                return facts
+            }(), expected: "record Failed: apply to namespace pr-1-shop: HTTP 500"),
+        Row(
+            name: "then retried with backoff",
+            facts: {
+                var facts = Self.facts(
+                    environment: env(
+                        recorded: .notApplied(.failed, "apply to namespace pr-1-shop: HTTP 500", reason: "ApplyFailed"),
+                        failure: "apply to namespace pr-1-shop: HTTP 500"))
+                facts.failedApply = "apply to namespace pr-1-shop: HTTP 500"
+                return facts
+            }(), expected: "retry: apply to namespace pr-1-shop: HTTP 500"),
+        Row(
+            name: "after a failed apply, the next attempt records Deploying first",
+            facts: facts(
+                environment: env(
+                    recorded: .notApplied(.failed, "apply to namespace pr-1-shop: HTTP 500", reason: "ApplyFailed"), failure: "boom")),
+            expected: "record Deploying: applying a1a1a1a1a1a1: the last apply failed"),
+        Row(
+            name: "a status judged at an older generation of the environment is recorded again",
+            facts: facts(environment: {
+                var environment = Self.env(workloads: ready, recorded: readyStatus)
+                environment.generation = 3
+                return environment
+            }()), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
+        Row(
+            name: "an operator's teardown needs no read of the PR",
+            facts: {
+                var facts = Self.facts(.unavailable("not read"), environment: env())
+                facts.teardownRequest = TeardownRequest(reason: "sandcastle teardown", tellsForge: false)
+                return facts
+            }(), expected: "delete namespace: sandcastle teardown"),
+        Row(
+            name: "and posts no receipt when it has no forge",
+            facts: {
+                var facts = Self.facts(.unavailable("not read"), environment: env(namespace: .missing, teardown: "sandcastle teardown"))
+                facts.teardownRequest = TeardownRequest(reason: "sandcastle teardown", tellsForge: false)
+                return facts
+            }(), expected: "forget"),
         Row(
             name: "a deleted Deployment is drift, applied again", facts: facts(environment: env(drift: ["Deployment/web is missing"])),
             expected: "apply: repair: Deployment/web is missing"),
@@ -226,12 +279,12 @@ import Testing
                         recorded: PreviewStatus(
                             phase: .deploying, message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)",
                             conditions: [
-                                .init(type: "Applied", status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
+                                .init(type: .applied, status: true, reason: "Applied", message: "applied at \(Make.sha.prefix(12))"),
                                 .init(
-                                    type: "WorkloadsReady", status: false, reason: "RollingOut",
+                                    type: .workloadsReady, status: false, reason: "RollingOut",
                                     message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
                                 .init(
-                                    type: "Ready", status: false, reason: "RollingOut",
+                                    type: .ready, status: false, reason: "RollingOut",
                                     message: "https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"),
                             ], workloads: ["Deployment/web": "Ready"]),
                         reported: ReportRecord(sha: Make.sha, summary: "pending: https://shop-pr-1.preview.test/healthz answered 503 (expected 200)"))

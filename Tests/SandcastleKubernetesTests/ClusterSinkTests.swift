@@ -18,13 +18,12 @@ struct ClusterSinkTests {
             #expect(!report.unchanged && report.applied == preview.objects.count)
             let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
             let uid = try #require(environment.value(at: "metadata.uid")?.string)
-            // Applied is not ready: the lifecycle judges the workloads and records Ready.
-            #expect(environment.value(at: "status.phase")?.string == "Deploying")
+            // The applier writes no lifecycle status: the planner judges the workloads and records it.
+            #expect(environment.value(at: "status.phase") == nil)
             #expect(environment.value(at: "status.deployStartedAt")?.string != nil)
             #expect(environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == preview.contentHash)
             #expect(PreviewEnvironment.inventory(of: environment).count == preview.objects.count - 1)
-            let conditions = environment.value(at: "status.conditions")?.array ?? []
-            #expect(conditions.compactMap { $0.object?["type"]?.string } == ["Applied"])
+            #expect(environment.value(at: "status.conditions") == nil)
             let namespace = try #require(await h.fake.object(Self.ns(preview)))
             #expect(namespace.value(at: "metadata.ownerReferences")?.array?.first?.object?["uid"]?.string == uid)
             let contents = await h.fake.allObjects(namespace: preview.names.namespace)
@@ -149,14 +148,14 @@ struct ClusterSinkTests {
             await h.fake.setNamespaceDeletionDelay(0.3)
             let preview = try Make.preview(3)
             _ = try await h.sink.applyPreview(preview)
-            let report = try await h.sink.tearDown(preview.key)
+            let report = try await h.tearDown(preview.key)
             #expect(report.gone)
             #expect(await h.fake.object(Self.ns(preview)) == nil)
             #expect(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)) == nil)
             #expect(await h.fake.leftovers().isEmpty)
             #expect(try await h.sink.environments().isEmpty)
             // Tearing down what is gone is harmless.
-            #expect(try await h.sink.tearDown(preview.key).gone)
+            #expect(try await h.tearDown(preview.key).gone)
         }
     }
 
@@ -170,20 +169,20 @@ struct ClusterSinkTests {
                 "metadata": ["name": "held", "namespace": .string(preview.names.namespace), "finalizers": ["example.com/hold"]],
             ]
             try await h.fake.seed(widget)
-            let report = try await h.sink.tearDown(preview.key)
+            let report = try await h.tearDown(preview.key)
             #expect(!report.gone)
-            #expect(report.conditions.contains { $0.type == "NamespaceFinalizersRemaining" && $0.status })
+            #expect(report.namespaceConditions.contains { $0.type == "NamespaceFinalizersRemaining" && $0.status })
             let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
             #expect(environment.value(at: "status.phase")?.string == "Terminating")
             #expect((environment.value(at: "status.namespaceConditions")?.array ?? []).count == 5)
-            let stalled = (environment.value(at: "status.conditions")?.array ?? []).compactMap(\.object).first { $0["type"]?.string == "Ready" }
+            let stalled = (environment.value(at: "status.conditions")?.array ?? []).compactMap(\.object).first { $0["type"]?.string == PreviewConditionType.ready.rawValue }
             #expect(stalled?["reason"]?.string == "SomeResourcesRemain" || stalled?["reason"]?.string == "SomeFinalizersRemain")
             let held = try #require(await h.fake.object(ResourceRef(widget)))
             #expect(held.value(at: "metadata.finalizers")?.array == ["example.com/hold"])
-            await #expect(throws: ClusterSinkError.self) { try await h.sink.teardown(preview.key) }
+            #expect(try await h.tearDown(preview.key, timeout: 0.2).gone == false)
             // Once the widget's controller lets go, the next teardown completes.
             await h.fake.removeFinalizers(ResourceRef(widget))
-            #expect(try await h.sink.tearDown(preview.key).gone)
+            #expect(try await h.tearDown(preview.key).gone)
             #expect(await h.fake.leftovers().isEmpty)
         }
     }
@@ -197,7 +196,7 @@ struct ClusterSinkTests {
             annotations[PreviewEnvironment.uidAnnotation] = "another-preview"
             namespace.set(.object(annotations), at: "metadata.annotations")
             try await h.fake.seed(namespace)
-            await #expect(throws: KubernetesError.nameConflict(namespace: preview.names.namespace)) { _ = try await h.sink.tearDown(preview.key) }
+            await #expect(throws: KubernetesError.nameConflict(namespace: preview.names.namespace)) { _ = try await h.tearDown(preview.key) }
             #expect(await h.fake.object(Self.ns(preview))?.value(at: "metadata.deletionTimestamp") == nil)
         }
     }
@@ -224,13 +223,15 @@ struct ClusterSinkTests {
             await h.fake.inject(FakeKubernetesFault(.status(403, reason: "Forbidden"), method: "PATCH", pathContains: "/deployments/"))
             await #expect(throws: KubernetesError.self) { _ = try await h.sink.applyPreview(preview) }
             let environment = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
-            #expect(environment.value(at: "status.phase")?.string == "Failed")
+            // The failure is the applier's to record; Failed is the planner's (ReconcilerTests).
+            #expect(environment.value(at: "status.applyFailure")?.string?.contains("Forbidden") == true)
+            #expect(environment.value(at: "status.phase") == nil)
+            #expect(try await h.sink.observe(preview.key)?.applyFailure != nil)
             #expect(environment.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] == nil)
             // The next attempt completes it.
             let report = try await h.sink.applyPreview(preview)
             #expect(!report.unchanged)
             let recovered = await h.fake.object(PreviewEnvironment.ref(preview.names.namespace))
-            #expect(recovered?.value(at: "status.phase")?.string == "Deploying")
             #expect(recovered?.value(at: "status.applyFailure") == nil)
         }
     }
@@ -245,6 +246,7 @@ struct ReportingProblemTests {
             try await h.sink.recordReportingProblem(preview.key, problem: "GitHub refused the sticky comment: HTTP 422: body is too long")
             // The controller writes the status again (a new commit): the problem stays until cleared.
             _ = try await h.sink.applyPreview(try Make.preview(4, version: "2"))
+            try await h.sink.record(preview.key, status: .applied(.deploying, sha: preview.sha, message: "rolling out", workloads: (false, "RollingOut", "rolling out")))
             let stored = try #require(await h.fake.object(PreviewEnvironment.ref(preview.names.namespace)))
             #expect(stored.value(at: "status.reportingProblem")?.string == "GitHub refused the sticky comment: HTTP 422: body is too long")
             #expect(stored.value(at: "status.phase")?.string == "Deploying")
@@ -276,6 +278,34 @@ struct DiscoveryScopeTests {
                 #expect("\(error)".contains("Widget/w (example.com/v1): cluster-scoped on this cluster (discovery)"), "\(error)")
             }
             #expect(await h.fake.writeRequests.isEmpty, "nothing written")
+        }
+    }
+}
+
+@Suite("sandcastle teardown writes status only through the planner's record step")
+struct OperatorTeardownStatusTests {
+    @Test func aStuckThenCompletedTeardownRecordsEachStatusThroughRecord() async throws {
+        try await KubeHarness.with { h in
+            let preview = try Make.preview(21)
+            _ = try await h.sink.applyPreview(preview)
+            await h.fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true))
+            let widget: ManifestObject = [
+                "apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": ["name": "held", "namespace": .string(preview.names.namespace), "finalizers": ["example.com/hold"]],
+            ]
+            try await h.fake.seed(widget)
+            let stuck = try await h.tearDown(preview.key, timeout: 0.3)
+            await h.fake.removeFinalizers(ResourceRef(widget))
+            let done = try await h.tearDown(preview.key)
+            #expect(!stuck.gone && done.gone)
+            let records = (stuck.steps + done.steps).filter { if case .record = $0 { true } else { false } }
+            #expect(!records.isEmpty)
+            let writes = await h.fake.requests.filter {
+                $0.method == "PATCH" && $0.path.hasSuffix("/previewenvironments/\(preview.names.namespace)/status") && $0.status < 300
+            }
+            let lifecycle = writes.filter { String(decoding: $0.body, as: UTF8.self).contains("\"phase\"") }
+            #expect(lifecycle.count == records.count, "one lifecycle write per record step")
+            #expect(lifecycle.allSatisfy { $0.query.contains("fieldManager=sandcastle-lifecycle") })
         }
     }
 }

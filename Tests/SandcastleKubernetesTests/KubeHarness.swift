@@ -1,4 +1,5 @@
 import Foundation
+import SandcastleController
 import SandcastleCore
 import SandcastleTestSupport
 
@@ -28,6 +29,15 @@ struct KubeHarness {
     }
 }
 
+extension KubeHarness {
+    /// `sandcastle teardown` of `key`: the planner's teardown through this sink, up to `timeout`.
+    func tearDown(_ key: PreviewKey, timeout: TimeInterval = 2) async throws -> OperatorTeardown.Outcome {
+        var teardown = OperatorTeardown(store: sink, applier: sink, database: nil, settings: .builtin)
+        teardown.lookAgainAfter = 0.05
+        return try await teardown.run(key, timeout: timeout)
+    }
+}
+
 extension KubernetesClientOptions {
     /// Short waits for tests.
     static var fast: KubernetesClientOptions {
@@ -40,10 +50,5 @@ extension KubernetesClientOptions {
 }
 
 extension ClusterSink.Options {
-    static var fast: ClusterSink.Options {
-        var options = ClusterSink.Options()
-        options.teardownTimeout = 2
-        options.pollInterval = 0.05
-        return options
-    }
+    static var fast: ClusterSink.Options { ClusterSink.Options() }
 }

@@ -98,9 +98,9 @@ import Testing
             PreviewStatus(
                 phase: .deploying, message: "Deployment/web: 0 of 1 updated replicas available",
                 conditions: [
-                    .init(type: "Applied", status: true, reason: "Applied", message: "ok"),
-                    .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: "waiting"),
-                    .init(type: "Ready", status: false, reason: "RollingOut", message: "waiting"),
+                    .init(type: .applied, status: true, reason: "Applied", message: "ok"),
+                    .init(type: .workloadsReady, status: false, reason: "RollingOut", message: "waiting"),
+                    .init(type: .ready, status: false, reason: "RollingOut", message: "waiting"),
                 ], workloads: ["Deployment/web": "0 of 1 available"]), now: Date())
         status["url"] = "https://x"
         status["headSHA"] = .string(preview.sha)

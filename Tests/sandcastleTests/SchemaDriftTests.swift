@@ -26,12 +26,24 @@ import Testing
         #expect(await elector.tryAcquireOrRenew())
         #expect(await eventually(10) { await fake.allObjects(namespace: "sandcastle-system").contains { $0["kind"]?.string == "Event" } })
 
-        // A preview: applied (Ready), a failed apply (Failed), torn down (Terminating).
+        // A preview: applied (Ready), a failed apply (Failed), torn down (Terminating), each status
+        // recorded as the planner records it.
         let sink = ClusterSink(client: client)
+        let sha = Make.sha
         _ = try await sink.applyPreview(try Make.preview(7))
+        let generation = try await sink.observe(Make.key(7))?.generation
+        var ready = PreviewStatus.applied(
+            .ready, sha: sha, message: "ready at https://shop-pr-7.preview.example.com", workloads: (true, "Available", "every workload is available"),
+            ready: ("Ready", "https://shop-pr-7.preview.example.com"), lines: ["Deployment/web": "Ready"])
+        ready.observedGeneration = generation
+        try await sink.record(Make.key(7), status: ready)
         await fake.inject(FakeKubernetesFault(.status(500, reason: "InternalError"), method: "PATCH", pathContains: "/configmaps/", times: 50))
         await #expect(throws: (any Error).self) { _ = try await sink.applyPreview(try Make.preview(7, version: "2")) }
-        _ = try await sink.tearDown(Make.key(7))
+        try await sink.record(Make.key(7), status: .notApplied(.failed, "apply to namespace pr-7-shop: HTTP 500", reason: "ApplyFailed"))
+        try await sink.deleteNamespace(Make.key(7), reason: "the pull request is closed")
+        let held = [NamespaceCondition(type: "NamespaceContentRemaining", status: true, reason: "SomeResourcesRemain", message: "widgets: 1")]
+        try await sink.record(Make.key(7), status: .tearingDown("namespace pr-7-shop is terminating", namespace: held))
+        try await sink.forget(Make.key(7))
 
         let writes = await fake.requests.filter { ["POST", "PUT", "PATCH"].contains($0.method) }
         let refused = writes.filter { $0.status >= 300 && $0.status != 500 }

@@ -9,7 +9,7 @@ struct ApplyStep {
 
     func run(_ preview: RenderedPreview) async throws(StepError) {
         do {
-            try await dependencies.sink.apply(preview)
+            try await dependencies.sink.applier.apply(preview)
         } catch {
             throw StepError(error, doing: "apply to namespace \(preview.names.namespace)")
         }

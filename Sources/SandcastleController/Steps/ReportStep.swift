@@ -33,7 +33,7 @@ struct ReportStep {
             try await reporter.upsertComment(comment)
             if deps.book.record(key)?.reportingProblem != nil {
                 deps.book.update(key, now: deps.clock.now) { $0.reportingProblem = nil }
-                try? await deps.sink.recordReportingProblem(key, problem: nil)
+                try? await deps.sink.store.recordReportingProblem(key, problem: nil)
             }
         } catch let error as any ForgeRefusal {
             guard let refusal = error.permanentRefusal else { throw error }
@@ -49,7 +49,7 @@ struct ReportStep {
                 }
             }
             do {
-                try await deps.sink.recordReportingProblem(key, problem: problem)
+                try await deps.sink.store.recordReportingProblem(key, problem: problem)
             } catch {
                 deps.logger.warning("recording the refused comment on the environment failed", metadata: ["error": "\(error)"])
             }

@@ -97,6 +97,10 @@ public enum PreviewEnvironmentDefinition {
                           description: Set when GitHub refused what Sandcastle reported (e.g. the sticky comment); not retried until it changes.
                           type: string
                         lastUpdateTime: {type: string, format: date-time}
+                        observedGeneration:
+                          description: The metadata.generation the phase and conditions were judged at.
+                          type: integer
+                          format: int64
                         conditions:
                           type: array
                           items:

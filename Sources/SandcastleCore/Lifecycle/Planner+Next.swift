@@ -15,6 +15,10 @@ extension Planner {
     /// by a later attempt. The forge is told only what differs from what it was last told.
     public static func next(_ facts: PreviewFacts, settings: PreviewSettings, now: Date) -> PreviewPlan {
         let environment = facts.environment
+        if let request = facts.teardownRequest {
+            guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: no environment")) }
+            return tearDown(facts, environment, reason: environment.teardownReason ?? request.reason, settings: settings, now: now)
+        }
         let pr: PullRequestSnapshot
         let confirmed: Bool
         switch facts.pullRequest {
@@ -66,7 +70,7 @@ extension Planner {
             if environment.teardownReason == nil {
                 return PreviewPlan(phase: .terminating, message: message, step: .deleteNamespace(reason: reason), ending: .settled(message))
             }
-            let status = PreviewStatus(phase: .terminating, message: waiting, conditions: terminatingConditions(waiting))
+            let status = stamped(.tearingDown(waiting, namespace: environment.namespaceConditions), facts)
             if environment.recorded != status {
                 return PreviewPlan(phase: .terminating, message: waiting, step: .record(status), ending: .settled(waiting))
             }
@@ -77,19 +81,18 @@ extension Planner {
             }
             let receipt = ForgeReport(
                 key: facts.key, sha: environment.sha, kind: .tornDown(reason: reason, namespace: environment.namespace, at: now))
-            if facts.reported?.summary != receipt.record.summary {
+            if facts.teardownRequest?.tellsForge ?? true, facts.reported?.summary != receipt.record.summary {
                 return PreviewPlan(phase: .terminating, message: message, step: .report(receipt), ending: .settled(message))
             }
             return PreviewPlan(phase: nil, message: "torn down: \(reason)", step: .forget, ending: .settled("torn down: \(reason)"))
         }
     }
 
-    private static func terminatingConditions(_ message: String) -> [PreviewStatus.Condition] {
-        [
-            .init(type: "Applied", status: false, reason: "TearingDown", message: message),
-            .init(type: "WorkloadsReady", status: false, reason: "TearingDown", message: ""),
-            .init(type: "Ready", status: false, reason: "TearingDown", message: message),
-        ]
+    /// `status` judged at the environment's current generation.
+    static func stamped(_ status: PreviewStatus, _ facts: PreviewFacts) -> PreviewStatus {
+        var status = status
+        status.observedGeneration = facts.environment?.generation
+        return status
     }
 
     // MARK: deploy
@@ -134,6 +137,15 @@ extension Planner {
             let status = PreviewStatus.notApplied(.failed, summary, reason: "Refused")
             return finish(facts, status: status, report: report, ending: .settled("failed: \(summary)"))
         }
+        if let failure = facts.failedApply {
+            // The planner records the failure (the applier only says it happened); the next
+            // attempt comes with backoff and applies again.
+            let status = stamped(.notApplied(.failed, failure, reason: "ApplyFailed"), facts)
+            if let environment, environment.recorded != status {
+                return PreviewPlan(phase: .failed, message: failure, step: .record(status), ending: .retry(failure))
+            }
+            return PreviewPlan(phase: .failed, message: failure, ending: .retry(failure))
+        }
         if let plan = requiredChecksGate(facts, pr, settings: settings) { return plan }
         if let wait = facts.imageWait, wait.sha == pr.headSHA, facts.render?.sha != pr.headSHA {
             return waitForImage(facts, wait, pr, settings: settings, now: now)
@@ -152,6 +164,13 @@ extension Planner {
                 phase: .deploying, message: "applying: new preview", step: .apply(render, because: "new preview"), ending: .settled(""))
         }
         if let why = applyReason(environment, render) {
+            // A new commit (or one after a failure) is recorded as being applied first, so the
+            // environment never shows the last commit's Ready (or Failed) beside the new commit.
+            let applying = stamped(.applying(render.sha, because: why), facts)
+            let stale = environment.sha != render.sha || environment.recorded?.phase == .failed
+            if stale, environment.recorded != applying {
+                return PreviewPlan(phase: .deploying, message: "applying: \(why)", step: .record(applying), ending: .settled(""))
+            }
             return PreviewPlan(phase: .deploying, message: "applying: \(why)", step: .apply(render, because: why), ending: .settled(""))
         }
         var plan = readiness(facts, environment, pr, decision, url: url, notice: notice, settings: settings, now: now)
@@ -234,7 +253,6 @@ extension Planner {
         _ facts: PreviewFacts, _ environment: EnvironmentFact, _ pr: PullRequestSnapshot, _ decision: PolicyDecision, url: String,
         notice: String?, settings: PreviewSettings, now: Date
     ) -> PreviewPlan {
-        let applied = PreviewStatus.Condition(type: "Applied", status: true, reason: "Applied", message: "applied at \(pr.headSHA.prefix(12))")
         var workloadLines: [String: String] = [:]
         // What is recorded on the environment, and what GitHub hears: the same, except routine
         // progress (no complaint from the cluster), which GitHub hears once, not at every count.
@@ -284,24 +302,16 @@ extension Planner {
             failed = ["not ready after \(settings.readiness.timeout): " + waiting[0].record]
         }
         if let first = failed.first {
-            let status = PreviewStatus(
-                phase: .failed, message: first,
-                conditions: [
-                    applied, .init(type: "WorkloadsReady", status: false, reason: "RolloutFailed", message: first),
-                    .init(type: "Ready", status: false, reason: "RolloutFailed", message: first),
-                ], workloads: workloadLines)
+            let status = PreviewStatus.applied(
+                .failed, sha: pr.headSHA, message: first, workloads: (false, "RolloutFailed", first), lines: workloadLines)
             let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .failed(first, context: .deploy, problems: Array(failed.dropFirst())))
             return finish(facts, status: status, report: report, ending: .settled("failed: \(first)"))
         }
         if let first = waiting.first {
             let more = waiting.count > 1 ? " (and \(waiting.count - 1) more)" : ""
             let why = first.record + more
-            let status = PreviewStatus(
-                phase: .deploying, message: why,
-                conditions: [
-                    applied, .init(type: "WorkloadsReady", status: false, reason: "RollingOut", message: why),
-                    .init(type: "Ready", status: false, reason: "RollingOut", message: why),
-                ], workloads: workloadLines)
+            let status = PreviewStatus.applied(
+                .deploying, sha: pr.headSHA, message: why, workloads: (false, "RollingOut", why), lines: workloadLines)
             var report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .deploying(first.told + more), expiresAt: decision.expiresAt)
             report.notice = notice
             let left = max(1, timeout - now.timeIntervalSince(started))
@@ -309,12 +319,10 @@ extension Planner {
             return finish(facts, status: status, report: report, ending: .recheck(why, after: after))
         }
         let observed = environment.workloads == .unobservable ? "applied (this sink cannot observe workloads)" : "every workload is available"
-        let status = PreviewStatus(
-            phase: .ready, message: "ready at \(url)",
-            conditions: [
-                applied, .init(type: "WorkloadsReady", status: true, reason: "Available", message: observed),
-                .init(type: "Ready", status: true, reason: "Ready", message: url),
-            ], workloads: workloadLines)
+        let status = stamped(
+            .applied(
+                .ready, sha: pr.headSHA, message: "ready at \(url)", workloads: (true, "Available", observed), ready: ("Ready", url),
+                lines: workloadLines), facts)
         var durations: [PreviewComment.StageTime] = []
         if let applyStart = environment.deployStartedAt, let appliedAt = environment.appliedAt {
             durations = [
@@ -340,6 +348,7 @@ extension Planner {
 
     /// Records the status, then tells the forge, each only when it differs from what is recorded.
     private static func finish(_ facts: PreviewFacts, status: PreviewStatus, report: ForgeReport, ending: PreviewPlan.Ending) -> PreviewPlan {
+        let status = stamped(status, facts)
         if let environment = facts.environment, environment.recorded != status {
             return PreviewPlan(phase: status.phase, message: status.message, step: .record(status), ending: ending)
         }

@@ -28,6 +28,11 @@ public struct PreviewFacts: Sendable, Hashable {
     public var httpCheck: HTTPCheckFact?
     /// An image of the head commit is not in the registry yet.
     public var imageWait: ImageWait?
+    /// The apply in this reconcile failed with an error worth retrying (the API server, a
+    /// timeout): recorded as Failed, then retried with backoff.
+    public var failedApply: String?
+    /// An operator asked for this preview to go (`sandcastle teardown`), whatever the PR says.
+    public var teardownRequest: TeardownRequest?
     /// What the forge was last told about this preview when there is no environment to record it
     /// (a queued PR, a bundle refused before anything was applied).
     public var reportedWithoutEnvironment: ReportRecord?
@@ -50,6 +55,19 @@ public struct PreviewFacts: Sendable, Hashable {
 
     /// What the forge was last told: the environment's record, else the memory of this replica.
     public var reported: ReportRecord? { environment?.reported ?? reportedWithoutEnvironment }
+}
+
+/// A teardown an operator asked for: the planner tears the preview down as it does for a closed
+/// PR, without reading the PR first.
+public struct TeardownRequest: Sendable, Hashable {
+    public var reason: String
+    /// Whether the receipt is posted on the PR (not by a command without forge credentials).
+    public var tellsForge: Bool
+
+    public init(reason: String, tellsForge: Bool) {
+        self.reason = reason
+        self.tellsForge = tellsForge
+    }
 }
 
 /// A problem that needs a human, with the commit status context it is reported under.
@@ -88,6 +106,22 @@ public enum NamespaceFact: Sendable, Hashable {
     case missing
 }
 
+/// One condition of a namespace being deleted (`NamespaceContentRemaining`,
+/// `NamespaceFinalizersRemaining`, …) as the namespace controller reports it.
+public struct NamespaceCondition: Sendable, Hashable, Codable {
+    public var type: String
+    public var status: Bool
+    public var reason: String
+    public var message: String
+
+    public init(type: String, status: Bool, reason: String, message: String) {
+        self.type = type
+        self.status = status
+        self.reason = reason
+        self.message = message
+    }
+}
+
 /// What is known about the readiness of the workloads a preview applied.
 public enum WorkloadsFact: Sendable, Hashable {
     /// The sink cannot observe workloads (a directory); "applied" is all that can be said.
@@ -114,6 +148,9 @@ public struct WorkloadFact: Sendable, Hashable {
 /// A preview environment as the sink observes it.
 public struct EnvironmentFact: Sendable, Hashable {
     public var namespace: String
+    /// The environment record's `metadata.generation` (its spec's version); `nil` for a sink
+    /// without one. Recorded statuses carry it as `observedGeneration`.
+    public var generation: Int?
     /// The head commit of the last apply (begun or completed).
     public var sha: String
     /// The content hash of the last completed apply; empty when none completed.
@@ -126,6 +163,8 @@ public struct EnvironmentFact: Sendable, Hashable {
     /// The last apply failed with this message (kept until an apply succeeds).
     public var applyFailure: String?
     public var namespaceState: NamespaceFact
+    /// The namespace's own conditions while it is terminating (what blocks its deletion).
+    public var namespaceConditions: [NamespaceCondition] = []
     public var workloads: WorkloadsFact
     /// Owned objects that are missing or were changed by hand since they were applied.
     public var drift: [String]
@@ -146,9 +185,10 @@ public struct EnvironmentFact: Sendable, Hashable {
         namespace: String, sha: String, contentHash: String, createdAt: Date, deployStartedAt: Date? = nil, appliedAt: Date? = nil,
         applyFailure: String? = nil, namespaceState: NamespaceFact = .active, workloads: WorkloadsFact = .unobservable, drift: [String] = [],
         hooks: [HookResult] = [], hooksObservable: Bool = true, readySince: Date? = nil, recorded: PreviewStatus? = nil,
-        reported: ReportRecord? = nil, teardownReason: String? = nil
+        reported: ReportRecord? = nil, teardownReason: String? = nil, generation: Int? = nil
     ) {
         self.namespace = namespace
+        self.generation = generation
         self.sha = sha
         self.contentHash = contentHash
         self.createdAt = createdAt

@@ -14,14 +14,14 @@ public enum PreviewPhase: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// The status a preview's environment records: phase, conditions and the message that explains them.
 public struct PreviewStatus: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// One status condition (`Applied`, `WorkloadsReady`, `Ready`).
+    /// One status condition; built with the typed constructors in `PreviewCondition.swift`.
     public struct Condition: Sendable, Hashable, Codable {
-        public var type: String
+        public var type: PreviewConditionType
         public var status: Bool
         public var reason: String
         public var message: String
 
-        public init(type: String, status: Bool, reason: String, message: String) {
+        public init(type: PreviewConditionType, status: Bool, reason: String, message: String) {
             self.type = type
             self.status = status
             self.reason = reason
@@ -35,24 +35,20 @@ public struct PreviewStatus: Sendable, Hashable, Codable, CustomStringConvertibl
     public var conditions: [Condition]
     /// Per workload: `Deployment/web` → `Ready` or why not.
     public var workloads: [String: String]
+    /// The PreviewEnvironment's `metadata.generation` this status was judged at (`nil` for a sink
+    /// without generations); a spec written since makes the recorded status stale.
+    public var observedGeneration: Int?
+    /// While a teardown waits for the namespace: the namespace's own conditions.
+    public var namespaceConditions: [NamespaceCondition] = []
 
-    public init(phase: PreviewPhase, message: String, conditions: [Condition] = [], workloads: [String: String] = [:]) {
+    public init(
+        phase: PreviewPhase, message: String, conditions: [Condition] = [], workloads: [String: String] = [:], observedGeneration: Int? = nil
+    ) {
+        self.observedGeneration = observedGeneration
         self.phase = phase
         self.message = String(message.prefix(1024))
         self.conditions = conditions
         self.workloads = workloads
-    }
-
-    /// A status for a head commit that is not applied (refused, waiting for an image or for
-    /// checks): `Applied`, `WorkloadsReady` and `Ready` false for `reason`.
-    public static func notApplied(_ phase: PreviewPhase, _ message: String, reason: String) -> PreviewStatus {
-        PreviewStatus(
-            phase: phase, message: message,
-            conditions: [
-                .init(type: "Applied", status: false, reason: reason, message: message),
-                .init(type: "WorkloadsReady", status: false, reason: reason, message: ""),
-                .init(type: "Ready", status: false, reason: reason, message: message),
-            ])
     }
 
     /// The Kubernetes Event reason for entering this status (`Applied`, `Waiting`, `Ready`, `Failed`, `TornDown`).

@@ -25,48 +25,6 @@ public protocol StatusReporter: Sendable {
     func upsertComment(_ comment: PreviewComment) async throws
 }
 
-/// Where rendered previews are written, and what the lifecycle observes and records there.
-public protocol Sink: Sendable {
-    /// Every preview environment the sink holds. Throws rather than return a partial set.
-    func environments() async throws -> [ObservedEnvironment]
-    /// The environments of one repository (a reconcile needs only these, for the concurrency cap).
-    func environments(in repository: RepositoryName) async throws -> [ObservedEnvironment]
-    /// Everything observed about the environment of `key`: namespace, drift, workload readiness,
-    /// hooks, the recorded status and what the forge was told; `nil` when there is none.
-    func observe(_ key: PreviewKey) async throws -> EnvironmentFact?
-    /// ``observe(_:)`` right after this process applied `key`: what was just applied has no drift
-    /// to look for, so a sink may skip that part (see `Sink+Defaults.swift`).
-    func observeAfterApply(_ key: PreviewKey) async throws -> EnvironmentFact?
-    /// Creates the environment record for `preview` and checks that its namespace is free (or
-    /// already its own) before any other side effect; throws a name conflict otherwise.
-    func claim(_ preview: RenderedPreview) async throws
-    /// Writes `preview`, replacing what the sink held for its key; only what changed or drifted
-    /// is written.
-    func apply(_ preview: RenderedPreview) async throws
-    /// Creates the hook Job `job` in the preview of `key` (once the planner says it is time).
-    func startHook(_ key: PreviewKey, job: HookJob) async throws
-    /// Records the lifecycle status of `key` (with an event on a change of phase).
-    func record(_ key: PreviewKey, status: PreviewStatus) async throws
-    /// Records what the forge was told about `key`.
-    func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws
-    /// Starts removing `key`: records the reason and deletes its namespace; returns at once.
-    func deleteNamespace(_ key: PreviewKey, reason: String) async throws
-    /// Deletes the environment record of `key` once its namespace is gone.
-    func forget(_ key: PreviewKey) async throws
-    /// Removes everything of `key`; returns only once it is gone (or throws saying what remains).
-    func teardown(_ key: PreviewKey) async throws
-    /// Records that `key` waits for a slot since `since` (its PR's creation), or with `nil` that it
-    /// no longer waits, so the queue's order survives a restart (see `Sink+Defaults.swift`).
-    func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws
-    /// The PRs of `repository` recorded as waiting for a slot (see `Sink+Defaults.swift`).
-    func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate]
-    /// Removes owned leftovers no preview claims (see `Sink+Defaults.swift`).
-    func reapOrphans() async throws -> [String]
-    /// Records on the environment of `key` that the forge refused what was reported (`nil` clears
-    /// it), so the refusal is visible where the preview is (see `Sink+Defaults.swift`).
-    func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws
-}
-
 /// Checks a preview's URL for `readiness.http`.
 public protocol ReadinessProbe: Sendable {
     /// One `GET` of `url`: its status, or why nothing answered. Never follows redirects; the body

@@ -99,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
         let secret = UUID().uuidString + UUID().uuidString
         let port = LockedValue(0)
         let adminPort = LockedValue(0)
-        let sink: any Sink = kubernetes.map { ClusterSink(client: $0) } ?? DirectorySink(root: outputDirectory)
+        let sink = kubernetes.map { PreviewSink(ClusterSink(client: $0)) } ?? PreviewSink(DirectorySink(root: outputDirectory))
         let host = ControllerHost(
             .init(
                 config: config, source: forge, reporter: forge, sink: sink,
@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
                 webhookSecret: secret, logger: Logger(label: "sandcastle"),
                 onListening: { bound in port.withLock { $0 = bound } }, onAdminListening: { bound in adminPort.withLock { $0 = bound } },
                 changes: kubernetes.map {
-                    ClusterWatcher(client: $0, config: config, sink: sink, logger: Logger(label: "sandcastle"))
+                    ClusterWatcher(client: $0, config: config, store: sink.store, logger: Logger(label: "sandcastle"))
                 }))
         let group = host.serviceGroup()
         let running = Task { try await group.run() }
@@ -184,7 +184,8 @@ struct DemoCommand: AsyncParsableCommand {
             // Whatever the scenario left behind (a failed step, an early stop) is removed.
             if try await kubernetes.get(PreviewEnvironment.ref(names.namespace)) != nil {
                 print("Cleaning up: tearing down \(names.namespace)")
-                _ = try? await ClusterSink(client: kubernetes).tearDown(key)
+                let sink = ClusterSink(client: kubernetes)
+                _ = try? await OperatorTeardown(store: sink, applier: sink, database: nil, settings: repository.settings).run(key, timeout: 120)
             }
             try? await kubernetes.shutdown()
         }

@@ -125,7 +125,7 @@ private func webhookToReady(_ fakes: Fakes, repository: RepositoryName, runs: In
     // the watch brings that to the controller.
     await fakes.kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: 0))
     let dependencies = ControllerDependencies(
-        config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
+        config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: PreviewSink(ClusterSink(client: fakes.kubeClient)),
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in origin.url }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
         changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
@@ -255,7 +255,7 @@ private func resync(_ fakes: Fakes, repositories: [RepositoryName], perRepositor
     let settings = try config(repositories: repositories, apiURL: fakes.github.apiURL)
     let enqueued = LockedValue(0)
     let dependencies = ControllerDependencies(
-        config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: ClusterSink(client: fakes.kubeClient),
+        config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: PreviewSink(ClusterSink(client: fakes.kubeClient)),
         bundles: try GitCheckouts(
             root: FileManager.default.temporaryDirectory.path + "/sandcastle-bench-unused", remote: .init(url: { _ in "" }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance))

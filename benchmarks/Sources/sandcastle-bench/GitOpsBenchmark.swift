@@ -27,10 +27,10 @@ func runGitOpsBenchmark(prs: Int, delay: Double) async throws {
         sinkOptions.engine = engine
         let sink = ClusterSink(client: fakes.kubeClient, options: sinkOptions)
         let dependencies = ControllerDependencies(
-            config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: sink,
+            config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient, sink: PreviewSink(sink),
             bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
-            changes: ClusterWatcher(client: fakes.kubeClient, config: settings, sink: sink, logger: quiet("watch")))
+            changes: ClusterWatcher(client: fakes.kubeClient, config: settings, store: sink, logger: quiet("watch")))
         let running = try await ControllerOnLoopback.start(dependencies)
         var payloads: [Data] = []
         for number in 1...prs {

@@ -27,13 +27,14 @@ private func rollout(_ fakes: Fakes, repository: RepositoryName, prs: Int, delay
     await fakes.kube.kubernetes.simulateWorkloads(WorkloadSimulation(readyAfter: delay))
     let dependencies = ControllerDependencies(
         config: settings, source: fakes.gitHubClient, reporter: fakes.gitHubClient,
-        sink: ClusterSink(
-            client: fakes.kubeClient,
-            options: {
-                var options = ClusterSink.Options()
-                if let value = ProcessInfo.processInfo.environment["BENCH_PARALLELISM"].flatMap(Int.init) { options.parallelism = value }
-                return options
-            }()),
+        sink: PreviewSink(
+            ClusterSink(
+                client: fakes.kubeClient,
+                options: {
+                    var options = ClusterSink.Options()
+                    if let value = ProcessInfo.processInfo.environment["BENCH_PARALLELISM"].flatMap(Int.init) { options.parallelism = value }
+                    return options
+                }())),
         bundles: try GitCheckouts(root: work.path + "/checkouts", remote: .init(url: { _ in origin.url }, token: { _ in nil })),
         logger: quiet("bench"), metrics: ControllerMetrics(factory: NOOPMetricsHandler.instance),
         changes: ClusterWatcher(client: fakes.kubeClient, repositories: [repository], logger: quiet("watch")))
