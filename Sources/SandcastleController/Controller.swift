@@ -39,12 +39,12 @@ public final class Controller: Service, Sendable {
         dependencies.reporter = forge
         let queue = WorkQueue(
             capacity: settings.queueCapacity, backoff: backoff ?? WorkQueue.Backoff(cap: .seconds(settings.retryCap.seconds)))
-        let book = dependencies.book
+        let memory = dependencies.memory
         self.queue = queue
         self.dependencies = dependencies
         self.leadership = leadership
         self.reconciler = Reconciler(dependencies: dependencies) { repository in
-            for candidate in book.waiting(in: repository) { queue.offer(candidate.key) }
+            for candidate in memory.waiting(in: repository) { queue.offer(candidate.key) }
         }
         let enqueue: @Sendable (PreviewKey) -> Void = { queue.offer($0) }
         self.resync = Resync(dependencies: dependencies, enqueue: enqueue)
@@ -120,19 +120,17 @@ public final class Controller: Service, Sendable {
         finishLeading()
     }
 
-    /// Shows what the sink already holds on the dashboard until each preview is reconciled.
+    /// A new leader rebuilds the controller's memory (waiting PRs, heads) from the store and shows
+    /// what the store holds on the dashboard until each preview is reconciled.
     private func observeExisting() async {
-        guard let environments = try? await dependencies.sink.store.environments() else { return }
-        let now = dependencies.clock.now
-        for environment in environments where dependencies.book.record(environment.key) == nil {
-            dependencies.book.update(environment.key, now: now) {
-                $0.phase = .pending
-                $0.sha = environment.sha
-                $0.namespace = environment.namespace
-                $0.createdAt = environment.createdAt
-                $0.message = "live in the sink; not reconciled by this replica yet"
-            }
+        let store = dependencies.sink.store
+        do {
+            try await dependencies.memory.rebuild(from: store, repositories: dependencies.config.repositories.map(\.name))
+        } catch {
+            dependencies.logger.warning("reading the environment store at start failed; the resync fills in", metadata: ["error": "\(error)"])
         }
+        guard let environments = try? await store.environments() else { return }
+        reconciler.feed.existing(environments)
         dependencies.metrics.recordPhases(dependencies.book.countsByPhase)
     }
 

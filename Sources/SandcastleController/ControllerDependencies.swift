@@ -18,6 +18,8 @@ public struct ControllerDependencies: Sendable {
     public var logger: Logger
     public var metrics: ControllerMetrics
     public var book: PreviewBook
+    /// What decisions need to remember between reconciles (never the dashboard's book).
+    public var memory: ControllerMemory
     /// Changes in the sink (a cluster watch), each enqueuing its preview; `nil` relies on requeues.
     public var changes: (any ChangeFeed)?
     /// Checks preview URLs for `readiness.http`.
@@ -31,8 +33,10 @@ public struct ControllerDependencies: Sendable {
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: PreviewSink, bundles: any BundleSource,
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
-        changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil
+        changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil,
+        memory: ControllerMemory = ControllerMemory()
     ) {
+        self.memory = memory
         self.images = images
         self.changes = changes
         self.probe = probe

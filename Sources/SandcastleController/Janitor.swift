@@ -62,7 +62,7 @@ public final class Janitor: Sendable {
             let decision = Policy.evaluate(pr, settings: repository.settings, now: now)
             if now >= decision.warnFrom { due.insert(environment.key) }
         }
-        due.formUnion(deps.book.allWaiting)
+        due.formUnion(deps.memory.allWaiting)
         report.enqueued = due.sorted()
         for key in report.enqueued { enqueue(key) }
 

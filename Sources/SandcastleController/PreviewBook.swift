@@ -27,11 +27,11 @@ public struct PreviewRecord: Sendable, Hashable, Codable {
 }
 
 /// The controller's in-memory view of every preview it knows: the source of the dashboard, the
-/// JSON API and the per-phase gauge. Not authoritative (the sink is); rebuilt by reconciling.
+/// JSON API and the per-phase gauge. Written by ``DashboardFeed`` only and never read for a
+/// decision (``ControllerMemory`` and the environment store are); rebuilt by reconciling.
 public final class PreviewBook: Sendable {
     private struct State {
         var records: [PreviewKey: PreviewRecord] = [:]
-        var waiting: [PreviewKey: Date] = [:]
         var lastBreakerTrip: String?
         /// Time to Ready of each preview that became Ready, for the summary (last 24 h kept).
         var readyTimes: [(at: Date, seconds: Double)] = []
@@ -72,24 +72,14 @@ public final class PreviewBook: Sendable {
         }
     }
 
+    /// Sets the record of `key` with `change` only when there is none yet.
+    public func insertIfAbsent(_ key: PreviewKey, now: Date, _ change: (inout PreviewRecord) -> Void) {
+        guard record(key) == nil else { return }
+        update(key, now: now, change)
+    }
+
     /// Forgets `key` (after its teardown).
-    public func remove(_ key: PreviewKey) {
-        state.withLock {
-            $0.records[key] = nil
-            $0.waiting[key] = nil
-        }
-    }
-
-    /// Notes that `key` waits for a slot since `since`, or no longer waits.
-    public func setWaiting(_ key: PreviewKey, since: Date?) { state.withLock { $0.waiting[key] = since } }
-
-    /// PRs waiting for a slot in `repository`.
-    public func waiting(in repository: RepositoryName) -> [AdmissionQueue.Candidate] {
-        state.withLock { $0.waiting.filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) } }
-    }
-
-    /// Every waiting PR.
-    public var allWaiting: [PreviewKey] { state.withLock { Array($0.waiting.keys).sorted() } }
+    public func remove(_ key: PreviewKey) { state.withLock { $0.records[key] = nil } }
 
     /// Records how long a preview took from its first event to Ready.
     public func recordTimeToReady(seconds: Double, at time: Date) {

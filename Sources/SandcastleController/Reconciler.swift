@@ -26,10 +26,13 @@ public final class Reconciler: Sendable {
     let claimsMade = LockedValue([RepositoryName: Int]())
     /// The most steps one reconcile takes before it yields the worker.
     static let maxSteps = 16
+    /// The dashboard's one observer of what the reconciler plans and does.
+    let feed: DashboardFeed
 
     public init(dependencies: ControllerDependencies, wake: @escaping @Sendable (RepositoryName) -> Void = { _ in }) {
         self.dependencies = dependencies
         self.wake = wake
+        self.feed = DashboardFeed(book: dependencies.book, clock: dependencies.clock)
     }
 
     /// Notes when an event about `key` arrived, for the event-to-ready metric.
@@ -46,7 +49,7 @@ public final class Reconciler: Sendable {
         let outcome = await run(key, logger: logger)
         let seconds = Self.seconds(ContinuousClock.now - started)
         dependencies.metrics.recordReconcile(seconds: seconds, result: outcome.label)
-        dependencies.metrics.recordPhases(dependencies.book.countsByPhase)
+        dependencies.metrics.recordPhases(dependencies.book.countsByPhase)  // the gauge shows the dashboard's counts
         switch outcome {
         case .failed: logger.warning("reconcile failed", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
         default: logger.info("reconciled", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
@@ -105,6 +108,12 @@ public final class Reconciler: Sendable {
         var recordedWaiting = false
         /// ``Reconciler/claimsMade`` of the repository when the facts were observed.
         var claimsAtObservation = 0
+        /// The plan whose step is executing.
+        var lastPlan: PreviewPlan?
+        /// When the event this Ready answers arrived (for the dashboard's time to Ready).
+        var readyAfterEventAt: Date?
+        /// The controller remembered this PR as waiting for a slot when the reconcile ended.
+        var wasQueued = false
 
         init(key: PreviewKey, settings: PreviewSettings) {
             self.key = key
@@ -128,7 +137,7 @@ public final class Reconciler: Sendable {
         // The repository's other environments and waiting PRs matter only to a preview that has
         // none yet (the cap and the queue's order); the sink's record of the queue survives restarts.
         var othersLive = 0
-        var waiting = deps.book.waiting(in: key.repository)
+        var waiting = deps.memory.waiting(in: key.repository)
         if environment == nil {
             do {
                 // Waiting records first: a PR admitted in between is then seen as an environment.
@@ -139,13 +148,9 @@ public final class Reconciler: Sendable {
             }
         }
         let recordedWaiting = waiting.contains { $0.key == key }
-        var earliest: [PreviewKey: Date] = [:]
-        for candidate in waiting where candidate.key != key {
-            earliest[candidate.key] = min(earliest[candidate.key] ?? candidate.since, candidate.since)
-        }
         let facts = PreviewFacts(
             key: key, pullRequest: pullRequest, database: settings.database.enabled ? .needed : .notEnabled, environment: environment,
-            othersLive: othersLive, waiting: earliest.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) }.sorted { $0.key < $1.key },
+            othersLive: othersLive, waiting: Self.earliest(waiting, except: key),
             reportedWithoutEnvironment: toldWithoutEnvironment.withLock { $0[key] })
         return (facts, recordedWaiting)
     }

@@ -79,11 +79,7 @@ struct ControllerHost {
                 }
                 logger.info("webhook", metadata: fields)
             },
-            previewsAt: { repository, sha in
-                book.records.filter { $0.repository == repository.description && $0.sha == sha }.map {
-                    PreviewKey(repository: repository, number: $0.number)
-                }
-            })
+            previewsAt: { [memory = dependencies.memory] repository, sha in memory.previews(in: repository, at: sha) })
         let forgeStats = parts.forgeStats
         let githubRemaining = LockedValue<Int?>(nil)
         var views = SandcastleRoutes.Views(

@@ -5,6 +5,8 @@ import SandcastleCore
 /// ``ForgeReport``. Every call is an upsert, so a report repeated after a crash says the same once.
 struct ReportStep {
     let dependencies: ControllerDependencies
+    /// Shows a refusal (and its end) on the dashboard.
+    let feed: DashboardFeed
 
     private var reporter: any StatusReporter { dependencies.reporter }
 
@@ -31,23 +33,20 @@ struct ReportStep {
         let key = comment.key
         do {
             try await reporter.upsertComment(comment)
-            if deps.book.record(key)?.reportingProblem != nil {
-                deps.book.update(key, now: deps.clock.now) { $0.reportingProblem = nil }
+            if deps.memory.refusal(key) != nil {
+                deps.memory.setRefusal(key, nil)
+                feed.refused(key, problem: nil)
                 try? await deps.sink.store.recordReportingProblem(key, problem: nil)
             }
         } catch let error as any ForgeRefusal {
             guard let refusal = error.permanentRefusal else { throw error }
             let problem = "GitHub refused the sticky comment: \(refusal)"
-            guard deps.book.record(key)?.reportingProblem != problem else { return }
+            guard deps.memory.refusal(key) != problem else { return }
             deps.logger.error(
                 "the sticky comment was refused; not retried until it changes",
                 metadata: ["repository": "\(key.repository)", "pr": "\(key.number)", "error": "\(refusal)"])
-            if deps.book.record(key) != nil {
-                deps.book.update(key, now: deps.clock.now) {
-                    $0.reportingProblem = problem
-                    $0.note(problem, at: deps.clock.now)
-                }
-            }
+            deps.memory.setRefusal(key, problem)
+            feed.refused(key, problem: problem)
             do {
                 try await deps.sink.store.recordReportingProblem(key, problem: problem)
             } catch {

@@ -36,3 +36,29 @@ public enum AdmissionQueue {
         return Outcome(admitted: admitted, waiting: waiting)
     }
 }
+
+extension AdmissionQueue {
+    /// What the claim step does with a PR that has no environment yet.
+    public enum Decision: Sendable, Hashable {
+        /// Claim its namespace now.
+        case admit
+        /// It waits at this 1-based position of `of`.
+        case queue(position: Int, of: Int)
+        /// The counts are an upper bound near the cap: read them again, then decide with `exact`.
+        case recount
+    }
+
+    /// Admission of `candidate` over `cap`, from `running` environments (other than its own) and
+    /// the other PRs `waiting`. With `exact` false the counts are an upper bound (those observed
+    /// plus those claimed since): far enough below the cap that is enough to admit, else the
+    /// caller reads them again. Pure; the caller holds the repository's turn.
+    public static func decide(_ candidate: Candidate, running: Int, waiting: [Candidate], cap: Int, exact: Bool) -> Decision {
+        let others = waiting.filter { $0.key != candidate.key }
+        if running + others.count + 1 <= cap { return .admit }
+        guard exact else { return .recount }
+        let outcome = admit(others + [candidate], running: running, cap: cap)
+        if outcome.admitted.contains(candidate.key) { return .admit }
+        let place = outcome.waiting.first { $0.key == candidate.key }?.position ?? outcome.waiting.count
+        return .queue(position: place, of: outcome.waiting.count)
+    }
+}
