@@ -125,7 +125,7 @@ public final class Controller: Service, Sendable {
     private func observeExisting() async {
         let store = dependencies.sink.store
         do {
-            try await dependencies.memory.rebuild(from: store, repositories: dependencies.config.repositories.map(\.name))
+            try await dependencies.memory.rebuild(from: store, repositories: dependencies.catalog.names)
         } catch {
             dependencies.logger.warning("reading the environment store at start failed; the resync fills in", metadata: ["error": "\(error)"])
         }

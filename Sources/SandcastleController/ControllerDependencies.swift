@@ -5,7 +5,11 @@ import SandcastleCore
 /// Everything the controller talks to, as ports: the composition root (`sandcastle run`, the
 /// demo, tests) chooses the adapters.
 public struct ControllerDependencies: Sendable {
+    /// The process's settings (forge, sink, controller, registries). Repositories come from
+    /// ``catalog``, asked at each use.
     public var config: SandcastleConfig
+    /// The repositories served now and their settings.
+    public var catalog: any RepositoryCatalog
     public var source: any PullRequestSource
     public var reporter: any StatusReporter
     /// The sink's roles: the environment store, the applier, and what else it can do.
@@ -34,9 +38,10 @@ public struct ControllerDependencies: Sendable {
         databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
         changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil,
-        memory: ControllerMemory = ControllerMemory()
+        memory: ControllerMemory = ControllerMemory(), catalog: (any RepositoryCatalog)? = nil
     ) {
         self.memory = memory
+        self.catalog = catalog ?? RepositoryList(config)
         self.images = images
         self.changes = changes
         self.probe = probe

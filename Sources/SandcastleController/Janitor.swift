@@ -47,7 +47,7 @@ public final class Janitor: Sendable {
         }
         var due: Set<PreviewKey> = []
         for environment in environments {
-            guard let repository = deps.config.repository(environment.key.repository) else { continue }
+            guard let repository = deps.catalog.repository(environment.key.repository) else { continue }  // the resync hands it back
             guard let pr = resync.lastListed(environment.key) else {
                 // Missing from a complete listing made after it was created: confirm per PR. One
                 // created since (by a webhook) is the next listing's to judge, not a leak.

@@ -58,8 +58,10 @@ public final class Reconciler: Sendable {
     }
 
     private func run(_ key: PreviewKey, logger: Logger) async -> ReconcileOutcome {
-        guard let repository = dependencies.config.repository(key.repository) else { return .settled("repository not configured") }
-        let settings = repository.settings
+        // A repository no longer served keeps its last settings (or the defaults), so its
+        // previews are torn down the way they were made, after a per-PR read.
+        let served = dependencies.catalog.repository(key.repository)
+        let settings = (served ?? dependencies.catalog.retired(key.repository))?.settings ?? dependencies.config.defaults
         var run = Run(key: key, settings: settings)
         let observing = ContinuousClock.now
         run.claimsAtObservation = claimsMade.withLock { $0[key.repository, default: 0] }
@@ -68,6 +70,7 @@ public final class Reconciler: Sendable {
         } catch {
             return .failed(error.message)
         }
+        run.facts.repositoryServed = served != nil
         logger.debug("observed", metadata: ["seconds": "\(Self.seconds(ContinuousClock.now - observing))"])
         for _ in 0..<Self.maxSteps {
             let plan = Planner.next(run.facts, settings: settings, now: dependencies.clock.now)

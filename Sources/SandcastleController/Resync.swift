@@ -57,14 +57,15 @@ public final class Resync: Sendable {
             environments = try await deps.sink.store.environments()
         } catch {
             deps.logger.warning("resync: the sink could not be read; nothing concluded", metadata: ["error": "\(error)"])
-            report.failedRepositories = deps.config.repositories.map(\.name)
+            report.failedRepositories = deps.catalog.names
             return report
         }
+        let repositories = deps.catalog.all
         let live = Dictionary(environments.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var toEnqueue: [PreviewKey] = []
         var unconfirmed: [PreviewKey] = []
         let listings = await withTaskGroup(of: (RepositoryConfig, Result<[PullRequestSnapshot], any Error>).self) { group in
-            for repository in deps.config.repositories {
+            for repository in repositories {
                 group.addTask {
                     do { return (repository, .success(try await deps.source.openPullRequests(in: repository.name))) } catch {
                         return (repository, .failure(error))
@@ -113,6 +114,10 @@ public final class Resync: Sendable {
             toEnqueue += changed
             unconfirmed += environments.filter { $0.key.repository == repository.name && !listedKeys.contains($0.key) }.map(\.key)
         }
+        // Previews of a repository no longer served: each is confirmed per PR by the reconciler,
+        // under the same breaker as PRs missing from a listing.
+        let served = Set(repositories.map(\.name))
+        unconfirmed += environments.filter { !served.contains($0.key.repository) }.map(\.key)
         if let trip = MassDeletionBreaker.check(unconfirmed: unconfirmed.count, live: environments.count) {
             report.breaker = trip
             deps.metrics.recordBreakerTrip()

@@ -41,7 +41,7 @@ extension GitHubClient: PullRequestSource {
             throw GitHubError.malformedResponse(request: request.label, reason: String(describing: error))
         }
         snapshot.labelGrant = await labelGrant(for: snapshot)
-        if let required = configuration.requiredChecks[key.repository], !required.isEmpty {
+        if let required = configuration.repositories.repository(key.repository)?.settings.trigger.requiredChecks, !required.isEmpty {
             snapshot.checks = try await checks(of: snapshot.headSHA, in: key.repository)
         }
         return snapshot
@@ -111,7 +111,9 @@ extension GitHubClient: PullRequestSource {
     /// cannot be read; a grant with a `nil` permission when the permission cannot be read. Both leave
     /// the policy undetermined, never eligible.
     func labelGrant(for pr: PullRequestSnapshot) async -> LabelGrant? {
-        guard let triggers = configuration.triggerLabels[pr.key.repository], !triggers.isEmpty else { return nil }
+        guard let triggers = configuration.repositories.repository(pr.key.repository)?.settings.trigger.labels, !triggers.isEmpty else {
+            return nil
+        }
         let present = Set(pr.labels.map { $0.lowercased() }).intersection(triggers.map { $0.lowercased() })
         guard !present.isEmpty else { return nil }
         struct Event: Decodable {

@@ -14,10 +14,10 @@ public struct GitHubClientConfiguration: Sendable {
     public var requestTimeout: TimeInterval
     /// Rate-limit waits up to this long are slept through; a longer one fails the request at once.
     public var maxRateLimitWait: TimeInterval
-    /// Per repository, the labels whose adder must be identified (for the label-permission rule).
-    public var triggerLabels: [RepositoryName: [String]]
-    /// Each repository's `trigger.requiredChecks`: the head commit's checks are read only where set.
-    public var requiredChecks: [RepositoryName: [String]] = [:]
+    /// The repositories served, asked at each read: whose trigger labels need their adder
+    /// identified (the label-permission rule), and whose `trigger.requiredChecks` make the head
+    /// commit's checks worth reading. Never copied, so a repository changed at run time is followed.
+    public var repositories: any RepositoryCatalog
     /// How long a collaborator's permission is trusted before it is read again.
     public var permissionCacheLifetime: TimeInterval
     /// Whether listings also read who added each trigger label (one events request per labelled PR).
@@ -27,7 +27,7 @@ public struct GitHubClientConfiguration: Sendable {
 
     public init(
         apiURL: String = "https://api.github.com", credential: GitHubCredential, userAgent: String = "sandcastle",
-        requestTimeout: TimeInterval = 10, maxRateLimitWait: TimeInterval = 60, triggerLabels: [RepositoryName: [String]] = [:],
+        requestTimeout: TimeInterval = 10, maxRateLimitWait: TimeInterval = 60, repositories: any RepositoryCatalog = RepositoryList([]),
         permissionCacheLifetime: TimeInterval = 300
     ) {
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
@@ -35,7 +35,7 @@ public struct GitHubClientConfiguration: Sendable {
         self.userAgent = userAgent
         self.requestTimeout = requestTimeout
         self.maxRateLimitWait = maxRateLimitWait
-        self.triggerLabels = triggerLabels
+        self.repositories = repositories
         self.permissionCacheLifetime = permissionCacheLifetime
     }
 }

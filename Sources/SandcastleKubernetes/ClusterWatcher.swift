@@ -16,8 +16,8 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     ]
 
     let client: KubernetesClient
-    /// Label value → repository, for the configured repositories (labels hold a lowercased or hashed form).
-    let repositories: [String: RepositoryName]
+    /// The repositories served, asked at each event (labels hold a lowercased or hashed form).
+    let catalog: any RepositoryCatalog
     let logger: Logger
     /// How long the server keeps one watch open.
     let timeoutSeconds: Int
@@ -28,19 +28,19 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     let engineWatches: [(apiVersion: String, kind: String, namespace: String)]
 
     /// `routes`: the route kinds the configuration renders (their status gates readiness).
-    /// `NAMESPACE/NAME` of a copied Secret → the repositories that copy it.
-    let secretSources: [String: [RepositoryName]]
+    /// The namespaces whose Secrets are copied into previews, watched from the start.
+    let sourceNamespaces: [String]
     /// The previews of a repository (for a changed source Secret).
     let previews: @Sendable (RepositoryName) async throws -> [PreviewKey]
 
     /// `routes`: the route kinds the configuration renders (their status gates readiness).
     /// `secretSources`: the copied Secrets by source, and `previews` the previews of a repository.
     public init(
-        client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
-        engine: GitOpsEngine? = nil, secretSources: [String: [RepositoryName]] = [:],
+        client: KubernetesClient, catalog: any RepositoryCatalog, logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
+        engine: GitOpsEngine? = nil, sourceNamespaces: [String] = [],
         previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
     ) {
-        self.secretSources = secretSources
+        self.sourceNamespaces = sourceNamespaces
         self.previews = previews
         var watched = Self.kinds
         if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
@@ -48,25 +48,39 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         self.engineWatches = engine.map { engine in engine.watchedKinds.map { ($0.apiVersion, $0.kind, engine.namespace) } } ?? []
         self.watched = watched
         self.client = client
-        self.repositories = Dictionary(repositories.map { (Ownership.repositoryLabelValue($0), $0) }, uniquingKeysWith: { first, _ in first })
+        self.catalog = catalog
         self.logger = logger
         self.timeoutSeconds = timeoutSeconds
     }
 
     /// A watcher for what `config` renders: its repositories, their route kinds and the sources of
     /// their copied Secrets (a changed source reaches the repository's previews listed by `sink`).
-    public convenience init(client: KubernetesClient, config: SandcastleConfig, store: any EnvironmentStore, logger: Logger, timeoutSeconds: Int = 300) {
+    /// The kinds and source namespaces watched are those of the catalog at start (a route kind or
+    /// source namespace first used by a repository added later is polled until a restart); which
+    /// repository an event belongs to, and who copies a Secret, are asked of `catalog` per event.
+    public convenience init(
+        client: KubernetesClient, config: SandcastleConfig, catalog: (any RepositoryCatalog)? = nil, store: any EnvironmentStore, logger: Logger,
+        timeoutSeconds: Int = 300
+    ) {
+        let catalog = catalog ?? RepositoryList(config)
         self.init(
-            client: client, repositories: config.repositories.map(\.name), logger: logger, timeoutSeconds: timeoutSeconds,
-            routes: Self.routeKinds(of: config), engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL),
-            secretSources: Self.secretSources(of: config),
+            client: client, catalog: catalog, logger: logger, timeoutSeconds: timeoutSeconds,
+            routes: Self.routeKinds(of: catalog.all), engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL),
+            sourceNamespaces: Set(Self.secretSources(of: catalog.all).keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted(),
             previews: { repository in try await store.environments(in: repository).map(\.key) })
     }
 
-    /// The copied Secrets of `config`'s repositories, by source.
-    public static func secretSources(of config: SandcastleConfig) -> [String: [RepositoryName]] {
+    /// A watcher for `repositories` with their built-in settings (no routes, no copied Secrets).
+    public convenience init(client: KubernetesClient, repositories: [RepositoryName], logger: Logger, timeoutSeconds: Int = 300) {
+        self.init(
+            client: client, catalog: RepositoryList(repositories.map { RepositoryConfig(name: $0, settings: .builtin) }), logger: logger,
+            timeoutSeconds: timeoutSeconds)
+    }
+
+    /// The copied Secrets of `repositories`, by source.
+    public static func secretSources(of repositories: [RepositoryConfig]) -> [String: [RepositoryName]] {
         var sources: [String: [RepositoryName]] = [:]
-        for repository in config.repositories {
+        for repository in repositories {
             for copy in repository.settings.secrets where !(sources[copy.source] ?? []).contains(repository.name) {
                 sources[copy.source, default: []].append(repository.name)
             }
@@ -74,9 +88,9 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         return sources
     }
 
-    /// The route kinds the repositories of `config` render.
-    public static func routeKinds(of config: SandcastleConfig) -> Set<RouteSettings.Kind> {
-        Set(config.repositories.map(\.settings).filter { !$0.expose.isEmpty }.map(\.route.kind))
+    /// The route kinds `repositories` render.
+    public static func routeKinds(of repositories: [RepositoryConfig]) -> Set<RouteSettings.Kind> {
+        Set(repositories.map(\.settings).filter { !$0.expose.isEmpty }.map(\.route.kind))
     }
 
     public func changes() -> AsyncStream<PreviewKey> {
@@ -91,7 +105,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
                             await self.watch(apiVersion: kind.apiVersion, kind: kind.kind, namespace: kind.namespace) { continuation.yield($0) }
                         }
                     }
-                    for namespace in Set(self.secretSources.keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted() {
+                    for namespace in self.sourceNamespaces {
                         group.addTask { await self.watchSources(in: namespace) { continuation.yield($0) } }
                     }
                 }
@@ -129,7 +143,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     private func watchSources(in namespace: String, yield: @escaping @Sendable (PreviewKey) -> Void) async {
         await follow(apiVersion: "v1", kind: "Secret", namespace: namespace, labelSelector: nil) { event in
             // Every event counts, the first listing's too: at start each copy is compared with its source once.
-            guard let name = event.object.value(at: "metadata.name")?.string, let repositories = self.secretSources["\(namespace)/\(name)"]
+            guard let name = event.object.value(at: "metadata.name")?.string, let repositories = Self.secretSources(of: self.catalog.all)["\(namespace)/\(name)"]
             else { return }
             for repository in repositories {
                 for key in (try? await self.previews(repository)) ?? [] { yield(key) }
@@ -180,7 +194,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     func key(of object: ManifestObject) -> PreviewKey? {
         if object["kind"]?.string == PreviewEnvironment.kind { return PreviewEnvironment.key(of: object) }
         let labels = object.stringMap(at: "metadata.labels")
-        guard let label = labels[Ownership.repositoryLabel], let repository = repositories[label],
+        guard let label = labels[Ownership.repositoryLabel], let repository = catalog.all.first(where: { Ownership.repositoryLabelValue($0.name) == label })?.name,
             let number = labels[Ownership.prLabel].flatMap(Int.init)
         else { return nil }
         return PreviewKey(repository: repository, number: number)

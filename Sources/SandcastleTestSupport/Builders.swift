@@ -60,3 +60,17 @@ extension Make {
         return try Renderer().assemble(bundle, context: context)
     }
 }
+
+extension Make {
+    /// A catalog serving `repositories` with the built-in settings and these trigger labels and
+    /// required checks.
+    public static func catalog(_ repositories: [RepositoryName], labels: [String] = ["preview"], requiredChecks: [String] = []) -> RepositoryList {
+        RepositoryList(
+            repositories.map { name in
+                var settings = PreviewSettings.builtin
+                settings.trigger.labels = labels
+                settings.trigger.requiredChecks = requiredChecks
+                return RepositoryConfig(name: name, settings: settings)
+            })
+    }
+}

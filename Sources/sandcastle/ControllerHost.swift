@@ -32,6 +32,8 @@ struct ControllerHost {
         var sink: PreviewSink
         var bundles: any BundleSource
         var databases: [RepositoryName: any DatabaseProvisioning] = [:]
+        /// The repositories served (by default those of `config`), asked at each use.
+        var catalog: (any RepositoryCatalog)?
         var webhookSecret: String
         /// Builds the leadership campaign, given where to report each attempt. Without a cluster
         /// this replica always leads.
@@ -62,11 +64,11 @@ struct ControllerHost {
         let dependencies = ControllerDependencies(
             config: parts.config, source: parts.source, reporter: parts.reporter, sink: parts.sink, bundles: parts.bundles,
             databases: parts.databases, logger: parts.logger, metrics: metrics, book: book, changes: parts.changes, probe: parts.probe,
-            images: RegistryClient(registries: parts.config.registries))
+            images: RegistryClient(registries: parts.config.registries), catalog: parts.catalog)
         let leadership = LeadershipMonitor(logger: parts.logger, metrics: metrics)
         let controller = Controller(dependencies: dependencies, leadership: parts.leadership { leadership.observe($0) })
         let logger = parts.logger
-        let accepts: @Sendable (RepositoryName) -> Bool = { [config = parts.config] in config.repository($0) != nil }
+        let accepts: @Sendable (RepositoryName) -> Bool = { [catalog = dependencies.catalog] in catalog.repository($0) != nil }
         let receiver = WebhookReceiver(
             secret: parts.webhookSecret, enqueue: { controller.enqueue($0) }, accepts: accepts,
             observe: { reply, delivery in

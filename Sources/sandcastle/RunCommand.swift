@@ -42,7 +42,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw InvalidInput("\(options.config): forge.github.webhookSecret: \(error.description)")
         }
-        guard var githubConfiguration = try GitHubClientConfiguration.from(config) else {
+        // The repositories served: the file's now; every adapter asks this catalog at each use.
+        let catalog = RepositoryList(config)
+        guard var githubConfiguration = try GitHubClientConfiguration.from(config, catalog: catalog) else {
             throw InvalidInput("\(options.config): forge.github needs 'token' or 'app' for 'run'")
         }
         githubConfiguration.listingsResolveLabelGrants = false
@@ -60,8 +62,9 @@ struct RunCommand: AsyncParsableCommand {
         var parts = ControllerHost.Parts(
             config: config, source: github, reporter: github, sink: sink, bundles: bundles, databases: databases, webhookSecret: secret,
             logger: logger)
+        parts.catalog = catalog
         if let kubernetes {
-            parts.changes = ClusterWatcher(client: kubernetes, config: config, store: sink.store, logger: logger)
+            parts.changes = ClusterWatcher(client: kubernetes, config: config, catalog: catalog, store: sink.store, logger: logger)
             let namespace = leaseNamespace ?? LeaseDefaults.namespace
             let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName + "-\(getpid())"
             parts.leadership = { observe in

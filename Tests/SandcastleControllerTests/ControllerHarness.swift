@@ -207,9 +207,8 @@ final class ControllerHarness: Sendable {
         options.maxBackoff = 0.05
         let kubeClient = try KubernetesClient(config: KubeConfig(server: kube.url, credentials: .token("kube-token")), options: options)
         var configuration = GitHubClientConfiguration(
-            apiURL: github.apiURL, credential: .token(Self.token), requestTimeout: 5, triggerLabels: [Self.repo: ["preview"]])
+            apiURL: github.apiURL, credential: .token(Self.token), requestTimeout: 5, repositories: RepositoryList(config))
         configuration.listingsResolveLabelGrants = false
-        configuration.requiredChecks = [Self.repo: config.repositories.first?.settings.trigger.requiredChecks ?? []]
         let gitHubClient = try GitHubClient(configuration: configuration)
         var sinkOptions = ClusterSink.Options()
         sinkOptions.engine = GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL)

@@ -192,6 +192,20 @@ import Testing
                 return environment
             }()), expected: "record Ready: ready at https://shop-pr-1.preview.test"),
         Row(
+            name: "a repository no longer served: its preview goes after a per-PR read",
+            facts: {
+                var facts = Self.facts(environment: env())
+                facts.repositoryServed = false
+                return facts
+            }(), expected: "delete namespace: the repository is not served by Sandcastle (any more)"),
+        Row(
+            name: "but not on a listing alone",
+            facts: {
+                var facts = Self.facts(.listed(Make.pr(1)), environment: env())
+                facts.repositoryServed = false
+                return facts
+            }(), expected: "settled: awaiting a per-PR read to confirm the PR is closed or ineligible"),
+        Row(
             name: "an operator's teardown needs no read of the PR",
             facts: {
                 var facts = Self.facts(.unavailable("not read"), environment: env())

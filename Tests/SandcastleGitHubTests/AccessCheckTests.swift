@@ -50,6 +50,7 @@ struct AccessCheckTests {
             }
         ) { h in
             let report = await h.client.checkAccess(to: [H.repo, blog])
+            try #require(report.findings.count == 3, "\(report.findings)")
             #expect(report.findings[0].ok)
             #expect(report.findings[0].detail.contains("sandcastle[bot]"))
             #expect(!report.findings[1].ok)

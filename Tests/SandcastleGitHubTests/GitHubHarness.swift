@@ -28,7 +28,7 @@ struct GitHubHarness {
         let client = try GitHubClient(
             configuration: GitHubClientConfiguration(
                 apiURL: server.apiURL, credential: credential ?? .token(token), requestTimeout: requestTimeout,
-                triggerLabels: [repo: ["preview"]]),
+                repositories: Make.catalog([repo])),
             clock: clock)
         let harness = GitHubHarness(clock: clock, server: server, client: client)
         do {

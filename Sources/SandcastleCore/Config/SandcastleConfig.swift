@@ -36,6 +36,11 @@ public struct SandcastleConfig: Sendable {
 public struct RepositoryConfig: Sendable {
     public var name: RepositoryName
     public var settings: PreviewSettings
+
+    public init(name: RepositoryName, settings: PreviewSettings) {
+        self.name = name
+        self.settings = settings
+    }
 }
 
 /// Where a secret comes from. The value itself never appears in configuration.

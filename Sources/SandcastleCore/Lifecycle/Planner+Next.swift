@@ -35,6 +35,12 @@ extension Planner {
             pr = snapshot
             confirmed = false
         }
+        if !facts.repositoryServed {
+            let reason = "the repository is not served by Sandcastle (any more)"
+            guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: \(reason)")) }
+            guard confirmed else { return PreviewPlan(phase: nil, message: awaitingConfirmation, ending: .settled(awaitingConfirmation)) }
+            return tearDown(facts, environment, reason: environment.teardownReason ?? reason, settings: settings, now: now)
+        }
         let decision = Policy.evaluate(pr, settings: settings, now: now)
         switch decision.eligibility {
         case .undetermined(let why):

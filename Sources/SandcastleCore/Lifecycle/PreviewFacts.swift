@@ -31,6 +31,9 @@ public struct PreviewFacts: Sendable, Hashable {
     /// The apply in this reconcile failed with an error worth retrying (the API server, a
     /// timeout): recorded as Failed, then retried with backoff.
     public var failedApply: String?
+    /// The repository is served now (`false`: it was removed from the catalog, and its previews go
+    /// once a per-PR read confirms the PR still exists to ask about).
+    public var repositoryServed = true
     /// An operator asked for this preview to go (`sandcastle teardown`), whatever the PR says.
     public var teardownRequest: TeardownRequest?
     /// What the forge was last told about this preview when there is no environment to record it

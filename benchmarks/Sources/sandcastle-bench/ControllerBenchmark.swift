@@ -27,7 +27,7 @@ struct Fakes {
         await github.github.addPersonalToken(token, login: "bot")
         let kube = try await FakeKubernetesServer.start()
         var configuration = GitHubClientConfiguration(
-            apiURL: github.apiURL, credential: .token(token), triggerLabels: Dictionary(uniqueKeysWithValues: repositories.map { ($0, ["preview"]) }))
+            apiURL: github.apiURL, credential: .token(token), repositories: Make.catalog(repositories))
         configuration.listingsResolveLabelGrants = false
         let gitHubClient = try GitHubClient(configuration: configuration)
         let kubeClient = try KubernetesClient(config: KubeConfig(server: kube.url, credentials: .token("bench")))
