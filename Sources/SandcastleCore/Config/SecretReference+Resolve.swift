@@ -29,3 +29,15 @@ extension SecretReference {
         return trimmed
     }
 }
+
+extension RegistryConfig {
+    /// The credentials, read from their references now; `nil` for an anonymous registry. (Reading
+    /// secrets is resolution, kept apart from the configuration's model.)
+    public func resolvedCredentials(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretResolutionError)
+        -> (username: String, password: String)?
+    {
+        guard let password else { return nil }
+        let user = usesGitHubToken ? "sandcastle" : try username?.resolve(environment: environment) ?? ""
+        return (user, try password.resolve(environment: environment))
+    }
+}
