@@ -163,12 +163,7 @@ struct ClusterSinkTests {
         try await H.with { h in
             let preview = try Make.preview(5)
             _ = try await h.sink.applyPreview(preview)
-            await h.fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true))
-            let widget: ManifestObject = [
-                "apiVersion": "example.com/v1", "kind": "Widget",
-                "metadata": ["name": "held", "namespace": .string(preview.names.namespace), "finalizers": ["example.com/hold"]],
-            ]
-            try await h.fake.seed(widget)
+            let widget = try await h.seedHeldWidget(in: preview.names.namespace)
             let report = try await h.tearDown(preview.key)
             #expect(!report.gone)
             #expect(report.namespaceConditions.contains { $0.type == "NamespaceFinalizersRemaining" && $0.status })
@@ -288,12 +283,7 @@ struct OperatorTeardownStatusTests {
         try await KubeHarness.with { h in
             let preview = try Make.preview(21)
             _ = try await h.sink.applyPreview(preview)
-            await h.fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true))
-            let widget: ManifestObject = [
-                "apiVersion": "example.com/v1", "kind": "Widget",
-                "metadata": ["name": "held", "namespace": .string(preview.names.namespace), "finalizers": ["example.com/hold"]],
-            ]
-            try await h.fake.seed(widget)
+            let widget = try await h.seedHeldWidget(in: preview.names.namespace)
             let stuck = try await h.tearDown(preview.key, timeout: 0.3)
             await h.fake.removeFinalizers(ResourceRef(widget))
             let done = try await h.tearDown(preview.key)

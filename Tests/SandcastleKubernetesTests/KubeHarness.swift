@@ -30,6 +30,18 @@ struct KubeHarness {
 }
 
 extension KubeHarness {
+    /// A Widget (a custom kind) in `namespace` held by a finalizer its controller never removes:
+    /// the namespace stays Terminating until the test removes it.
+    func seedHeldWidget(in namespace: String) async throws -> ManifestObject {
+        await fake.addType(.init(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true))
+        let widget: ManifestObject = [
+            "apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": ["name": "held", "namespace": .string(namespace), "finalizers": ["example.com/hold"]],
+        ]
+        try await fake.seed(widget)
+        return widget
+    }
+
     /// `sandcastle teardown` of `key`: the planner's teardown through this sink, up to `timeout`.
     func tearDown(_ key: PreviewKey, timeout: TimeInterval = 2) async throws -> OperatorTeardown.Outcome {
         var teardown = OperatorTeardown(store: sink, applier: sink, database: nil, settings: .builtin)
