@@ -221,6 +221,29 @@ import Testing
         for fragment in fragments { #expect(text.contains(fragment), "\(fragment) not in: \(text)") }
     }
 
+    /// Validation runs after reading and collects every problem, each with its own line; a refused
+    /// value is one problem, not also the cause of another (a refused ttl does not fail the
+    /// lifetime checks that compare it).
+    @Test func everyRefusedValueIsOneProblemWithItsLine() {
+        let issues = Self.issues(
+            Self.minimal + """
+
+                    ttl: 5m
+                    domain: Preview.Example
+                    trigger: {labels: [""], labelPermission: none}
+                    readiness: {timeout: 7h}
+                    values: {"a.b": x}
+                """)
+        #expect(issues.count == 6, "\(issues)")
+        #expect(issues.contains { $0.contains("repositories[0].ttl") && $0.contains(":5:") && $0.contains("at least 10m") }, "\(issues)")
+        #expect(issues.contains { $0.contains("repositories[0].domain") && $0.contains(":6:") }, "\(issues)")
+        #expect(issues.contains { $0.contains("trigger.labels") && $0.contains("1 to 50 characters") }, "\(issues)")
+        #expect(issues.contains { $0.contains("trigger.labelPermission") && $0.contains("expected read or higher") }, "\(issues)")
+        #expect(issues.contains { $0.contains("readiness.timeout") && $0.contains("between 1s and 6h") }, "\(issues)")
+        #expect(issues.contains { $0.contains("values.a.b") }, "\(issues)")
+        #expect(!issues.contains { $0.contains("expiryWarning") }, "\(issues)")
+    }
+
     @Test(arguments: [
         ("apiVersion: v1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]", "apiVersion: expected 'sandcastle.dev/v1alpha1'"),
         ("apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig", "repositories: missing"),

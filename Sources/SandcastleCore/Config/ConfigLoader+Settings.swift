@@ -1,4 +1,6 @@
-/// Reading the per-repository preview settings (`defaults` and each entry of `repositories`).
+/// Reading the per-repository preview settings (`defaults` and each entry of `repositories`): YAML
+/// into typed values. What the values must satisfy is checked after reading, in
+/// `PreviewSettings+Validation` (the sub-sections' own rules still live with their readers).
 extension ConfigLoader {
     static func readSettings(_ node: ConfigNode, extraKeys: [String] = [], reader: inout ConfigReader) -> PreviewSettings? {
         guard let fields = reader.mapping(node, allowed: extraKeys + settingsKeys) else { return nil }
@@ -8,38 +10,18 @@ extension ConfigLoader {
         if let n = fields["trigger"],
             let t = reader.mapping(n, allowed: ["labels", "allowDrafts", "allowForks", "labelPermission", "requiredChecks"])
         {
-            if let v = t["labels"], let labels = reader.strings(v) {
-                if labels.contains(where: { $0.isEmpty || $0.count > 50 }) { reader.fail(v, "labels must be 1 to 50 characters") }
-                s.trigger.labels = labels
-            }
+            if let v = t["labels"], let labels = reader.strings(v) { s.trigger.labels = labels }
             if let v = t["allowDrafts"], let b = reader.bool(v) { s.trigger.allowDrafts = b }
             if let v = t["allowForks"], let b = reader.bool(v) { s.trigger.allowForks = b }
-            if let v = t["requiredChecks"], let names = reader.strings(v) {
-                if names.contains(where: { $0.isEmpty || $0.count > 200 }) { reader.fail(v, "check names must be 1 to 200 characters") }
-                s.trigger.requiredChecks = names
-            }
-            if let v = t["labelPermission"], let p = reader.choice(v, as: Permission.self) {
-                if p == .none {
-                    reader.fail(v, "'none' would let anyone trigger a preview; expected read or higher")
-                } else {
-                    s.trigger.labelPermission = p
-                }
-            }
+            if let v = t["requiredChecks"], let names = reader.strings(v) { s.trigger.requiredChecks = names }
+            if let v = t["labelPermission"], let p = reader.choice(v, as: Permission.self) { s.trigger.labelPermission = p }
         }
         if let v = fields["namespaceTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .namespace, reader: &reader) {
             s.namespaceTemplate = t
         }
         if let v = fields["hostTemplate"], let t = ConfigValidation.nameTemplate(v, kind: .host, reader: &reader) { s.hostTemplate = t }
-        if let v = fields["domain"], let d = reader.string(v) {
-            if ConfigValidation.isDNSSubdomain(d) {
-                s.domain = d
-            } else {
-                reader.fail(v, "'\(d)' is not a lowercase DNS domain like preview.example.com")
-            }
-        }
-        if let v = fields["ttl"], let d = reader.duration(v) {
-            if d.seconds < 600 { reader.fail(v, "expected at least 10m") } else { s.ttl = d }
-        }
+        if let v = fields["domain"], let d = reader.string(v) { s.domain = d }
+        if let v = fields["ttl"], let d = reader.duration(v) { s.ttl = d }
         if let v = fields["expiryWarning"], let d = reader.duration(v) { s.expiryWarning = d }
         if let n = fields["preserve"], let p = reader.mapping(n, allowed: ["label", "max"]) {
             if let v = p["label"], let l = reader.string(v) { s.preserve.label = l }
@@ -54,13 +36,7 @@ extension ConfigLoader {
         }
         if let n = fields["networkPolicy"], let p = reader.mapping(n, allowed: ["mode", "ingressNamespace"]) {
             if let v = p["mode"], let m = reader.choice(v, as: NetworkPolicyMode.self) { s.networkPolicy.mode = m }
-            if let v = p["ingressNamespace"], let ns = reader.string(v) {
-                if NameScheme.dnsLabel.isValid(ns) {
-                    s.networkPolicy.ingressNamespace = ns
-                } else {
-                    reader.fail(v, "'\(ns)' is not a namespace name")
-                }
-            }
+            if let v = p["ingressNamespace"], let ns = reader.string(v) { s.networkPolicy.ingressNamespace = ns }
         }
         if let v = fields["podSecurity"], let p = reader.choice(v, as: PodSecurityLevel.self) { s.podSecurity = p }
         if let n = fields["bundle"] { readBundle(n, into: &s.bundle, reader: &reader) }
@@ -72,18 +48,11 @@ extension ConfigLoader {
         }
         readExposure(fields, into: &s, reader: &reader)
         if let n = fields["readiness"], let r = reader.mapping(n, allowed: ["timeout", "http"]) {
-            if let v = r["timeout"], let d = reader.duration(v) {
-                if d.seconds < 1 || d.seconds > 6 * 3600 { reader.fail(v, "expected between 1s and 6h") } else { s.readiness.timeout = d }
-            }
+            if let v = r["timeout"], let d = reader.duration(v) { s.readiness.timeout = d }
             if let h = r["http"] { s.readiness.http = readHTTPCheck(h, reader: &reader) }
         }
-        if let v = fields["values"], let values = reader.stringMap(v) {
-            for key in values.keys where !Template.isValidVariableName(key) || key.contains(".") {
-                reader.fail(path: "\(v.path).\(key)", line: v.line, "value names are letters, digits, '_' and '-'")
-            }
-            s.values = values
-        }
-        ConfigValidation.checkLifetimes(s, fields: fields, reader: &reader)
+        if let v = fields["values"], let values = reader.stringMap(v) { s.values = values }
+        ConfigValidation.checkSettings(s, fields: fields, reader: &reader)
         return reader.issues.count == before ? s : nil
     }
 
@@ -112,9 +81,7 @@ extension ConfigLoader {
         }
         var check = HTTPCheckSettings(url: template)
         if let v = h["expectStatus"], let code = reader.int(v, in: 100...599) { check.expectStatus = code }
-        if let v = h["interval"], let d = reader.duration(v) {
-            if d.seconds < 1 { reader.fail(v, "expected at least 1s") } else { check.interval = d }
-        }
+        if let v = h["interval"], let d = reader.duration(v) { check.interval = d }
         return check
     }
 
