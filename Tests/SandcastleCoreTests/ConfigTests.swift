@@ -213,6 +213,10 @@ import Testing
             ["remoteKey", "unknown variable 'branch'"]
         ),
         ("    scheduling: { tolerations: [{ key: spot, effect: Sometimes }] }", ["scheduling.tolerations[0].effect", "NoSchedule"]),
+        ("    bundle: { allowedKinds: [Widget] }", ["bundle.allowedKinds", "not a built-in kind", "example.com/Widget"]),
+        ("    bundle: { allowedServiceTypes: [ClusterIP, NodePort] }", ["bundle.allowedServiceTypes", "found ClusterIP"]),
+        ("    bundle: { path: ../elsewhere }", ["bundle.path", "must be a relative path inside the repository"]),
+        ("    images: { lockFile: /etc/passwd }", ["images.lockFile", "relative path inside the repository"]),
     ])
     func invalidRepositorySettingsNameFieldAndLine(snippet: String, fragments: [String]) {
         let issues = Self.issues(Self.minimal + "\n" + snippet)

@@ -96,18 +96,10 @@ extension ConfigLoader {
                 )
             }
             var host: String?
-            if let v = p["host"], let h = reader.string(v) {
-                if ConfigValidation.isHostPort(h) { host = h } else { reader.fail(v, "'\(h)' is not HOST or HOST:PORT") }
-            }
+            if let v = p["host"], let h = reader.string(v) { host = h }
             if let admin { database.postgres = PostgresServerSettings(admin: admin, host: host) }
         }
-        if let v = d["seed"], let path = reader.string(v) {
-            if ConfigValidation.isRelativeInnerPath(path) {
-                database.seed = path
-            } else {
-                reader.fail(v, "'\(path)' must be a relative path inside the repository, without '..'")
-            }
-        }
+        if let v = d["seed"], let path = reader.string(v) { database.seed = path }
         if let v = d["template"], let b = reader.bool(v) { database.template = b }
         if let v = d["retention"], let r = reader.duration(v) { database.retention = r }
         if let v = d["quota"], let q = ConfigValidation.quantities(v, reader: &reader) { database.quota = q }
@@ -125,36 +117,12 @@ extension ConfigLoader {
                     "allowedRouteAnnotations", "helm",
                 ])
         else { return }
-        if let v = b["path"], let p = reader.string(v) {
-            if ConfigValidation.isRelativeInnerPath(p) {
-                bundle.path = p
-            } else {
-                reader.fail(v, "'\(p)' must be a relative path inside the repository")
-            }
-        }
+        if let v = b["path"], let p = reader.string(v) { bundle.path = p }
         if let v = b["kind"], let k = reader.choice(v, as: BundleKind.self) { bundle.kind = k }
-        if let v = b["allowedKinds"], let kinds = reader.strings(v) {
-            let clusterScoped = kinds.filter { BundleContract.clusterScopedKinds.contains(BundleContract.qualified($0)?.kind ?? $0) }
-            let unqualified = kinds.filter { BundleContract.qualified($0) == nil }
-            if !clusterScoped.isEmpty {
-                reader.fail(v, "cluster-scoped kinds cannot be allowed: \(clusterScoped.joined(separator: ", "))")
-            } else if !unqualified.isEmpty {
-                reader.fail(
-                    v, "\(unqualified.joined(separator: ", ")): not a built-in kind; write it with its API group, e.g. example.com/\(unqualified[0])")
-            } else {
-                bundle.allowedKinds = kinds
-            }
-        }
+        if let v = b["allowedKinds"], let kinds = reader.strings(v) { bundle.allowedKinds = kinds }
         if let v = b["maxObjects"], let i = reader.int(v, in: 1...5000) { bundle.maxObjects = i }
         if let v = b["maxObjectBytes"], let i = reader.int(v, in: 1024...1_048_576) { bundle.maxObjectBytes = i }
-        if let v = b["allowedServiceTypes"], let types = reader.strings(v) {
-            let unknown = types.filter { !["NodePort", "LoadBalancer", "ExternalName"].contains($0) }
-            if unknown.isEmpty {
-                bundle.allowedServiceTypes = types
-            } else {
-                reader.fail(v, "expected NodePort, LoadBalancer or ExternalName, found \(unknown.joined(separator: ", "))")
-            }
-        }
+        if let v = b["allowedServiceTypes"], let types = reader.strings(v) { bundle.allowedServiceTypes = types }
         if let v = b["allowExternalIPs"], let flag = reader.bool(v) { bundle.allowExternalIPs = flag }
         if let v = b["allowedRouteAnnotations"], let patterns = reader.strings(v) { bundle.allowedRouteAnnotations = patterns }
         if let v = b["helm"] { readHelm(v, into: &bundle.helm, reader: &reader) }
@@ -165,16 +133,8 @@ extension ConfigLoader {
         if case .mapping = node.value {
             guard let f = reader.mapping(node, allowed: ["pins", "lockFile", "waitTimeout"]) else { return }
             if let v = f["pins"], let items = reader.sequence(v) { s.images = items.compactMap { readImage($0, reader: &reader) } }
-            if let v = f["lockFile"], let path = reader.string(v) {
-                if path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
-                    reader.fail(v, "expected a relative path inside the repository, like deploy/preview/images.lock.yaml")
-                } else {
-                    s.imageOptions.lockFile = path
-                }
-            }
-            if let v = f["waitTimeout"], let d = reader.duration(v) {
-                if d.seconds < 10 || d.seconds > 24 * 3600 { reader.fail(v, "expected between 10s and 24h") } else { s.imageOptions.waitTimeout = d }
-            }
+            if let v = f["lockFile"], let path = reader.string(v) { s.imageOptions.lockFile = path }
+            if let v = f["waitTimeout"], let d = reader.duration(v) { s.imageOptions.waitTimeout = d }
         } else if let items = reader.sequence(node) {
             s.images = items.compactMap { readImage($0, reader: &reader) }
         }

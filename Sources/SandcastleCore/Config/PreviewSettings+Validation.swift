@@ -34,10 +34,54 @@ extension ConfigValidation {
                 reader.fail(path: "\(node.path).\(key)", line: node.line, "value names are letters, digits, '_' and '-'")
             }
         }
+        checkBundle(s.bundle, fields["bundle"].map(Self.children) ?? [:], reader: &reader)
+        checkDatabase(s.database, fields["database"].map(Self.children) ?? [:], reader: &reader)
+        let images = fields["images"].map(Self.children) ?? [:]
+        if let node = images["lockFile"], let path = s.imageOptions.lockFile,
+            path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty
+        {
+            reader.fail(node, "expected a relative path inside the repository, like deploy/preview/images.lock.yaml")
+        }
+        if let node = images["waitTimeout"], s.imageOptions.waitTimeout.seconds < 10 || s.imageOptions.waitTimeout.seconds > 24 * 3600 {
+            reader.fail(node, "expected between 10s and 24h")
+        }
         // A refused ttl is one problem, not also the cause of the lifetime checks.
         var lifetimes = s
         if ttlRefused { lifetimes.ttl = PreviewSettings.builtin.ttl }
         checkLifetimes(lifetimes, fields: fields, reader: &reader)
+    }
+
+    /// `bundle`: a path inside the repository, namespaced kinds written with their group, known
+    /// Service types.
+    static func checkBundle(_ bundle: BundleSettings, _ nodes: [String: ConfigNode], reader: inout ConfigReader) {
+        if let node = nodes["path"], !isRelativeInnerPath(bundle.path) {
+            reader.fail(node, "'\(bundle.path)' must be a relative path inside the repository")
+        }
+        if let node = nodes["allowedKinds"] {
+            let kinds = bundle.allowedKinds
+            let clusterScoped = kinds.filter { BundleContract.clusterScopedKinds.contains(BundleContract.qualified($0)?.kind ?? $0) }
+            let unqualified = kinds.filter { BundleContract.qualified($0) == nil }
+            if !clusterScoped.isEmpty {
+                reader.fail(node, "cluster-scoped kinds cannot be allowed: \(clusterScoped.joined(separator: ", "))")
+            } else if !unqualified.isEmpty {
+                reader.fail(
+                    node, "\(unqualified.joined(separator: ", ")): not a built-in kind; write it with its API group, e.g. example.com/\(unqualified[0])")
+            }
+        }
+        if let node = nodes["allowedServiceTypes"] {
+            let unknown = bundle.allowedServiceTypes.filter { !["NodePort", "LoadBalancer", "ExternalName"].contains($0) }
+            if !unknown.isEmpty { reader.fail(node, "expected NodePort, LoadBalancer or ExternalName, found \(unknown.joined(separator: ", "))") }
+        }
+    }
+
+    /// `database`: a seed path inside the repository, a server as HOST or HOST:PORT.
+    static func checkDatabase(_ database: DatabaseSettings, _ nodes: [String: ConfigNode], reader: inout ConfigReader) {
+        if let node = nodes["seed"], let seed = database.seed, !isRelativeInnerPath(seed) {
+            reader.fail(node, "'\(seed)' must be a relative path inside the repository, without '..'")
+        }
+        if let node = nodes["postgres"].map(Self.children)?["host"], let host = database.postgres?.host, !isHostPort(host) {
+            reader.fail(node, "'\(host)' is not HOST or HOST:PORT")
+        }
     }
 
     /// The children of a mapping node, by key (none for any other node).
