@@ -40,10 +40,11 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             let sink = ClusterSink(client: client)
             let report = try await sink.applyPreview(rendered)
-            // The applier writes no lifecycle status; without a controller judging the workloads,
-            // Core's words for "applied by an operator, nothing judged yet" are recorded.
+            // The applier writes no lifecycle status; the planner says what an operator's apply
+            // means ("applied, nothing judged yet") and its record step writes it.
             if !report.unchanged {
-                try await sink.record(rendered.key, status: .appliedByOperator(sha: rendered.sha, objects: report.applied))
+                try await OperatorApplyRecord(store: sink, settings: repository.settings)
+                    .run(rendered.key, applied: OperatorApply(sha: rendered.sha, objects: report.applied))
             }
             if report.unchanged {
                 print(

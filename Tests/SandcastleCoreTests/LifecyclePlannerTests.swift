@@ -206,6 +206,13 @@ import Testing
                 return facts
             }(), expected: "settled: awaiting a per-PR read to confirm the PR is closed or ineligible"),
         Row(
+            name: "an operator's apply is recorded as applied, nothing judged",
+            facts: {
+                var facts = Self.facts(.unavailable("not read"), environment: env())
+                facts.operatorApply = OperatorApply(sha: Make.sha, objects: 12)
+                return facts
+            }(), expected: "record Deploying: applied 12 objects at a1a1a1a1a1a1; waiting for workloads"),
+        Row(
             name: "an operator's teardown needs no read of the PR",
             facts: {
                 var facts = Self.facts(.unavailable("not read"), environment: env())

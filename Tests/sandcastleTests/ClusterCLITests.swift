@@ -45,6 +45,11 @@ import Testing
         #expect(teardown.status == 0, "\(teardown.stderr)")
         #expect(teardown.stdout.contains("are gone"))
         #expect(await server.kubernetes.leftovers().isEmpty)
+        // The CLI's status writes are the planner's records: the lifecycle field manager only.
+        let lifecycle = await server.kubernetes.requests.filter {
+            $0.method == "PATCH" && $0.path.hasSuffix("/status") && String(decoding: $0.body, as: UTF8.self).contains("\"phase\"")
+        }
+        #expect(!lifecycle.isEmpty && lifecycle.allSatisfy { $0.query.contains("fieldManager=sandcastle-lifecycle") }, "\(lifecycle.map(\.query))")
         let empty = try await SandcastleExecutable.run(["get", "--kubeconfig", dir.path + "/kubeconfig"])
         #expect(empty.stdout == "No previews.\n")
         await server.stop()

@@ -15,6 +15,13 @@ extension Planner {
     /// by a later attempt. The forge is told only what differs from what it was last told.
     public static func next(_ facts: PreviewFacts, settings: PreviewSettings, now: Date) -> PreviewPlan {
         let environment = facts.environment
+        if let applied = facts.operatorApply {
+            // Applied by hand, with no controller judging the workloads: only "applied" is known.
+            guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: no environment")) }
+            let status = stamped(.appliedByOperator(sha: applied.sha, objects: applied.objects), facts)
+            guard environment.recorded != status else { return PreviewPlan(phase: .deploying, message: status.message, ending: .settled(status.message)) }
+            return PreviewPlan(phase: .deploying, message: status.message, step: .record(status), ending: .settled(status.message))
+        }
         if let request = facts.teardownRequest {
             guard let environment else { return PreviewPlan(phase: nil, message: "", ending: .settled("nothing to do: no environment")) }
             return tearDown(facts, environment, reason: environment.teardownReason ?? request.reason, settings: settings, now: now)

@@ -34,6 +34,8 @@ public struct PreviewFacts: Sendable, Hashable {
     /// The repository is served now (`false`: it was removed from the catalog, and its previews go
     /// once a per-PR read confirms the PR still exists to ask about).
     public var repositoryServed = true
+    /// An operator applied this commit by hand (`sandcastle apply`), with nothing judged since.
+    public var operatorApply: OperatorApply?
     /// An operator asked for this preview to go (`sandcastle teardown`), whatever the PR says.
     public var teardownRequest: TeardownRequest?
     /// What the forge was last told about this preview when there is no environment to record it
@@ -58,6 +60,17 @@ public struct PreviewFacts: Sendable, Hashable {
 
     /// What the forge was last told: the environment's record, else the memory of this replica.
     public var reported: ReportRecord? { environment?.reported ?? reportedWithoutEnvironment }
+}
+
+/// A commit an operator applied by hand: how many objects were written at which commit.
+public struct OperatorApply: Sendable, Hashable {
+    public var sha: String
+    public var objects: Int
+
+    public init(sha: String, objects: Int) {
+        self.sha = sha
+        self.objects = objects
+    }
 }
 
 /// A teardown an operator asked for: the planner tears the preview down as it does for a closed
