@@ -16,7 +16,7 @@ public struct ControllerDependencies: Sendable {
     public var sink: PreviewSink
     public var bundles: any BundleSource
     /// The database provisioner of each repository with `database.enabled`.
-    public var databases: [RepositoryName: any DatabaseProvisioning]
+    public var databases: DatabaseProvisioners
     public var renderer: Renderer
     public var clock: any WallClock
     public var logger: Logger
@@ -35,7 +35,7 @@ public struct ControllerDependencies: Sendable {
 
     public init(
         config: SandcastleConfig, source: any PullRequestSource, reporter: any StatusReporter, sink: PreviewSink, bundles: any BundleSource,
-        databases: [RepositoryName: any DatabaseProvisioning] = [:], renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
+        databases: DatabaseProvisioners = DatabaseProvisioners([:]), renderer: Renderer = Renderer(), clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "sandcastle"), metrics: ControllerMetrics, book: PreviewBook = PreviewBook(),
         changes: (any ChangeFeed)? = nil, probe: (any ReadinessProbe)? = nil, images: (any ImageResolving)? = nil,
         memory: ControllerMemory = ControllerMemory(), catalog: (any RepositoryCatalog)? = nil

@@ -73,7 +73,7 @@ public final class Janitor: Sendable {
         }
         let live = Set(environments.map(\.key))
         let source = deps.source
-        for (repository, provisioner) in deps.databases.sorted(by: { $0.key.canonical < $1.key.canonical }) {
+        for (repository, provisioner) in deps.databases.all(for: deps.catalog.all) {
             do {
                 let dropped = try await provisioner.reapOrphans(live: live.filter { $0.repository == repository }) { key in
                     guard key.repository == repository, let pr = try? await source.pullRequest(key) else { return false }

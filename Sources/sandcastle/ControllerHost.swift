@@ -31,7 +31,7 @@ struct ControllerHost {
         var reporter: any StatusReporter
         var sink: PreviewSink
         var bundles: any BundleSource
-        var databases: [RepositoryName: any DatabaseProvisioning] = [:]
+        var databases = DatabaseProvisioners([:])
         /// The repositories served (by default those of `config`), asked at each use.
         var catalog: (any RepositoryCatalog)?
         var webhookSecret: String

@@ -53,10 +53,11 @@ struct RunCommand: AsyncParsableCommand {
             root: settings.workDirectory + "/checkouts",
             remote: .init(url: { github.cloneURL(for: $0) }, token: { try await github.gitToken(for: $0) }))
 
-        var databases: [RepositoryName: any DatabaseProvisioning] = [:]
-        for repository in config.repositories where repository.settings.database.enabled {
-            databases[repository.name] = try config.provisioner(for: repository, configPath: options.config)
-        }
+        // Checked now for the file's repositories (a wrong server fails the start); made on first
+        // use for those the catalog serves later.
+        let configPath = options.config
+        let databases = DatabaseProvisioners { [config] repository in try config.provisioner(for: repository, configPath: configPath) }
+        for repository in catalog.all where repository.settings.database.enabled { _ = try databases.provisioner(for: repository) }
 
         let (sink, kubernetes) = try makeSink(config, logger: logger)
         var parts = ControllerHost.Parts(

@@ -66,6 +66,27 @@ struct CatalogTests {
         #expect(await rig.sink.previews[key] != nil)
     }
 
+    @Test func aRepositoryAddedWithADatabaseGetsItsProvisionerWithoutARestart() async throws {
+        let (rig, served, catalog) = try Self.rig()
+        var dependencies = served
+        let databases = FakeDatabases()
+        let made = LockedValue([RepositoryName]())
+        dependencies.databases = DatabaseProvisioners { repository in
+            made.withLock { $0.append(repository.name) }
+            return databases
+        }
+        var settings = rig.config.repositories[0].settings
+        settings.database.enabled = true
+        catalog.replace(with: rig.config.repositories + [RepositoryConfig(name: Self.blog, settings: settings)])
+        let key = Make.key(3, Self.blog)
+        await rig.source.put(Make.pr(3, repository: Self.blog))
+        let reconciler = Reconciler(dependencies: dependencies)
+        #expect(await reconciler.reconcile(key) == .settled("ready at \(Make.sha.prefix(7))"))
+        #expect(await databases.ensured == [key])
+        _ = await reconciler.reconcile(key)
+        #expect(made.withLock { $0 } == [Self.blog], "made once, then kept")
+    }
+
     @Test func removingARepositoryWithManyPreviewsTripsTheMassDeletionBreaker() async throws {
         let (rig, dependencies, catalog) = try Self.rig()
         catalog.replace(with: Self.withBlog(rig))

@@ -74,7 +74,7 @@ struct UnitRig {
         logger.logLevel = .critical
         let dependencies = ControllerDependencies(
             config: config, source: source, reporter: reporter, sink: PreviewSink(store: sink, applier: sink, hooks: sink), bundles: bundles,
-            databases: databases.map { [Make.repository: $0] } ?? [:], clock: clock, logger: logger,
+            databases: DatabaseProvisioners(databases.map { [Make.repository: $0] } ?? [:]), clock: clock, logger: logger,
             metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)))
         return UnitRig(
             config: config, source: source, reporter: reporter, sink: sink, bundles: bundles, clock: clock, registry: registry,

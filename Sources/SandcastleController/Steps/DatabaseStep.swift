@@ -8,8 +8,12 @@ struct DatabaseStep {
 
     func run(_ rendered: RenderStep.Result, settings: PreviewSettings) async throws(StepError) -> RenderedPreview {
         guard settings.database.enabled else { return rendered.preview }
-        guard let provisioner = dependencies.databases[rendered.preview.key.repository] else {
-            throw StepError(.stalled, "database.enabled is set but no PostgreSQL server is configured for \(rendered.preview.key.repository)")
+        let provisioner: any DatabaseProvisioning
+        do {
+            provisioner = try dependencies.databases.provisioner(
+                for: RepositoryConfig(name: rendered.preview.key.repository, settings: settings))
+        } catch {
+            throw StepError(.stalled, "\(error)")
         }
         do {
             let secret = try await provisioner.ensureSecret(
@@ -22,7 +26,10 @@ struct DatabaseStep {
 
     /// Drops the preview's database (teardown).
     func drop(_ key: PreviewKey, settings: PreviewSettings) async throws(StepError) {
-        guard let provisioner = dependencies.databases[key.repository] else { return }
+        guard
+            let provisioner = dependencies.databases.existing(key.repository)
+                ?? (try? dependencies.databases.provisioner(for: RepositoryConfig(name: key.repository, settings: settings)))
+        else { return }
         do {
             _ = try await provisioner.drop(identifier: PreviewNames(key: key, settings: settings).databaseIdentifier)
         } catch {
