@@ -22,7 +22,7 @@ public struct OperatorApplyRecord: Sendable {
         var steps: [PreviewStep] = []
         while let step = Planner.next(facts, settings: settings, now: clock.now).step, steps.count < 4 {
             steps.append(step)
-            guard case .record(let status) = step else { throw OperatorTeardownError(step: step) }
+            guard case .record(let status) = step else { throw OperatorStepError(step: step) }
             try await store.record(key, status: status)
             facts.environment?.recorded = status
         }

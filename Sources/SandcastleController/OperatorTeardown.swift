@@ -71,14 +71,15 @@ public struct OperatorTeardown: Sendable {
                 }
                 database = .dropped
             case .forget: try await store.forget(key)
-            default: throw OperatorTeardownError(step: step)
+            default: throw OperatorStepError(step: step)
             }
         }
     }
 }
 
-/// The planner asked an operator's teardown for a step that is not part of one.
-public struct OperatorTeardownError: Error, CustomStringConvertible {
+/// The planner asked an operator's command (`sandcastle teardown`, `sandcastle apply`) for a step
+/// that command does not take.
+public struct OperatorStepError: Error, CustomStringConvertible {
     public var step: PreviewStep
-    public var description: String { "a teardown does not \(step)" }
+    public var description: String { "an operator's command does not \(step)" }
 }
