@@ -125,12 +125,12 @@ public final class Controller: Service, Sendable {
     private func observeExisting() async {
         let store = dependencies.sink.store
         do {
-            try await dependencies.memory.rebuild(from: store, repositories: dependencies.catalog.names)
+            let environments = try await store.environments()
+            reconciler.feed.existing(environments)
+            try await dependencies.memory.rebuild(environments: environments, waitingFrom: store, repositories: dependencies.catalog.names)
         } catch {
             dependencies.logger.warning("reading the environment store at start failed; the resync fills in", metadata: ["error": "\(error)"])
         }
-        guard let environments = try? await store.environments() else { return }
-        reconciler.feed.existing(environments)
         dependencies.metrics.recordPhases(dependencies.book.countsByPhase)
     }
 

@@ -5,7 +5,7 @@ import SandcastleCore
 /// slot, the head commit of each preview (to route check webhooks) and the refusals the forge
 /// gave (so a refused comment is not retried until it changes). Written by the reconciler, read
 /// by the controller, the janitor and the webhook routing; a new leader rebuilds it from the
-/// environment store (``rebuild(from:repositories:)``). The dashboard's ``PreviewBook`` is never
+/// environment store (``rebuild(environments:waitingFrom:repositories:)``). The dashboard's ``PreviewBook`` is never
 /// read for a decision.
 public final class ControllerMemory: Sendable {
     private struct State {
@@ -53,10 +53,11 @@ public final class ControllerMemory: Sendable {
         }
     }
 
-    /// Rebuilds the memory from what the store holds: each environment's head, and the PRs of
+    /// Rebuilds the memory from what the store holds: each of `environments`' head, and the PRs of
     /// `repositories` recorded as waiting. Throws (and changes nothing) when the store cannot say.
-    public func rebuild(from store: any EnvironmentStore, repositories: [RepositoryName]) async throws {
-        let environments = try await store.environments()
+    public func rebuild(
+        environments: [ObservedEnvironment], waitingFrom store: any EnvironmentStore, repositories: [RepositoryName]
+    ) async throws {
         var waiting: [PreviewKey: Date] = [:]
         for repository in repositories {
             for candidate in try await store.waiting(in: repository) { waiting[candidate.key] = candidate.since }

@@ -2,9 +2,10 @@ import Foundation
 import SandcastleCore
 
 /// `sandcastle teardown`: the controller's own teardown, driven by an operator instead of a closed
-/// PR. The planner decides every step (``TeardownRequest``), the same executors run them, and the
-/// status is recorded only through its `.record` steps; this type only waits for what the planner
-/// says to look at again, up to a deadline.
+/// PR. The planner decides every step (``TeardownRequest``); each is one call of the sink's ports
+/// (the controller's executors also keep its metrics and memory, which a command has none of), and
+/// the status is recorded only through the planner's `.record` steps. This type only waits for what
+/// the planner says to look at again, up to a deadline.
 public struct OperatorTeardown: Sendable {
     /// How the teardown ended.
     public struct Outcome: Sendable, Equatable {

@@ -322,8 +322,6 @@ public final class ClusterSink: EnvironmentStore, PreviewApplier, HookRunner, Or
 
 /// Why a cluster sink operation did not complete.
 public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// The namespace is still `Terminating` after the teardown timeout.
-    case namespaceStuck(namespace: String, conditions: [NamespaceCondition])
     /// The namespace is being deleted; the preview can be applied once it is gone.
     case namespaceTerminating(namespace: String)
     /// The cluster serves these kinds cluster-scoped: a preview holds namespaced objects only.
@@ -335,10 +333,6 @@ public enum ClusterSinkError: Error, Sendable, CustomStringConvertible, Equatabl
 
     public var description: String {
         switch self {
-        case .namespaceStuck(let namespace, let conditions):
-            let blocking = conditions.filter(\.status).map { "\($0.type): \($0.message)" }
-            return "namespace \(namespace) is still Terminating" + (blocking.isEmpty ? "" : " (\(blocking.joined(separator: "; ")))")
-                + "; Sandcastle never removes finalizers, the objects' controllers must"
         case .namespaceTerminating(let namespace): return "namespace \(namespace) is still being deleted; try again once it is gone"
         case .clusterScoped(let objects):
             return "\(objects.joined(separator: ", ")): cluster-scoped on this cluster (discovery); a preview bundle may hold namespaced objects only"

@@ -194,7 +194,7 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     func key(of object: ManifestObject) -> PreviewKey? {
         if object["kind"]?.string == PreviewEnvironment.kind { return PreviewEnvironment.key(of: object) }
         let labels = object.stringMap(at: "metadata.labels")
-        guard let label = labels[Ownership.repositoryLabel], let repository = catalog.all.first(where: { Ownership.repositoryLabelValue($0.name) == label })?.name,
+        guard let label = labels[Ownership.repositoryLabel], let repository = catalog.repository(labeled: label)?.name,
             let number = labels[Ownership.prLabel].flatMap(Int.init)
         else { return nil }
         return PreviewKey(repository: repository, number: number)

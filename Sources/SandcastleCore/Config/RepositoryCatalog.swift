@@ -8,6 +8,9 @@ public protocol RepositoryCatalog: Sendable {
     var all: [RepositoryConfig] { get }
     /// The settings of `name` now (compared case-insensitively); `nil` when it is not served.
     func repository(_ name: RepositoryName) -> RepositoryConfig?
+    /// The repository served now whose objects carry `value` as their repository label
+    /// (``Ownership/repositoryLabelValue(_:)``); asked for every watch event, so it is an index.
+    func repository(labeled value: String) -> RepositoryConfig?
     /// The last settings of a repository that was served and no longer is, so its previews are
     /// torn down the way they were made; `nil` when it is served or was never known.
     func retired(_ name: RepositoryName) -> RepositoryConfig?
@@ -23,6 +26,13 @@ public final class RepositoryList: RepositoryCatalog {
     private struct State {
         var current: [RepositoryConfig]
         var retired: [RepositoryName: RepositoryConfig] = [:]
+        /// Repository label value → repository, rebuilt with `current`.
+        var byLabel: [String: RepositoryConfig]
+
+        init(current: [RepositoryConfig]) {
+            self.current = current
+            byLabel = Dictionary(current.map { (Ownership.repositoryLabelValue($0.name), $0) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     private let state: LockedValue<State>
@@ -36,6 +46,8 @@ public final class RepositoryList: RepositoryCatalog {
 
     public func repository(_ name: RepositoryName) -> RepositoryConfig? { state.withLock { $0.current.first { $0.name == name } } }
 
+    public func repository(labeled value: String) -> RepositoryConfig? { state.withLock { $0.byLabel[value] } }
+
     public func retired(_ name: RepositoryName) -> RepositoryConfig? {
         state.withLock { state in state.current.contains { $0.name == name } ? nil : state.retired[name] }
     }
@@ -45,7 +57,9 @@ public final class RepositoryList: RepositoryCatalog {
         state.withLock { state in
             for old in state.current where !repositories.contains(where: { $0.name == old.name }) { state.retired[old.name] = old }
             for new in repositories { state.retired[new.name] = nil }
-            state.current = repositories
+            let retired = state.retired
+            state = State(current: repositories)
+            state.retired = retired
         }
     }
 }
