@@ -60,7 +60,7 @@ public final class ControllerMemory: Sendable {
     ) async throws {
         var waiting: [PreviewKey: Date] = [:]
         for repository in repositories {
-            for candidate in try await store.waiting(in: repository) { waiting[candidate.key] = candidate.since }
+            for record in try await store.waiting(in: repository) { waiting[record.key] = record.since }
         }
         state.withLock { state in
             for environment in environments where state.heads[environment.key] == nil { state.heads[environment.key] = environment.sha }

@@ -35,7 +35,7 @@ extension Reconciler {
         if run.recordedWaiting || run.wasQueued, plan.phase != .queued, run.facts.environment == nil, !run.facts.claimed {
             let names = PreviewNames(key: run.key, settings: run.settings)
             do {
-                try await dependencies.sink.store.recordWaiting(run.key, names: names, sha: "", since: nil)
+                try await dependencies.sink.store.forgetWaiting(run.key, names: names)
             } catch {
                 return .failed("removing the record of waiting: \(error)")
             }

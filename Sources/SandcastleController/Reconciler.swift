@@ -141,20 +141,24 @@ public final class Reconciler: Sendable {
         // none yet (the cap and the queue's order); the sink's record of the queue survives restarts.
         var othersLive = 0
         var waiting = deps.memory.waiting(in: key.repository)
+        var waitingRecord: WaitingRecord?
         if environment == nil {
             do {
                 // Waiting records first: a PR admitted in between is then seen as an environment.
-                waiting += try await deps.sink.store.waiting(in: key.repository)
+                let records = try await deps.sink.store.waiting(in: key.repository)
+                waitingRecord = records.first { $0.key == key }
+                waiting += records.map(\.candidate)
                 othersLive = try await deps.sink.store.environments(in: key.repository).filter { $0.key != key }.count
             } catch {
                 throw StepError(.transient, "reading the sink: \(error)")
             }
         }
         let recordedWaiting = waiting.contains { $0.key == key }
-        let facts = PreviewFacts(
+        var facts = PreviewFacts(
             key: key, pullRequest: pullRequest, database: settings.database.enabled ? .needed : .notEnabled, environment: environment,
             othersLive: othersLive, waiting: Self.earliest(waiting, except: key),
             reportedWithoutEnvironment: toldWithoutEnvironment.withLock { $0[key] })
+        facts.waitingRecord = waitingRecord
         return (facts, recordedWaiting)
     }
 

@@ -121,9 +121,20 @@ public actor DirectorySink: EnvironmentStore, PreviewApplier {
 
     public func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws { try update(key) { $0.reportingProblem = problem } }
 
-    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
-        var marks = try waitingMarks().filter { $0.key != key }
-        if let since { marks.append(WaitingMark(key: key, sha: sha, since: since)) }
+    /// The directory has no status for a PR without a preview: the wait's order is what is kept.
+    public func recordWaiting(_ record: WaitingRecord, names: PreviewNames, status: PreviewStatus) async throws {
+        try writeWaitingMarks(try waitingMarks().filter { $0.key != record.key } + [WaitingMark(key: record.key, sha: record.sha, since: record.since)])
+    }
+
+    public func forgetWaiting(_ key: PreviewKey, names: PreviewNames) async throws {
+        try writeWaitingMarks(try waitingMarks().filter { $0.key != key })
+    }
+
+    public func waiting(in repository: RepositoryName) async throws -> [WaitingRecord] {
+        try waitingMarks().filter { $0.key.repository == repository }.map { WaitingRecord(key: $0.key, since: $0.since, sha: $0.sha) }
+    }
+
+    private func writeWaitingMarks(_ marks: [WaitingMark]) throws {
         let file = root + "/" + Self.waitingFile
         if marks.isEmpty {
             if FileManager.default.fileExists(atPath: file) { try FileManager.default.removeItem(atPath: file) }
@@ -131,10 +142,6 @@ public actor DirectorySink: EnvironmentStore, PreviewApplier {
         }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try DirectorySink.encoder.encode(marks.sorted { $0.key < $1.key }).write(to: URL(fileURLWithPath: file), options: .atomic)
-    }
-
-    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
-        try waitingMarks().filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.since) }
     }
 
     static let waitingFile = ".sandcastle-waiting.json"

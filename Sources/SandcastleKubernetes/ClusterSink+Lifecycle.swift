@@ -248,33 +248,31 @@ extension ClusterSink {
 }
 
 extension ClusterSink {
-    /// Records a PR waiting for a slot as a PreviewEnvironment in phase `Queued` with no namespace
-    /// (its order, the PR's creation time, in an annotation), or deletes that record once it no
-    /// longer waits. An environment that exists is never touched here.
-    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+    /// Records a PR waiting for a slot as a PreviewEnvironment with no namespace (its order, the
+    /// PR's creation time, in an annotation) and the planner's status. An environment that
+    /// exists is never touched here.
+    public func recordWaiting(_ record: WaitingRecord, names: PreviewNames, status: PreviewStatus) async throws {
         let existing = try await client.get(PreviewEnvironment.ref(names.namespace))
         if let existing {
-            guard PreviewEnvironment.key(of: existing) == key, PreviewEnvironment.isWaiting(existing) else { return }
+            guard PreviewEnvironment.key(of: existing) == record.key, PreviewEnvironment.isWaiting(existing) else { return }
         }
-        guard let since else {
-            if let existing {
-                _ = try await client.delete(
-                    PreviewEnvironment.ref(names.namespace), propagation: .background, uid: existing.value(at: "metadata.uid")?.string)
-            }
-            return
-        }
-        if existing == nil || existing?.value(at: "spec.headSHA")?.string != sha {
-            _ = try await client.apply(PreviewEnvironment.object(key: key, names: names, sha: sha, waitingSince: since), force: true)
-            rememberName(key, names.namespace)
-            let queued = PreviewStatus(phase: .queued, message: "waiting for a free slot")
-            _ = try await client.applyStatus(
-                PreviewEnvironment.statusPatch(name: names.namespace, PreviewEnvironment.lifecycleStatus(queued, now: options.now())),
-                asManager: Self.lifecycleManager)
-        }
+        _ = try await client.apply(PreviewEnvironment.object(key: record.key, names: names, sha: record.sha, waitingSince: record.since), force: true)
+        rememberName(record.key, names.namespace)
+        _ = try await client.applyStatus(
+            PreviewEnvironment.statusPatch(name: names.namespace, PreviewEnvironment.lifecycleStatus(status, now: options.now())),
+            asManager: Self.lifecycleManager)
+    }
+
+    /// Deletes the record of `key` waiting for a slot; an environment is never deleted here.
+    public func forgetWaiting(_ key: PreviewKey, names: PreviewNames) async throws {
+        guard let existing = try await client.get(PreviewEnvironment.ref(names.namespace)),
+            PreviewEnvironment.key(of: existing) == key, PreviewEnvironment.isWaiting(existing)
+        else { return }
+        _ = try await client.delete(PreviewEnvironment.ref(names.namespace), propagation: .background, uid: existing.value(at: "metadata.uid")?.string)
     }
 
     /// The PRs of `repository` recorded as waiting, with the time they wait since.
-    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
+    public func waiting(in repository: RepositoryName) async throws -> [WaitingRecord] {
         let selector =
             "\(Ownership.managedByLabel)=\(Ownership.managedByValue),\(Ownership.repositoryLabel)=\(Ownership.repositoryLabelValue(repository)),\(PreviewEnvironment.waitingLabel)=true"
         let objects = try await client.list(
@@ -283,7 +281,7 @@ extension ClusterSink {
             guard let key = PreviewEnvironment.key(of: object), key.repository == repository,
                 let since = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.waitingSinceAnnotation].flatMap(RFC3339.date)
             else { return nil }
-            return AdmissionQueue.Candidate(key: key, since: since)
+            return WaitingRecord(key: key, since: since, sha: object.value(at: "spec.headSHA")?.string ?? "")
         }
     }
 

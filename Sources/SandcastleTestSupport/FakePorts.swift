@@ -103,7 +103,10 @@ public actor FakeSink: EnvironmentStore, PreviewApplier, HookRunner {
     public private(set) var teardownReasons: [PreviewKey: String] = [:]
     public private(set) var appliedAt: [PreviewKey: Date] = [:]
     /// PRs recorded as waiting for a slot.
-    public private(set) var waitingMarks: [PreviewKey: Date] = [:]
+    /// The PRs recorded as waiting for a slot, with the status the planner gave each.
+    public private(set) var waitingRecords: [PreviewKey: (record: WaitingRecord, status: PreviewStatus)] = [:]
+    /// When each waiting PR waits since.
+    public var waitingMarks: [PreviewKey: Date] { waitingRecords.mapValues(\.record.since) }
     public var workloads: [PreviewKey: WorkloadsFact] = [:]
     /// The hook Jobs started, in order, and what the sink observes of them (set by tests).
     public private(set) var startedHooks: [HookJob] = []
@@ -171,7 +174,7 @@ public actor FakeSink: EnvironmentStore, PreviewApplier, HookRunner {
         guard !held(preview.key) else { return }
         claims[preview.key] = preview
         createdAt[preview.key] = now()
-        waitingMarks[preview.key] = nil
+        waitingRecords[preview.key] = nil
     }
 
     public func startHook(_ key: PreviewKey, job: HookJob) async throws {
@@ -208,16 +211,20 @@ public actor FakeSink: EnvironmentStore, PreviewApplier, HookRunner {
         if held(key) { reportingProblems[key] = problem }
     }
 
-    public func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
+    public func recordWaiting(_ record: WaitingRecord, names: PreviewNames, status: PreviewStatus) async throws {
         if let writeFailure { throw writeFailure }
-        guard !held(key) else { return }
-        waitingMarks[key] = since
+        guard !held(record.key) else { return }
+        waitingRecords[record.key] = (record, status)
     }
 
-    public func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] {
+    public func forgetWaiting(_ key: PreviewKey, names: PreviewNames) async throws {
+        if let writeFailure { throw writeFailure }
+        waitingRecords[key] = nil
+    }
+
+    public func waiting(in repository: RepositoryName) async throws -> [WaitingRecord] {
         if let observeFailure { throw observeFailure }
-        return waitingMarks.filter { $0.key.repository == repository }.map { AdmissionQueue.Candidate(key: $0.key, since: $0.value) }
-            .sorted { $0.key < $1.key }
+        return waitingRecords.values.map(\.record).filter { $0.key.repository == repository }.sorted { $0.key < $1.key }
     }
 
     public func deleteNamespace(_ key: PreviewKey, reason: String) async throws {

@@ -61,4 +61,32 @@ struct StatusAuthorshipTests {
         let firstReady = try #require(phases.firstIndex(of: "Ready"), "\(phases)")
         #expect(firstReady < (phases.lastIndex(of: "Failed") ?? 0), "the push's failure came after the first Ready: \(phases)")
     }
+
+    @Test func aQueuedPRsRecordOfWaitingIsWrittenThroughRecordToo() async throws {
+        let h = try await ControllerHarness.start(maxConcurrent: 1)
+        defer { Task { await h.stop() } }
+        let records = LockedValue(0)
+        let instance = try await h.launch(onStep: { key, step in
+            if key.number == 2, case .record = step { records.withLock { $0 += 1 } }
+        })
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: instance)
+        try await eventually("PR 1 Ready") { await h.isReady(1, at: sha) }
+        await h.putPR(2, sha: sha)
+        try await h.deliver("opened", pr: 2, to: instance)
+        try await eventually("PR 2 recorded as Queued") { await h.environment(2)?.value(at: "status.phase")?.string == "Queued" }
+
+        // PR 1 goes; PR 2 is admitted into the slot and turns Ready.
+        await h.putPR(1, sha: sha, state: "closed")
+        try await h.deliver("closed", pr: 1, to: instance)
+        try await eventually("PR 2 Ready", timeout: .seconds(20)) { await h.isReady(2, at: sha) }
+        try await Task.sleep(for: .milliseconds(200))
+
+        let writes = await Self.statusWrites(h.fakeKube, name: "pr-2-shop")
+        let lifecycle = writes.filter { !$0.fields.isDisjoint(with: Self.lifecycleFields) }
+        #expect(lifecycle.allSatisfy { $0.manager == "sandcastle-lifecycle" }, "\(lifecycle.map(\.manager))")
+        #expect(lifecycle.count == records.withLock { $0 }, "\(lifecycle.count) lifecycle writes, \(records.withLock { $0 }) record steps")
+        #expect(lifecycle.first?.body.contains("WaitingForSlot") == true, "the first write is the wait: \(lifecycle.first?.body ?? "none")")
+    }
 }

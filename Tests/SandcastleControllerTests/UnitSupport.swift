@@ -144,10 +144,11 @@ extension ForwardingSink {
     func record(_ key: PreviewKey, status: PreviewStatus) async throws { try await base.record(key, status: status) }
     func recordReported(_ key: PreviewKey, _ record: ReportRecord) async throws { try await base.recordReported(key, record) }
     func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws { try await base.recordReportingProblem(key, problem: problem) }
-    func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws {
-        try await base.recordWaiting(key, names: names, sha: sha, since: since)
+    func recordWaiting(_ record: WaitingRecord, names: PreviewNames, status: PreviewStatus) async throws {
+        try await base.recordWaiting(record, names: names, status: status)
     }
-    func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate] { try await base.waiting(in: repository) }
+    func forgetWaiting(_ key: PreviewKey, names: PreviewNames) async throws { try await base.forgetWaiting(key, names: names) }
+    func waiting(in repository: RepositoryName) async throws -> [WaitingRecord] { try await base.waiting(in: repository) }
     func deleteNamespace(_ key: PreviewKey, reason: String) async throws { try await base.deleteNamespace(key, reason: reason) }
     func forget(_ key: PreviewKey) async throws { try await base.forget(key) }
 }

@@ -55,14 +55,18 @@ import Testing
     static func facts(
         _ pr: PullRequestObservation = .read(Make.pr(1)), render: RenderSummary? = LifecyclePlannerTests.render, environment: EnvironmentFact? = nil,
         claimed: Bool = false, database: DatabaseFact = .notEnabled, problem: StepProblem? = nil, othersLive: Int = 0,
-        waiting: [AdmissionQueue.Candidate] = [], told: ReportRecord? = nil
+        waiting: [AdmissionQueue.Candidate] = [], told: ReportRecord? = nil, waitingRecorded: WaitingRecord? = nil
     ) -> PreviewFacts {
         var facts = PreviewFacts(
             key: key, pullRequest: pr, render: render, problem: problem, database: database, environment: environment, othersLive: othersLive,
             waiting: waiting, reportedWithoutEnvironment: told)
         facts.claimed = claimed
+        facts.waitingRecord = waitingRecorded
         return facts
     }
+
+    /// PR `number`'s record of waiting, as the store holds it after `.record`.
+    static func recordedWait(_ number: Int) -> WaitingRecord { WaitingRecord(key: Make.key(number), since: Make.pr(number).createdAt, sha: Make.sha) }
 
     static let progressing = WorkloadsFact.observed([
         WorkloadFact(name: "Deployment/web", readiness: .progressing("Deployment web: 0 of 1 updated replicas available"))
@@ -437,17 +441,28 @@ import Testing
             settings: settings(database: true), expected: "report failure(sandcastle/seed): seed db.sql:3: error"),
         // The queue
         Row(
-            name: "over the cap a new PR is queued and told", facts: facts(othersLive: 1), settings: settings(maxConcurrent: 1),
-            expected: "report queued 1/1"),
+            name: "over the cap a new PR's wait is recorded first", facts: facts(othersLive: 1), settings: settings(maxConcurrent: 1),
+            expected: "record Queued: waiting for a free slot"),
         Row(
-            name: "told its place, it waits quietly", facts: facts(othersLive: 1, told: ReportRecord(sha: Make.sha, summary: "queued 1/1")),
+            name: "over the cap, its wait recorded, it is told its place", facts: facts(othersLive: 1, waitingRecorded: recordedWait(1)),
+            settings: settings(maxConcurrent: 1), expected: "report queued 1/1"),
+        Row(
+            name: "told its place, it waits quietly",
+            facts: facts(othersLive: 1, told: ReportRecord(sha: Make.sha, summary: "queued 1/1"), waitingRecorded: recordedWait(1)),
             settings: settings(maxConcurrent: 1), expected: "settled: queued at position 1 of 1"),
+        Row(
+            name: "a waiting PR pushed again records its new head",
+            facts: facts(
+                othersLive: 1, told: ReportRecord(sha: Make.sha, summary: "queued 1/1"),
+                waitingRecorded: WaitingRecord(key: key, since: Make.pr(1).createdAt, sha: String(repeating: "b", count: 40))),
+            settings: settings(maxConcurrent: 1), expected: "record Queued: waiting for a free slot"),
         Row(
             name: "an earlier waiter keeps its place",
             facts: facts(
                 .read(Make.pr(1, createdAt: Make.epoch.addingTimeInterval(60))), othersLive: 1,
-                waiting: [AdmissionQueue.Candidate(key: Make.key(2), since: Make.epoch)]), settings: settings(maxConcurrent: 2),
-            expected: "report queued 1/1"),
+                waiting: [AdmissionQueue.Candidate(key: Make.key(2), since: Make.epoch)],
+                waitingRecorded: WaitingRecord(key: key, since: Make.epoch.addingTimeInterval(60), sha: Make.sha)),
+            settings: settings(maxConcurrent: 2), expected: "report queued 1/1"),
         // Teardown
         Row(
             name: "closed in a listing is not proof", facts: facts(.listed(Make.pr(1, state: .closed)), environment: env()),

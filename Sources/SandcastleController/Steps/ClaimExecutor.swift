@@ -25,7 +25,7 @@ struct ClaimExecutor: StepExecutor {
                 var waiting = observed.waiting
                 var decision = AdmissionQueue.decide(candidate, running: live, waiting: waiting, cap: cap, exact: false)
                 if decision == .recount {
-                    waiting = try await store.waiting(in: key.repository).filter { $0.key != key }
+                    waiting = try await store.waiting(in: key.repository).map(\.candidate).filter { $0.key != key }
                     live = try await store.environments(in: key.repository).filter { $0.key != key }.count
                     decision = AdmissionQueue.decide(candidate, running: live, waiting: waiting, cap: cap, exact: true)
                 }

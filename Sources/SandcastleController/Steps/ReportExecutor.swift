@@ -3,6 +3,7 @@ import SandcastleCore
 
 /// `.report`: tells the forge (``ReportStep``), then records that it was told: on the
 /// environment, else in this process's memory (a queued PR, a bundle refused before any apply).
+/// A queued PR's record of waiting was written before, by `.record`.
 struct ReportExecutor: StepExecutor {
     let reconciler: Reconciler
     let report: ForgeReport
@@ -25,17 +26,6 @@ struct ReportExecutor: StepExecutor {
         } else {
             reconciler.toldWithoutEnvironment.withLock { $0[run.key] = record }
             run.facts.reportedWithoutEnvironment = record
-        }
-        if case .queued = report.kind, case .read(let pr) = run.facts.pullRequest {
-            // The queue's order is recorded where it survives a restart.
-            do {
-                try await deps.sink.store.recordWaiting(
-                    run.key, names: PreviewNames(key: run.key, settings: run.settings), sha: pr.headSHA, since: pr.createdAt)
-            } catch {
-                throw StepError(.transient, "recording the wait: \(error)")
-            }
-            deps.memory.setWaiting(run.key, since: pr.createdAt)
-            run.recordedWaiting = true
         }
         if case .ready = report.kind, let first = reconciler.firstEvent.withLock({ $0.removeValue(forKey: run.key) }) {
             let seconds = max(0, deps.clock.now.timeIntervalSince(first))

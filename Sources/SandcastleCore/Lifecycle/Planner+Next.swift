@@ -136,7 +136,12 @@ extension Planner {
                 let report = ForgeReport(key: facts.key, sha: pr.headSHA, kind: .queued(position: place.position, of: outcome.waiting.count))
                 var plan = PreviewPlan(phase: .queued, message: why, ending: .settled(why))
                 plan.queuePosition = place.position
-                if facts.reported != report.record { plan.step = .report(report) }
+                // The wait is recorded first (the queue's order survives a restart), then told.
+                if facts.waitingRecord != WaitingRecord(key: facts.key, since: pr.createdAt, sha: pr.headSHA) {
+                    plan.step = .record(.waitingForSlot)
+                } else if facts.reported != report.record {
+                    plan.step = .report(report)
+                }
                 return plan
             }
         }

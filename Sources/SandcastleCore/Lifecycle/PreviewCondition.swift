@@ -42,6 +42,9 @@ extension PreviewStatus {
             ])
     }
 
+    /// A PR waiting for a free slot under the repository's cap: nothing of it exists yet.
+    public static let waitingForSlot = notApplied(.queued, "waiting for a free slot", reason: "WaitingForSlot")
+
     /// The rendered set of `sha` is being applied: nothing of it is judged yet.
     public static func applying(_ sha: String, because why: String) -> PreviewStatus {
         notApplied(.deploying, "applying \(sha.prefix(12)): \(why)", reason: "Applying")

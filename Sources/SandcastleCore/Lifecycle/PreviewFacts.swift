@@ -24,6 +24,8 @@ public struct PreviewFacts: Sendable, Hashable {
     public var othersLive: Int
     /// Other PRs of the repository known to wait for a slot; they keep their place in the queue.
     public var waiting: [AdmissionQueue.Candidate]
+    /// This PR's own record of waiting for a slot in the store; `nil` when it has none.
+    public var waitingRecord: WaitingRecord?
     /// The answer of the `readiness.http` check in this reconcile; `nil` until checked.
     public var httpCheck: HTTPCheckFact?
     /// An image of the head commit is not in the registry yet.
@@ -60,6 +62,23 @@ public struct PreviewFacts: Sendable, Hashable {
 
     /// What the forge was last told: the environment's record, else the memory of this replica.
     public var reported: ReportRecord? { environment?.reported ?? reportedWithoutEnvironment }
+}
+
+/// A PR recorded as waiting for a slot: its place in the queue (its PR's creation) and the head
+/// commit it waits with.
+public struct WaitingRecord: Sendable, Hashable {
+    public var key: PreviewKey
+    public var since: Date
+    public var sha: String
+
+    public init(key: PreviewKey, since: Date, sha: String) {
+        self.key = key
+        self.since = since
+        self.sha = sha
+    }
+
+    /// Its place in the admission queue.
+    public var candidate: AdmissionQueue.Candidate { AdmissionQueue.Candidate(key: key, since: since) }
 }
 
 /// A commit an operator applied by hand: how many objects were written at which commit.

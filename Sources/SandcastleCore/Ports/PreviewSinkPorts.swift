@@ -29,11 +29,13 @@ public protocol EnvironmentStore: Sendable {
     func recordReportingProblem(_ key: PreviewKey, problem: String?) async throws
     /// Deletes the environment record of `key` once its namespace is gone.
     func forget(_ key: PreviewKey) async throws
-    /// Records that `key` waits for a slot since `since` (its PR's creation), or with `nil` that it
-    /// no longer waits, so the queue's order survives a restart.
-    func recordWaiting(_ key: PreviewKey, names: PreviewNames, sha: String, since: Date?) async throws
+    /// Records that a PR waits for a slot, with the status the planner's `.record` step gives it,
+    /// so the queue's order survives a restart. An environment that exists is never touched.
+    func recordWaiting(_ record: WaitingRecord, names: PreviewNames, status: PreviewStatus) async throws
+    /// Deletes the record of `key` waiting for a slot (it no longer waits, or was admitted).
+    func forgetWaiting(_ key: PreviewKey, names: PreviewNames) async throws
     /// The PRs of `repository` recorded as waiting for a slot.
-    func waiting(in repository: RepositoryName) async throws -> [AdmissionQueue.Candidate]
+    func waiting(in repository: RepositoryName) async throws -> [WaitingRecord]
 }
 
 /// Writes rendered previews and removes them. Never writes lifecycle status: it says what it did.
