@@ -171,7 +171,7 @@ public final class ClusterSink: EnvironmentStore, PreviewApplier, HookRunner, Or
             let now = options.now()
             let sameCommit = existing?.value(at: "status.headSHA")?.string == preview.sha
             let started = sameCommit ? existing?.value(at: "status.deployStartedAt")?.string : nil
-            var status: ManifestObject = [
+            let status: ManifestObject = [
                 "url": .string(url), "headSHA": .string(preview.sha), "observedContentHash": .string(preview.contentHash),
                 "inventory": .array(inventory.sorted().map(\.value)), "deployStartedAt": .string(started ?? KubernetesTime.string(now)),
                 "appliedAt": .string(KubernetesTime.string(now)), "hookJobs": .array(preview.hooks.map { .string($0.manifest.name) }),

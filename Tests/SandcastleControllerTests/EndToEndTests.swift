@@ -44,7 +44,7 @@ struct EndToEndTests {
         let h = try await ControllerHarness.start()
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
-        let first = try await h.openUntilReady(1, on: instance)
+        _ = try await h.openUntilReady(1, on: instance)
         try await settle(instance)
 
         await h.fakeKube.resetRequests()

@@ -182,6 +182,8 @@ import Testing
             ["hooks.verify.env[0]", "exactly one of 'value', 'secretKeyRef' or 'configMapKeyRef'"]
         ),
         ("    hooks: { verify: { image: x/y, env: [{ name: A, secretKeyRef: { name: s } }] } }", ["env[0].secretKeyRef", "'name' and 'key'"]),
+        ("    hooks: { verify: { image: x/y, env: [{ name: A, secretKeyRef: { name: Db_Pass, key: k } }] } }", ["env[0].secretKeyRef", "not a valid object name"]),
+        ("    hooks: { seed: { image: \"Not An Image\" } }", ["hooks.seed.image", "is not an image reference"]),
         (
             "    hooks: { verify: { image: x/y, envFrom: [{ secretRef: { name: Bad_Name } }] } }",
             ["envFrom[0].secretRef.name", "not a valid object name"]
@@ -213,6 +215,17 @@ import Testing
             ["remoteKey", "unknown variable 'branch'"]
         ),
         ("    scheduling: { tolerations: [{ key: spot, effect: Sometimes }] }", ["scheduling.tolerations[0].effect", "NoSchedule"]),
+        ("    scheduling: { tolerations: [{ key: spot, operator: Maybe }] }", ["scheduling.tolerations[0].operator", "Exists or Equal"]),
+        ("    scheduling: { priorityClassName: High_Priority }", ["scheduling.priorityClassName", "not a PriorityClass name"]),
+        ("    route: { ingressClassName: Nginx_Public }", ["route.ingressClassName", "not an IngressClass name"]),
+        ("    route: { tlsSecretName: \"wildcard tls\" }", ["route.tlsSecretName", "not a Secret name"]),
+        ("    route: { kind: httproute, parentRefs: [{ name: gw, namespace: Infra_GW }] }", ["route.parentRefs[0].namespace", "not a namespace name"]),
+        ("    secrets: [{ from: preview-secrets/a, name: sandcastle-a }]", ["secrets[0].name", "not a Secret name Sandcastle may write"]),
+        ("    externalSecrets: [{ name: sandcastle-db, storeRef: { name: vault }, data: [{ secretKey: p, remoteKey: k }] }]", ["externalSecrets[0].name", "not starting with sandcastle-"]),
+        (
+            "    externalSecrets: [{ name: db, storeRef: { name: vault, kind: Vault }, data: [{ secretKey: p, remoteKey: k }] }]",
+            ["externalSecrets[0].storeRef.kind", "SecretStore or ClusterSecretStore"]
+        ),
         ("    bundle: { allowedKinds: [Widget] }", ["bundle.allowedKinds", "not a built-in kind", "example.com/Widget"]),
         ("    bundle: { allowedServiceTypes: [ClusterIP, NodePort] }", ["bundle.allowedServiceTypes", "found ClusterIP"]),
         ("    bundle: { path: ../elsewhere }", ["bundle.path", "must be a relative path inside the repository"]),
@@ -289,6 +302,14 @@ import Testing
         (
             "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, argocd: {destinationServer: kubernetes}}",
             "sink.argocd.destinationServer: expected an https:// URL"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: argocd, flux: {interval: 1m}}",
+            "sink.flux: only the flux sink takes flux settings (sink.kind is argocd)"
+        ),
+        (
+            "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nforge: {github: {apiURL: 'ftp://github.example'}}\nrepositories: [{name: a/b}]",
+            "forge.github.apiURL: 'ftp://github.example' is not an http(s) URL"
         ),
         (
             "apiVersion: sandcastle.dev/v1alpha1\nkind: SandcastleConfig\nrepositories: [{name: a/b}]\nsink: {kind: flux, flux: {interval: often}}",

@@ -1,32 +1,10 @@
 /// Reading `expose`, `route`, `secrets`, `externalSecrets` and `scheduling`.
 extension ConfigLoader {
+    /// Reads the fields; ``ConfigValidation/checkExposure(_:fields:reader:)`` checks them after.
     static func readExposure(_ fields: Fields, into s: inout PreviewSettings, reader: inout ConfigReader) {
-        if let v = fields["expose"], let items = reader.sequence(v) {
-            s.expose = items.compactMap { readExposeEntry($0, reader: &reader) }
-            if !s.expose.isEmpty, !s.expose.contains(where: { $0.host == nil }) {
-                reader.fail(v, "one entry must use the preview host (leave out 'host'): it is the URL Sandcastle reports")
-            }
-            var hosts = Set<String>()
-            for (entry, node) in zip(s.expose, items) where !hosts.insert(entry.host?.source ?? "").inserted {
-                reader.fail(node, "two entries route the same host; give each its own 'host'")
-            }
-        }
+        if let v = fields["expose"], let items = reader.sequence(v) { s.expose = items.compactMap { readExposeEntry($0, reader: &reader) } }
         if let n = fields["route"] { readRoute(n, into: &s.route, reader: &reader) }
-        if s.route.kind == .httproute, !s.expose.isEmpty {
-            if s.route.parentRefs.isEmpty {
-                reader.fail(fields["route"] ?? fields.node, "an httproute needs 'parentRefs' (the Gateway to attach to)")
-            }
-            for (entry, node) in zip(s.expose, (fields["expose"].flatMap { reader.sequence($0) }) ?? []) {
-                if case .name = entry.port { reader.fail(node, "an HTTPRoute's backend port must be a number") }
-            }
-        }
-        if let v = fields["secrets"], let items = reader.sequence(v) {
-            s.secrets = items.compactMap { readSecretCopy($0, reader: &reader) }
-            var names = Set<String>()
-            for (copy, node) in zip(s.secrets, items) where !names.insert(copy.name).inserted {
-                reader.fail(node, "two secrets are copied to the name '\(copy.name)'; rename one with 'name'")
-            }
-        }
+        if let v = fields["secrets"], let items = reader.sequence(v) { s.secrets = items.compactMap { readSecretCopy($0, reader: &reader) } }
         if let v = fields["externalSecrets"], let items = reader.sequence(v) {
             s.externalSecrets = items.compactMap { readExternalSecret($0, reader: &reader) }
         }
@@ -76,13 +54,9 @@ extension ConfigLoader {
         let allowed = ["kind", "ingressClassName", "annotations", "tlsSecretName", "waitForAddress", "parentRefs"]
         guard let f = reader.mapping(node, allowed: allowed) else { return }
         if let v = f["kind"], let kind = reader.choice(v, as: RouteSettings.Kind.self) { r.kind = kind }
-        if let v = f["ingressClassName"], let name = reader.string(v) {
-            if ConfigValidation.isDNSSubdomain(name) { r.ingressClassName = name } else { reader.fail(v, "'\(name)' is not an IngressClass name") }
-        }
+        if let v = f["ingressClassName"], let name = reader.string(v) { r.ingressClassName = name }
         if let v = f["annotations"], let map = reader.stringMap(v) { r.annotations = map }
-        if let v = f["tlsSecretName"], let name = reader.string(v) {
-            if ConfigValidation.isDNSSubdomain(name) { r.tlsSecretName = name } else { reader.fail(v, "'\(name)' is not a Secret name") }
-        }
+        if let v = f["tlsSecretName"], let name = reader.string(v) { r.tlsSecretName = name }
         if let v = f["waitForAddress"], let b = reader.bool(v) { r.waitForAddress = b }
         if let v = f["parentRefs"], let items = reader.sequence(v) {
             r.parentRefs = items.compactMap { item in
@@ -92,9 +66,7 @@ extension ConfigLoader {
                     return nil
                 }
                 var ref = RouteSettings.ParentRef(name: name)
-                if let v = p["namespace"], let ns = reader.string(v) {
-                    if NameScheme.dnsLabel.isValid(ns) { ref.namespace = ns } else { reader.fail(v, "'\(ns)' is not a namespace name") }
-                }
+                if let v = p["namespace"], let ns = reader.string(v) { ref.namespace = ns }
                 if let v = p["sectionName"], let section = reader.string(v) { ref.sectionName = section }
                 return ref
             }
@@ -112,29 +84,15 @@ extension ConfigLoader {
             reader.fail(fromNode, "'\(from)' is not NAMESPACE/NAME of a Secret")
             return nil
         }
-        guard !["kube-system", "kube-public", "kube-node-lease", "default", ClusterNamespaces.controller].contains(parts[0]) else {
-            reader.fail(fromNode, "Secrets of namespace '\(parts[0])' are never copied; keep preview secrets in a namespace of their own")
-            return nil
-        }
         var copy = SecretCopy(sourceNamespace: parts[0], sourceName: parts[1], name: parts[1])
-        if let v = f["name"], let name = reader.string(v) {
-            guard ConfigValidation.isDNSSubdomain(name), !name.hasPrefix("sandcastle-") else {
-                reader.fail(v, "'\(name)' is not a Secret name Sandcastle may write (lowercase DNS name, not starting with sandcastle-)")
-                return nil
-            }
-            copy.name = name
-        } else if copy.name.hasPrefix("sandcastle-") {
-            reader.fail(fromNode, "names starting with sandcastle- are Sandcastle's own; rename the copy with 'name'")
-            return nil
-        }
+        if let v = f["name"], let name = reader.string(v) { copy.name = name }
         if let v = f["allowForks"], let b = reader.bool(v) { copy.allowForks = b }
         return copy
     }
 
     private static func readExternalSecret(_ node: ConfigNode, reader: inout ConfigReader) -> ExternalSecretTemplate? {
         guard let f = reader.mapping(node, allowed: ["name", "storeRef", "refreshInterval", "data"]) else { return nil }
-        guard let nameNode = f["name"], let name = reader.string(nameNode), ConfigValidation.isDNSSubdomain(name), !name.hasPrefix("sandcastle-")
-        else {
+        guard let nameNode = f["name"], let name = reader.string(nameNode) else {
             reader.fail(f["name"] ?? node, "expected 'name': a Secret name not starting with sandcastle-")
             return nil
         }
@@ -145,13 +103,7 @@ extension ConfigLoader {
             return nil
         }
         var storeKind = "ClusterSecretStore"
-        if let v = store["kind"], let kind = reader.string(v) {
-            guard ["SecretStore", "ClusterSecretStore"].contains(kind) else {
-                reader.fail(v, "expected SecretStore or ClusterSecretStore")
-                return nil
-            }
-            storeKind = kind
-        }
+        if let v = store["kind"], let kind = reader.string(v) { storeKind = kind }
         var template = ExternalSecretTemplate(name: name, storeName: storeName, storeKind: storeKind, data: [])
         if let v = f["refreshInterval"], let d = reader.duration(v) { template.refreshInterval = d.description }
         for item in f["data"].flatMap({ reader.sequence($0) }) ?? [] {
@@ -178,24 +130,14 @@ extension ConfigLoader {
     private static func readScheduling(_ node: ConfigNode, into s: inout SchedulingSettings, reader: inout ConfigReader) {
         guard let f = reader.mapping(node, allowed: ["nodeSelector", "tolerations", "priorityClassName"]) else { return }
         if let v = f["nodeSelector"], let map = reader.stringMap(v) { s.nodeSelector = map }
-        if let v = f["priorityClassName"], let name = reader.string(v) {
-            if ConfigValidation.isDNSSubdomain(name) { s.priorityClassName = name } else { reader.fail(v, "'\(name)' is not a PriorityClass name") }
-        }
+        if let v = f["priorityClassName"], let name = reader.string(v) { s.priorityClassName = name }
         for item in f["tolerations"].flatMap({ reader.sequence($0) }) ?? [] {
             guard let t = reader.mapping(item, allowed: ["key", "operator", "value", "effect"]) else { continue }
             var toleration = SchedulingSettings.Toleration()
             toleration.key = t["key"].flatMap { reader.string($0) }
-            if let v = t["operator"], let op = reader.string(v) {
-                if ["Exists", "Equal"].contains(op) { toleration.operator = op } else { reader.fail(v, "expected Exists or Equal") }
-            }
+            toleration.operator = t["operator"].flatMap { reader.string($0) }
             toleration.value = t["value"].flatMap { reader.string($0) }
-            if let v = t["effect"], let effect = reader.string(v) {
-                if ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(effect) {
-                    toleration.effect = effect
-                } else {
-                    reader.fail(v, "expected NoSchedule, PreferNoSchedule or NoExecute")
-                }
-            }
+            toleration.effect = t["effect"].flatMap { reader.string($0) }
             s.tolerations.append(toleration)
         }
     }

@@ -1,26 +1,18 @@
-/// Reading `sink.argocd`, `sink.flux` and the Helm fields of `bundle`.
+/// Reading `sink.argocd`, `sink.flux` and the Helm fields of `bundle`; their rules are in
+/// `SinkConfig+Validation`.
 extension ConfigLoader {
     static func readArgoCD(_ node: ConfigNode, reader: inout ConfigReader) -> ArgoCDSinkSettings {
         var settings = ArgoCDSinkSettings()
         guard let fields = reader.mapping(node, allowed: ["namespace", "project", "destinationServer", "gitops"]) else { return settings }
         if let v = fields["namespace"], let name = kubernetesName(v, reader: &reader) { settings.namespace = name }
         if let v = fields["project"], let name = kubernetesName(v, reader: &reader) { settings.project = name }  // else one per preview
-        if let v = fields["destinationServer"], let server = reader.string(v) {
-            if ConfigValidation.isHTTPURL(server) {
-                settings.destinationServer = server
-            } else {
-                reader.fail(v, "expected an https:// URL of the cluster as Argo CD names it")
-            }
-        }
+        if let v = fields["destinationServer"], let server = reader.string(v) { settings.destinationServer = server }
         if let v = fields["gitops"], let source = reader.mapping(v, allowed: ["repoURL", "targetRevision", "path"]) {
             let repoURL = source["repoURL"].flatMap { reader.string($0) }
             let revision = source["targetRevision"].flatMap { reader.string($0) } ?? "HEAD"
             let path = source["path"].flatMap { reader.string($0) }
             if repoURL == nil { reader.fail(path: source.path("repoURL"), line: v.line, "missing; the GitOps source needs the repository URL") }
             if path == nil { reader.fail(path: source.path("path"), line: v.line, "missing; the GitOps source needs a path in that repository") }
-            if let path, !ConfigValidation.isRelativeInnerPath(path), let node = source["path"] {
-                reader.fail(node, "'\(path)' must be a relative path inside the repository, without '..'")
-            }
             if let repoURL, let path { settings.gitops = GitOpsSource(repoURL: repoURL, targetRevision: revision, path: path) }
         }
         return settings
@@ -39,14 +31,7 @@ extension ConfigLoader {
     /// `bundle.helm`: `valuesFiles`, `values` (dotted path → template), `releaseName`, `chart`.
     static func readHelm(_ node: ConfigNode, into helm: inout HelmBundleSettings, reader: inout ConfigReader) {
         guard let fields = reader.mapping(node, allowed: ["valuesFiles", "values", "releaseName", "chart"]) else { return }
-        if let v = fields["valuesFiles"], let files = reader.strings(v) {
-            let outside = files.filter { !ConfigValidation.isRelativeInnerPath($0) }
-            if outside.isEmpty {
-                helm.valuesFiles = files
-            } else {
-                reader.fail(v, "\(outside.joined(separator: ", ")): values files must be relative paths inside the chart, without '..'")
-            }
-        }
+        if let v = fields["valuesFiles"], let files = reader.strings(v) { helm.valuesFiles = files }
         if let v = fields["values"] {
             guard case .mapping(let pairs) = v.value else {
                 reader.fail(v, "expected a mapping of dotted values paths to templates, found \(v.kindName)")
@@ -82,9 +67,6 @@ extension ConfigLoader {
             let version = chart["version"].flatMap { reader.string($0) }
             for (key, value) in [("repository", repository), ("name", name), ("version", version)] where value == nil {
                 reader.fail(path: chart.path(key), line: v.line, "missing; a chart from a repository needs repository, name and version")
-            }
-            if let repository, !(ConfigValidation.isHTTPURL(repository) || repository.hasPrefix("oci://")), let node = chart["repository"] {
-                reader.fail(node, "expected an https:// chart repository or an oci:// registry URL")
             }
             if let repository, let name, let version { helm.chart = HelmChartSource(repository: repository, name: name, version: version) }
         }

@@ -193,7 +193,6 @@ extension ConfigLoader {
             if f["image"] == nil { reader.fail(node, "missing 'image'") }
             return nil
         }
-        if ImageReference(parsing: image) == nil { reader.fail(imageNode, "'\(image)' is not an image reference") }
         var hook = JobHook(image: image, command: [], timeout: JobHook.defaultTimeout)
         hook.command = f["command"].flatMap { reader.strings($0) } ?? []
         hook.args = f["args"].flatMap { reader.strings($0) } ?? []
@@ -211,9 +210,7 @@ extension ConfigLoader {
             }
         }
         if let n = f["timeout"], let timeout = reader.duration(n) { hook.timeout = timeout }
-        if let n = f["delay"], let delay = reader.duration(n) {
-            if delay.seconds > 3600 { reader.fail(n, "'delay' must be at most 1h") } else { hook.delay = delay }
-        }
+        if let n = f["delay"], let delay = reader.duration(n) { hook.delay = delay }
         for item in f["env"].flatMap({ reader.sequence($0) }) ?? [] {
             if let variable = readEnvVar(item, reader: &reader) { hook.env.append(variable) }
         }
@@ -228,10 +225,6 @@ extension ConfigLoader {
                 reader.fail(refNode, "expected a mapping with 'name'")
                 continue
             }
-            guard ConfigValidation.isDNSSubdomain(name) else {
-                reader.fail(nameNode, "'\(name)' is not a valid object name (lowercase letters, digits, '-' and '.')")
-                continue
-            }
             hook.envFrom.append(HookEnvSource(kind: field == "secretRef" ? .secret : .configMap, name: name))
         }
         return hook
@@ -241,14 +234,6 @@ extension ConfigLoader {
         guard let e = reader.mapping(node, allowed: ["name", "value", "secretKeyRef", "configMapKeyRef"]) else { return nil }
         guard let nameNode = e["name"], let name = reader.string(nameNode) else {
             if e["name"] == nil { reader.fail(node, "missing 'name'") }
-            return nil
-        }
-        guard HookEnvVar.isValidName(name) else {
-            reader.fail(nameNode, "'\(name)' is not an environment variable name (letters, digits and '_', not starting with a digit)")
-            return nil
-        }
-        guard !name.hasPrefix("SANDCASTLE_") else {
-            reader.fail(nameNode, "'\(name)': names starting with SANDCASTLE_ are set by Sandcastle")
             return nil
         }
         let sources = ["value", "secretKeyRef", "configMapKeyRef"].filter { e[$0] != nil }
@@ -264,10 +249,6 @@ extension ConfigLoader {
             let key = ref["key"].flatMap({ reader.string($0) })
         else {
             reader.fail(valueNode, "expected a mapping with 'name' and 'key'")
-            return nil
-        }
-        guard ConfigValidation.isDNSSubdomain(refName) else {
-            reader.fail(valueNode, "'\(refName)' is not a valid object name (lowercase letters, digits, '-' and '.')")
             return nil
         }
         return HookEnvVar(name: name, source: field == "secretKeyRef" ? .secretKey(name: refName, key: key) : .configMapKey(name: refName, key: key))

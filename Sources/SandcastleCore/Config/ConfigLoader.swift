@@ -57,6 +57,7 @@ public enum ConfigLoader {
             }
         }
         let forge = top["forge"].flatMap { readForge($0, reader: &reader) } ?? .builtin
+        ConfigValidation.checkForge(forge, top["forge"], reader: &reader)
         let sink = top["sink"].flatMap { readSink($0, reader: &reader) } ?? SinkConfig(kind: .cluster, path: nil, isDefault: true)
         let controller = top["controller"].flatMap { readController($0, reader: &reader) } ?? ControllerSettings()
 
@@ -99,6 +100,7 @@ public enum ConfigLoader {
         var config = SandcastleConfig(forge: forge, sink: sink, controller: controller, defaults: defaults, repositories: repositories)
         if let v = top["registries"], let items = reader.sequence(v) {
             config.registries = items.compactMap { readRegistry($0, forge: forge, reader: &reader) }
+            ConfigValidation.checkRegistries(config.registries, v, reader: &reader)
         }
         return config
     }
@@ -119,9 +121,7 @@ public enum ConfigLoader {
         }
         guard let github = reader.mapping(githubNode, allowed: ["apiURL", "token", "app", "webhookSecret"]) else { return nil }
         var config = ForgeConfig.builtin
-        if let url = github["apiURL"], let text = reader.string(url) {
-            if ConfigValidation.isHTTPURL(text) { config.apiURL = text } else { reader.fail(url, "'\(text)' is not an http(s) URL") }
-        }
+        if let url = github["apiURL"], let text = reader.string(url) { config.apiURL = text }
         switch (github["token"], github["app"]) {
         case (let token?, nil):
             if let ref = readSecret(token, reader: &reader) { config.auth = .token(ref) }
@@ -151,13 +151,6 @@ public enum ConfigLoader {
         guard let f = reader.mapping(node, allowed: allowed) else { return nil }
         guard let hostNode = f["host"], let host = reader.string(hostNode) else {
             if f["host"] == nil { reader.fail(node, "missing 'host', like ghcr.io or registry.example.com:5000") }
-            return nil
-        }
-        let hostPart = host.split(separator: ":", maxSplits: 1).first.map(String.init) ?? host
-        guard !host.contains("/"),
-            ConfigValidation.isDNSSubdomain(hostPart) || hostPart == "localhost" || hostPart.allSatisfy({ $0.isNumber || $0 == "." })
-        else {
-            reader.fail(hostNode, "'\(host)' is not a registry host, like ghcr.io or registry.example.com:5000")
             return nil
         }
         var registry = RegistryConfig(host: host)
@@ -212,20 +205,10 @@ public enum ConfigLoader {
     private static func readSink(_ node: ConfigNode, reader: inout ConfigReader) -> SinkConfig? {
         guard let fields = reader.mapping(node, allowed: ["kind", "path", "argocd", "flux"]) else { return nil }
         let kind = fields["kind"].flatMap { reader.choice($0, as: SinkConfig.Kind.self) } ?? .cluster
-        let path = fields["path"].flatMap { reader.string($0) }
-        if kind == .directory, path?.isEmpty ?? true {
-            reader.fail(path: fields.path("path"), line: node.line, "missing; the directory sink needs an output path")
-        }
-        if kind != .directory, let pathNode = fields["path"] { reader.fail(pathNode, "only the directory sink takes a path") }
-        var sink = SinkConfig(kind: kind, path: path)
-        if let argocd = fields["argocd"] {
-            if kind != .argocd { reader.fail(argocd, "only the argocd sink takes argocd settings (sink.kind is \(kind.rawValue))") }
-            sink.argocd = readArgoCD(argocd, reader: &reader)
-        }
-        if let flux = fields["flux"] {
-            if kind != .flux { reader.fail(flux, "only the flux sink takes flux settings (sink.kind is \(kind.rawValue))") }
-            sink.flux = readFlux(flux, reader: &reader)
-        }
+        var sink = SinkConfig(kind: kind, path: fields["path"].flatMap { reader.string($0) })
+        if let argocd = fields["argocd"] { sink.argocd = readArgoCD(argocd, reader: &reader) }
+        if let flux = fields["flux"] { sink.flux = readFlux(flux, reader: &reader) }
+        ConfigValidation.checkSink(sink, node, reader: &reader)
         return sink
     }
 }

@@ -34,6 +34,8 @@ extension ConfigValidation {
                 reader.fail(path: "\(node.path).\(key)", line: node.line, "value names are letters, digits, '_' and '-'")
             }
         }
+        checkExposure(s, fields: fields, reader: &reader)
+        if let hooks = fields["hooks"] { checkHooks(s.hooks, children(hooks), reader: &reader) }
         checkBundle(s.bundle, fields["bundle"].map(Self.children) ?? [:], reader: &reader)
         checkDatabase(s.database, fields["database"].map(Self.children) ?? [:], reader: &reader)
         let images = fields["images"].map(Self.children) ?? [:]
@@ -68,6 +70,7 @@ extension ConfigValidation {
                     node, "\(unqualified.joined(separator: ", ")): not a built-in kind; write it with its API group, e.g. example.com/\(unqualified[0])")
             }
         }
+        if let helm = nodes["helm"] { checkHelm(bundle.helm, children(helm), reader: &reader) }
         if let node = nodes["allowedServiceTypes"] {
             let unknown = bundle.allowedServiceTypes.filter { !["NodePort", "LoadBalancer", "ExternalName"].contains($0) }
             if !unknown.isEmpty { reader.fail(node, "expected NodePort, LoadBalancer or ExternalName, found \(unknown.joined(separator: ", "))") }
