@@ -27,24 +27,26 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
     /// The GitOps engine's kinds, each watched in the engine's namespace.
     let engineWatches: [(apiVersion: String, kind: String, namespace: String)]
 
-    /// `routes`: the route kinds the configuration renders (their status gates readiness).
     /// The namespaces whose Secrets are copied into previews, watched from the start.
     let sourceNamespaces: [String]
     /// The previews of a repository (for a changed source Secret).
     let previews: @Sendable (RepositoryName) async throws -> [PreviewKey]
+    /// How often the catalog is asked for route kinds and Secret sources first used after start
+    /// (a repository added or changed while running); `nil`: only those given at start.
+    let catalogRecheck: Duration?
 
     /// `routes`: the route kinds the configuration renders (their status gates readiness).
     /// `secretSources`: the copied Secrets by source, and `previews` the previews of a repository.
     public init(
         client: KubernetesClient, catalog: any RepositoryCatalog, logger: Logger, timeoutSeconds: Int = 300, routes: Set<RouteSettings.Kind> = [],
-        engine: GitOpsEngine? = nil, sourceNamespaces: [String] = [],
+        engine: GitOpsEngine? = nil, sourceNamespaces: [String] = [], catalogRecheck: Duration? = nil,
         previews: @escaping @Sendable (RepositoryName) async throws -> [PreviewKey] = { _ in [] }
     ) {
         self.sourceNamespaces = sourceNamespaces
+        self.catalogRecheck = catalogRecheck
         self.previews = previews
         var watched = Self.kinds
-        if routes.contains(.ingress) { watched.append(("networking.k8s.io/v1", "Ingress")) }
-        if routes.contains(.httproute) { watched.append(("gateway.networking.k8s.io/v1", "HTTPRoute")) }
+        for route in RouteSettings.Kind.allCases where routes.contains(route) { watched.append(Self.routeKind(route)) }
         self.engineWatches = engine.map { engine in engine.watchedKinds.map { ($0.apiVersion, $0.kind, engine.namespace) } } ?? []
         self.watched = watched
         self.client = client
@@ -55,19 +57,32 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
 
     /// A watcher for what `config` renders: its repositories, their route kinds and the sources of
     /// their copied Secrets (a changed source reaches the repository's previews listed by `sink`).
-    /// The kinds and source namespaces watched are those of the catalog at start (a route kind or
-    /// source namespace first used by a repository added later is polled until a restart); which
-    /// repository an event belongs to, and who copies a Secret, are asked of `catalog` per event.
+    /// Which repository an event belongs to, and who copies a Secret, are asked of `catalog` per
+    /// event; a route kind or source namespace first used by a repository added or changed while
+    /// running gets its watch within `catalogRecheck`.
     public convenience init(
         client: KubernetesClient, config: SandcastleConfig, catalog: (any RepositoryCatalog)? = nil, store: any EnvironmentStore, logger: Logger,
-        timeoutSeconds: Int = 300
+        timeoutSeconds: Int = 300, catalogRecheck: Duration = .seconds(30)
     ) {
         let catalog = catalog ?? RepositoryList(config)
         self.init(
             client: client, catalog: catalog, logger: logger, timeoutSeconds: timeoutSeconds,
             routes: Self.routeKinds(of: catalog.all), engine: GitOpsEngine(sink: config.sink, forgeAPIURL: config.forge.apiURL),
-            sourceNamespaces: Set(Self.secretSources(of: catalog.all).keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted(),
+            sourceNamespaces: Self.sourceNamespaces(of: catalog.all), catalogRecheck: catalogRecheck,
             previews: { repository in try await store.environments(in: repository).map(\.key) })
+    }
+
+    /// The namespaces `repositories` copy Secrets from.
+    public static func sourceNamespaces(of repositories: [RepositoryConfig]) -> [String] {
+        Set(secretSources(of: repositories).keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted()
+    }
+
+    /// The route kind's watched kind.
+    static func routeKind(_ route: RouteSettings.Kind) -> (apiVersion: String, kind: String) {
+        switch route {
+        case .ingress: ("networking.k8s.io/v1", "Ingress")
+        case .httproute: ("gateway.networking.k8s.io/v1", "HTTPRoute")
+        }
     }
 
     /// A watcher for `repositories` with their built-in settings (no routes, no copied Secrets).
@@ -107,6 +122,22 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
                     }
                     for namespace in self.sourceNamespaces {
                         group.addTask { await self.watchSources(in: namespace) { continuation.yield($0) } }
+                    }
+                    guard let recheck = self.catalogRecheck else { return }
+                    // What the catalog renders now may need a watch it did not at start.
+                    var kinds = Set(self.watched.map(\.kind))
+                    var namespaces = Set(self.sourceNamespaces)
+                    while (try? await Task.sleep(for: recheck)) != nil {
+                        for route in Self.routeKinds(of: self.catalog.all) {
+                            let kind = Self.routeKind(route)
+                            guard kinds.insert(kind.kind).inserted else { continue }
+                            self.logger.info("watching \(kind.kind): a repository now renders it")
+                            group.addTask { await self.watch(apiVersion: kind.apiVersion, kind: kind.kind) { continuation.yield($0) } }
+                        }
+                        for namespace in Self.sourceNamespaces(of: self.catalog.all) where namespaces.insert(namespace).inserted {
+                            self.logger.info("watching Secrets in \(namespace): a repository now copies from it")
+                            group.addTask { await self.watchSources(in: namespace) { continuation.yield($0) } }
+                        }
                     }
                 }
                 continuation.finish()

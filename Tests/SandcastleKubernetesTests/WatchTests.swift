@@ -98,6 +98,41 @@ struct ClusterWatcherTests {
         }
     }
 
+    /// A repository that starts copying a Secret from a namespace nobody copied from at start
+    /// gets that namespace watched without a restart: a change of the source reaches its previews.
+    @Test func aSecretSourceAddedToTheCatalogWhileRunningIsWatched() async throws {
+        try await KubeHarness.with { h in
+            let catalog = RepositoryList([RepositoryConfig(name: Make.repository, settings: .builtin)])
+            let watcher = ClusterWatcher(
+                client: h.client, catalog: catalog, logger: Logger(label: "test"), timeoutSeconds: 5, catalogRecheck: .milliseconds(100),
+                previews: { repository in repository == Make.repository ? [Make.key(5)] : [] })
+            let keys = LockedValue([PreviewKey]())
+            let task = Task { for await key in watcher.changes() { keys.withLock { $0.append(key) } } }
+            defer { task.cancel() }
+            func putSource(_ value: String) async throws {
+                _ = try await h.client.apply(
+                    [
+                        "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "db", "namespace": "preview-secrets"],
+                        "stringData": ["password": .string(value)],
+                    ], force: true)
+            }
+            _ = try await h.client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "preview-secrets"]], force: true)
+            try await putSource("one")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(!keys.withLock { $0 }.contains(Make.key(5)), "nobody copies from preview-secrets yet")
+
+            var settings = PreviewSettings.builtin
+            settings.secrets = [SecretCopy(sourceNamespace: "preview-secrets", sourceName: "db", name: "db")]
+            catalog.replace(with: [RepositoryConfig(name: Make.repository, settings: settings)])
+            let listed = await eventually(10) { keys.withLock { $0 }.contains(Make.key(5)) }
+            #expect(listed, "the new watch's first listing compares the copy with its source")
+            keys.withLock { $0 = [] }
+            try await putSource("two")
+            let changed = await eventually(10) { keys.withLock { $0 }.contains(Make.key(5)) }
+            #expect(changed, "a change of the source reaches the repository's previews")
+        }
+    }
+
     @Test func objectsOfUnconfiguredRepositoriesOrWithoutLabelsNameNoPreview() async throws {
         let client = try KubernetesClient(config: KubeConfig(server: "http://127.0.0.1:1", credentials: .token("t")))
         let watcher = ClusterWatcher(client: client, repositories: [Make.repository], logger: Logger(label: "test"))
