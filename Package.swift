@@ -224,7 +224,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SandcastleKubernetesTests",
-            dependencies: ["SandcastleKubernetes", "SandcastleController", "SandcastleCore", "SandcastleTestSupport"],
+            dependencies: [
+                "SandcastleKubernetes", "SandcastleController", "SandcastleCore", "SandcastleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -17,6 +17,16 @@ struct JSONParserTests {
         #expect(object["o"] == .object(ManifestObject()))
     }
 
+    /// A key written twice keeps its last value, once, as the API server's decoder does: what
+    /// Sandcastle checks is what the server would store (found replaying the recorded corpus).
+    @Test func aDuplicatedKeyKeepsItsLastValueOnce() throws {
+        let text = #"{"metadata":{"namespace":"pr-1-shop","name":"x","namespace":"kube-system"}}"#
+        let object = try #require(try ManifestValue.parseJSON(Data(text.utf8)).object)
+        #expect(object.value(at: "metadata.namespace") == .string("kube-system"))
+        #expect(object.value(at: "metadata")?.object?.keys == ["name", "namespace"])
+        #expect(ManifestValue.object(object).canonicalJSON == #"{"metadata":{"name":"x","namespace":"kube-system"}}"#)
+    }
+
     @Test func agreesWithFoundationOnARecordedAPIResponse() throws {
         for name in try Fixtures.names(in: "kubernetes") where name.hasSuffix(".json") {
             let data = try Fixtures.data("kubernetes/" + name)

@@ -48,7 +48,8 @@ import Testing
         #expect(apply.stdout.contains("database sc_blog_\(pr) ready"))
         let secret = try #require(
             await server.kubernetes.object(ResourceRef(apiVersion: "v1", kind: "Secret", namespace: "pr-\(pr)-blog", name: "sandcastle-database")))
-        let data = secret.stringMap(at: "stringData")
+        // Written as stringData, stored as data (base64), as the API server stores a Secret.
+        let data = secret.stringMap(at: "data").compactMapValues { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
         #expect(data["PGDATABASE"] == "sc_blog_\(pr)")
         #expect(data["DATABASE_URL"]?.hasPrefix("postgres://sc_blog_\(pr):") == true)
         #expect(!(apply.stdout + apply.stderr).contains(data["PGPASSWORD"] ?? "?"), "the password is never printed")

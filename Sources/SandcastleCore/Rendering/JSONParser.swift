@@ -43,6 +43,9 @@ struct JSONParser {
         try enter()
         index += 1
         var pairs: [(key: String, value: ManifestValue)] = []
+        /// A key written twice keeps its last value, as the API server's decoder does: what is
+        /// checked here is then what the server stores, not an earlier value it overrides.
+        var positions: [String: Int] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
@@ -57,7 +60,13 @@ struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            pairs.append((key, try value()))
+            let parsed = try value()
+            if let position = positions[key] {
+                pairs[position].value = parsed
+            } else {
+                positions[key] = pairs.count
+                pairs.append((key, parsed))
+            }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1

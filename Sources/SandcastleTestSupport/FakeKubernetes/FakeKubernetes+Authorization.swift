@@ -99,6 +99,18 @@ extension FakeKubernetes {
         access = (user, rules)
     }
 
+    /// Authorizes the requests that carry `Authorization: Bearer <token>` as `user` with `rules`,
+    /// as a real server does for a ServiceAccount's token; other requests keep their access.
+    public func restrictAccess(user: String, rules: [FakeRBACRule], token: String) {
+        tokenAccess[token] = (user, rules)
+    }
+
+    /// The user and rules a request is authorized with; `nil`: open access.
+    func accessOf(_ request: FakeHTTPRequest) -> (user: String, rules: [FakeRBACRule])? {
+        let token = request.headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        return token.flatMap { tokenAccess[$0] } ?? access
+    }
+
     /// The attributes of a resource request; `nil` for discovery and other non-resource paths.
     func attributes(of request: FakeHTTPRequest) -> RequestAttributes? {
         var parts = request.path.split(separator: "/").map(String.init)
@@ -133,8 +145,10 @@ extension FakeKubernetes {
 
     /// `nil` when the request is allowed, else the `403` the real server answers.
     func authorize(_ request: FakeHTTPRequest) -> KubeStatus? {
-        guard let (user, rules) = access, let attributes = attributes(of: request) else { return nil }
-        if attributes.group == "authorization.k8s.io", attributes.resource == "selfsubjectaccessreviews" { return nil }
+        guard let (user, rules) = accessOf(request), let attributes = attributes(of: request) else { return nil }
+        if attributes.group == "authorization.k8s.io", ["selfsubjectaccessreviews", "selfsubjectrulesreviews"].contains(attributes.resource) {
+            return nil
+        }
         if rules.contains(where: { $0.allows(attributes) }) { return nil }
         return Self.forbidden(attributes, user: user)
     }
@@ -165,8 +179,13 @@ extension FakeKubernetes {
             verb: resource["verb"]?.string ?? "", group: resource["group"]?.string ?? "", resource: resource["resource"]?.string ?? "",
             subresource: resource["subresource"]?.string.flatMap { $0.isEmpty ? nil : $0 },
             namespace: resource["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 }, name: resource["name"]?.string)
+        // Empty strings are not echoed (the real types omit them).
+        if var attributes = review.value(at: "spec.resourceAttributes")?.object {
+            attributes = ManifestObject(attributes.pairs.filter { $0.value != .string("") })
+            review.set(.object(attributes), at: "spec.resourceAttributes")
+        }
         var status: ManifestObject = ["allowed": true]
-        if let (_, rules) = access {
+        if let (_, rules) = accessOf(request) {
             let allowed = rules.contains { $0.allows(attributes) }
             status = ["allowed": .bool(allowed)]
         } else {
@@ -175,6 +194,27 @@ extension FakeKubernetes {
         review["status"] = .object(status)
         review.set(.object(ManifestObject()), at: "metadata")
         review.set(.string(KubernetesTime.string(Date())), at: "metadata.creationTimestamp")
+        return Self.json(201, .object(review))
+    }
+
+    /// `POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews`: the rules of the requester in
+    /// `spec.namespace`, as the real authorizer lists them (open access: everything).
+    func selfSubjectRulesReview(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
+        var review = try Self.body(request)
+        let namespace = review.value(at: "spec.namespace")?.string ?? ""
+        let rules = accessOf(request)?.rules ?? [FakeRBACRule(apiGroups: ["*"], resources: ["*"], verbs: ["*"])]
+        let resourceRules: [ManifestValue] = rules.filter { $0.namespace == nil || $0.namespace == namespace }.map { rule in
+            var entry: ManifestObject = [
+                "verbs": .array(rule.verbs.map { .string($0) }), "apiGroups": .array(rule.apiGroups.map { .string($0) }),
+                "resources": .array(rule.resources.map { .string($0) }),
+            ]
+            if !rule.resourceNames.isEmpty { entry["resourceNames"] = .array(rule.resourceNames.map { .string($0) }) }
+            return .object(entry)
+        }
+        review["status"] = ["resourceRules": .array(resourceRules), "nonResourceRules": [], "incomplete": false]
+        // The answer does not echo the namespace asked about.
+        review["spec"] = .object(ManifestObject())
+        review["metadata"] = ["creationTimestamp": .null]
         return Self.json(201, .object(review))
     }
 }

@@ -49,6 +49,10 @@ extension FakeKubernetes {
         do throws(KubeStatus) {
             if let denial = authorize(request) { throw denial }
             response = try dispatchWithDryRun(request)
+            if request.method != "GET", request.body.first == UInt8(ascii: "{"), let duplicate = DuplicateKeys.first(in: request.body) {
+                // Accepted (the last value wins), with the warning a real server sends.
+                response.headers.append(("warning", "299 - \"line 1: key \\\"\(duplicate)\\\" already set in map\""))
+            }
         } catch {
             response = Self.reply(error)
         }
@@ -62,11 +66,26 @@ extension FakeKubernetes {
     private func dispatchWithDryRun(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
         guard let dryRun = request.query["dryRun"], request.method != "GET" else { return try dispatch(request) }
         guard dryRun == "All" else {
-            throw KubeStatus(code: 400, reason: "BadRequest", message: "dryRun: Unsupported value: \"\(dryRun)\": supported values: \"All\"")
+            let options = ["POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions", "DELETE": "DeleteOptions"][request.method] ?? "Options"
+            let problem = "Unsupported value: []string{\(GoQuote.quote(dryRun))}: supported values: \"All\""
+            throw KubeStatus(
+                code: 422, reason: "Invalid", message: "\(options).meta.k8s.io \"\" is invalid: dryRun: \(problem)", group: "meta.k8s.io", kind: options,
+                causes: [("FieldValueNotSupported", problem, "dryRun")])
         }
         let saved = (objects, events, applied, revision)
         defer { (objects, events, applied, revision) = saved }
-        return try dispatch(request)
+        var response = try dispatch(request)
+        // Nothing was written: a created object has no resourceVersion yet, an updated one keeps its own.
+        if var object = try? ManifestValue.parseJSON(response.body).object, object["kind"]?.string != "Status" {
+            let previous = saved.0.first { $0.value.value(at: "metadata.uid") == object.value(at: "metadata.uid") }?.value
+            object.set(previous?.value(at: "metadata.resourceVersion") ?? .null, at: "metadata.resourceVersion")
+            if previous == nil, var metadata = object["metadata"]?.object {
+                metadata["resourceVersion"] = nil
+                object["metadata"] = .object(metadata)
+            }
+            response.body = Data(ManifestValue.object(object).canonicalJSONBytes)
+        }
+        return response
     }
 
     private func dispatch(_ request: FakeHTTPRequest) throws(KubeStatus) -> FakeHTTPResponse {
@@ -74,9 +93,22 @@ extension FakeKubernetes {
         if request.method == "POST", parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] {
             return try selfSubjectAccessReview(request)
         }
+        if request.method == "POST", parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectrulesreviews"] {
+            return try selfSubjectRulesReview(request)
+        }
         switch parts {
         case ["version"]:
             return Self.json(200, ["major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"])
+        case ["openapi", "v3"]:
+            // The index of OpenAPI v3 documents, one per group-version (served as text/plain, as the real server does).
+            var paths = ManifestObject()
+            for apiVersion in Set(types.map(\.apiVersion)).sorted() {
+                let path = apiVersion.contains("/") ? "apis/\(apiVersion)" : "api/\(apiVersion)"
+                paths[path] = ["serverRelativeURL": .string("/openapi/v3/\(path)")]
+            }
+            return FakeHTTPResponse(
+                status: 200, headers: [("content-type", "text/plain; charset=utf-8")],
+                body: Data(ManifestValue.object(["paths": .object(paths)]).canonicalJSONBytes))
         case ["api"]:
             return Self.json(
                 200,
@@ -108,7 +140,8 @@ extension FakeKubernetes {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let served = types.filter { $0.group == group && $0.version == version }
-        guard !served.isEmpty else { throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource") }
+        // A group-version nobody serves (a CRD not installed) is not the API's: plain text, not a Status.
+        guard !served.isEmpty else { return FakeHTTPResponse(status: 404, headers: [("content-type", "text/plain; charset=utf-8")], body: Data("404 page not found\n".utf8)) }
         if rest.isEmpty, request.method == "GET" { return Self.json(200, Self.discovery(served, groupVersion: served[0].apiVersion)) }
 
         // [plural] [plural,name] [plural,name,status] | namespaces/NS/[plural…]
@@ -125,6 +158,11 @@ extension FakeKubernetes {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let name = tail.count > 1 ? tail[1] : nil
+        if type.kind == "Pod", tail.count == 3, tail[2] == "log", request.method == "GET", let name {
+            // The container's output, from its kubelet; the fake's containers print nothing.
+            _ = try get(type, namespace: namespace ?? "", name: name)
+            return FakeHTTPResponse(status: 200, headers: [("content-type", "text/plain")], body: Data())
+        }
         let statusOnly = tail.count > 2 && tail[2] == "status"
         if tail.count > 3 || (tail.count == 3 && !statusOnly) || (statusOnly && !type.hasStatus) {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
@@ -138,33 +176,40 @@ extension FakeKubernetes {
             }
             return watch(
                 type, namespace: namespace, selector: selector, from: request.query["resourceVersion"],
-                timeout: request.query["timeoutSeconds"].flatMap(Double.init) ?? 60)
+                timeout: request.query["timeoutSeconds"].flatMap(Double.init) ?? 60, bookmarks: request.query["allowWatchBookmarks"] == "true")
         case ("GET", nil):
             let selector = try request.query["labelSelector"].map { (text: String) throws(KubeStatus) -> LabelSelector in
                 try LabelSelector(parsing: text)
             }
-            return Self.json(
-                200,
-                .object(
-                    try list(
-                        type, namespace: namespace, selector: selector, limit: request.query["limit"].flatMap(Int.init),
-                        continueToken: request.query["continue"])))
+            var result = try list(
+                type, namespace: namespace, selector: selector,
+                // resourceVersion=0 is served from the watch cache, which ignores limit.
+                limit: request.query["resourceVersion"] == "0" ? nil : request.query["limit"].flatMap(Int.init),
+                continueToken: request.query["continue"], exactVersion: request.query["resourceVersionMatch"] == "Exact" ? request.query["resourceVersion"] : nil)
+            if request.headers["accept"]?.contains("as=PartialObjectMetadataList") == true { result = Self.metadataOnly(result) }
+            return Self.json(200, .object(result))
         case ("GET", let name?):
             return Self.json(200, .object(try get(type, namespace: ns, name: name)))
         case ("POST", nil):
             return Self.json(201, .object(try create(type, namespace: ns, body: try Self.body(request))))
         case ("PUT", let name?):
             return Self.json(200, .object(try update(type, namespace: ns, name: name, body: try Self.body(request), statusOnly: statusOnly)))
+        case ("PATCH", let name?) where request.headers["content-type"]?.hasPrefix("application/merge-patch+json") == true:
+            return Self.json(200, .object(try mergePatch(type, namespace: ns, name: name, patch: try Self.body(request), statusOnly: statusOnly)))
         case ("PATCH", let name?):
             guard request.headers["content-type"]?.hasPrefix("application/apply-patch+yaml") == true else {
                 throw KubeStatus(
                     code: 415, reason: "UnsupportedMediaType",
-                    message: "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml")
+                    message:
+                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                )
             }
             guard let manager = request.query["fieldManager"], !manager.isEmpty else {
                 throw KubeStatus(
-                    code: 400, reason: "BadRequest",
-                    message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+                    code: 422, reason: "Invalid",
+                    message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                    group: "meta.k8s.io", kind: "PatchOptions",
+                    causes: [("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")])
             }
             let result = try apply(
                 type, namespace: ns, name: name, body: try Self.body(request), manager: manager, force: request.query["force"] == "true",
@@ -172,10 +217,18 @@ extension FakeKubernetes {
             return Self.json(result.created ? 201 : 200, .object(result.object))
         case ("DELETE", let name?):
             var uid: String?
+            var foreground = false
             if !request.body.isEmpty, let options = try? ManifestValue.parseJSON(request.body).object {
                 uid = options.value(at: "preconditions.uid")?.string
+                foreground = options["propagationPolicy"]?.string == "Foreground"
+                if let policy = options["propagationPolicy"]?.string, !["Foreground", "Background", "Orphan"].contains(policy) {
+                    let problem = "Unsupported value: \(GoQuote.quote(policy)): supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+                    throw KubeStatus(
+                        code: 422, reason: "Invalid", message: "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: \(problem)",
+                        group: "meta.k8s.io", kind: "DeleteOptions", causes: [("FieldValueNotSupported", problem, "propagationPolicy")])
+                }
             }
-            if let remaining = try delete(type, namespace: ns, name: name, preconditionUID: uid) {
+            if let remaining = try delete(type, namespace: ns, name: name, preconditionUID: uid, foreground: foreground) {
                 return Self.json(200, .object(remaining))
             }
             return Self.json(
@@ -192,8 +245,9 @@ extension FakeKubernetes {
     /// A watch: for no (or `0`) resourceVersion, `ADDED` for every current object first; then each
     /// change after it, one JSON line per event, until `timeout`. A resourceVersion older than the
     /// change log answers an `ERROR` event with `410 Gone`, as a compacted real server does.
-    func watch(_ type: ResourceType, namespace: String?, selector: LabelSelector?, from resourceVersion: String?, timeout: Double) -> FakeHTTPResponse
-    {
+    func watch(
+        _ type: ResourceType, namespace: String?, selector: LabelSelector?, from resourceVersion: String?, timeout: Double, bookmarks: Bool = false
+    ) -> FakeHTTPResponse {
         @Sendable func matches(_ key: Key, _ object: ManifestObject) -> Bool {
             key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace)
                 && (selector?.matches(object.stringMap(at: "metadata.labels")) ?? true)
@@ -230,7 +284,20 @@ extension FakeKubernetes {
                         for chunk in chunks { continuation.yield(chunk) }
                         var seen = first
                         let deadline = Date().addingTimeInterval(timeout)
+                        // The watch cache sends its bookmark 2 s before the deadline, so none for a watch of 2 s or less.
+                        var bookmarkAt: Date? = bookmarks && timeout > 2 ? deadline.addingTimeInterval(-2) : nil
                         while Date() < deadline, !Task.isCancelled {
+                            if let at = bookmarkAt, Date() >= at {
+                                bookmarkAt = nil
+                                let version = await self.revision
+                                continuation.yield(
+                                    line(
+                                        "BOOKMARK",
+                                        [
+                                            "kind": .string(type.kind), "apiVersion": .string(type.apiVersion),
+                                            "metadata": ["resourceVersion": .string(String(max(seen, version))), "creationTimestamp": .null],
+                                        ]))
+                            }
                             let (next, records) = await self.events(after: seen)
                             seen = next
                             for record in records where matches(record.key, record.object) {
@@ -276,12 +343,29 @@ extension FakeKubernetes {
                     ])
             }
         }
+        // The core group's list has no apiVersion of its own; the others say v1.
+        if groupVersion == "v1" { return ["kind": "APIResourceList", "groupVersion": .string(groupVersion), "resources": .array(resources)] }
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion), "resources": .array(resources)]
+    }
+
+    /// A list as `PartialObjectMetadataList`: each item's metadata only.
+    static func metadataOnly(_ list: ManifestObject) -> ManifestObject {
+        let items: [ManifestValue] = (list["items"]?.array ?? []).map { item in
+            ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": item.object?["metadata"] ?? .object(ManifestObject())]
+        }
+        return ["kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": list["metadata"] ?? .object(ManifestObject()), "items": .array(items)]
     }
 
     static func body(_ request: FakeHTTPRequest) throws(KubeStatus) -> ManifestObject {
         // JSON (what clients send) is read by the JSON parser; anything else as YAML, as the API server does.
-        if request.body.first == UInt8(ascii: "{"), case .object(let object)? = try? ManifestValue.parseJSON(request.body) { return object }
+        if request.body.first == UInt8(ascii: "{"), case .object(let object)? = try? ManifestValue.parseJSON(request.body) {
+            if let duplicate = DuplicateKeys.first(in: request.body), request.query["fieldValidation"] == "Strict" {
+                throw KubeStatus(
+                    code: 400, reason: "BadRequest",
+                    message: "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  line 1: key \(GoQuote.quote(duplicate)) already set in map")
+            }
+            return object
+        }
         let text = String(decoding: request.body, as: UTF8.self)
         guard let documents = try? ManifestYAML.parseDocuments(text), documents.count == 1, let object = documents[0].object else {
             throw KubeStatus(code: 400, reason: "BadRequest", message: "the request body is not one JSON or YAML object")

@@ -23,8 +23,8 @@ struct KubeStatus: Error {
         if let retryAfter { details["retryAfterSeconds"] = .int(retryAfter) }
         var status: ManifestObject = [
             "kind": "Status", "apiVersion": "v1", "metadata": .object(ManifestObject()), "status": "Failure", "message": .string(message),
-            "reason": .string(reason),
         ]
+        if !reason.isEmpty { status["reason"] = .string(reason) }
         if !details.pairs.isEmpty { status["details"] = .object(details) }
         status["code"] = .int(code)
         return status
@@ -75,6 +75,12 @@ extension FakeKubernetes {
         {
             routesPending[Key(group: type.group, plural: type.plural, namespace: metadata["namespace"]?.string ?? "", name: name)] = Date()
         }
+        if previous == nil, type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
+            // The StorageObjectInUseProtection admission plugin: a claim is not removed while a Pod mounts it.
+            var finalizers = metadata["finalizers"]?.array ?? []
+            if !finalizers.contains(.string(Self.pvcProtection)) { finalizers.append(.string(Self.pvcProtection)) }
+            metadata["finalizers"] = .array(finalizers)
+        }
         if type.kind == "Namespace" {
             var labels = metadata["labels"]?.object ?? ManifestObject()
             labels["kubernetes.io/metadata.name"] = metadata["name"]
@@ -89,29 +95,55 @@ extension FakeKubernetes {
     }
 
     /// The namespace must exist and not be terminating for new content.
-    func checkNamespace(_ namespace: String, type: ResourceType) throws(KubeStatus) {
+    func checkNamespace(_ namespace: String, type: ResourceType, name: String = "") throws(KubeStatus) {
         guard type.namespaced else { return }
         let nsType = types.first { $0.kind == "Namespace" }!
         guard let ns = objects[Key(group: "", plural: "namespaces", namespace: "", name: namespace)] else {
             throw KubeStatus.notFound(nsType, namespace)
         }
         if ns.value(at: "metadata.deletionTimestamp") != nil {
+            let subject = name.isEmpty ? type.plural : "\(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\""
             throw KubeStatus(
                 code: 403, reason: "Forbidden",
-                message: "\(type.plural) is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
-                kind: type.plural)
+                message: "\(subject) is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
+                name: name, group: type.group, kind: type.plural,
+                causes: [("NamespaceTerminating", "namespace \(namespace) is being terminated", "metadata.namespace")])
         }
     }
 
     func get(_ type: ResourceType, namespace: String, name: String) throws(KubeStatus) -> ManifestObject {
         guard let object = objects[Key(group: type.group, plural: type.plural, namespace: namespace, name: name)] else {
+            // Both Event APIs read one storage: an events.k8s.io Event is also a core Event.
+            if type.group.isEmpty, type.kind == "Event",
+                let event = objects[Key(group: "events.k8s.io", plural: "events", namespace: namespace, name: name)]
+            {
+                return Self.coreEvent(event)
+            }
             throw KubeStatus.notFound(type, name)
         }
         return object
     }
 
+    /// An events.k8s.io/v1 Event as core/v1 shows it (the deprecated fields mapped back).
+    static func coreEvent(_ event: ManifestObject) -> ManifestObject {
+        var core: ManifestObject = ["kind": "Event", "apiVersion": "v1", "metadata": event["metadata"] ?? .object(ManifestObject())]
+        core["involvedObject"] = event["regarding"] ?? .object(ManifestObject())
+        for (from, to) in [("reason", "reason"), ("note", "message")] { core[to] = event[from] }
+        core["source"] = .object(ManifestObject())
+        core["firstTimestamp"] = .null
+        core["lastTimestamp"] = .null
+        for field in ["type", "eventTime", "action", "related", "series"] { core[field] = event[field] }
+        core["reportingComponent"] = event["reportingController"]
+        core["reportingInstance"] = event["reportingInstance"]
+        return core
+    }
+
     func create(_ type: ResourceType, namespace: String, body: ManifestObject) throws(KubeStatus) -> ManifestObject {
         try checkDecodes(body, type: type)
+        if type.namespaced, let sent = body.value(at: "metadata.namespace")?.string, sent != namespace {
+            throw KubeStatus(
+                code: 400, reason: "BadRequest", message: "the namespace of the provided object does not match the namespace sent on the request")
+        }
         let name = try Self.name(of: body, type: type)
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         var body = try admit(body, type: type, name: name)
@@ -121,7 +153,8 @@ extension FakeKubernetes {
                 code: 409, reason: "AlreadyExists", message: "\(type.plural) \"\(name)\" already exists", name: name, group: type.group,
                 kind: type.plural)
         }
-        try checkNamespace(namespace, type: type)
+        try checkNamespace(namespace, type: type, name: name)
+        try admitQuota(body, type: type, namespace: namespace, name: name)
         if type.namespaced { body.set(.string(namespace), at: "metadata.namespace") }
         let stored = stamp(body, type: type, previous: nil)
         store(key, stored)
@@ -134,6 +167,14 @@ extension FakeKubernetes {
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         guard let current = objects[key] else { throw KubeStatus.notFound(type, name) }
         let sent = body.value(at: "metadata.resourceVersion")?.string
+        if sent == nil, !Self.allowsUnconditionalUpdate(type) {
+            throw KubeStatus(
+                code: 422, reason: "Invalid",
+                message:
+                    "\(type.plural)\(type.group.isEmpty ? "" : ".\(type.group)") \"\(name)\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
+                name: name, group: type.group, kind: type.plural,
+                causes: [("FieldValueInvalid", "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion")])
+        }
         if let sent, sent != current.value(at: "metadata.resourceVersion")?.string {
             throw KubeStatus(
                 code: 409, reason: "Conflict",
@@ -189,10 +230,12 @@ extension FakeKubernetes {
         }
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         let appliedKey = statusOnly ? "\(manager)/status" : manager
+        if !statusOnly { try checkKnownFields(body, type: type, name: name) }
         guard let current = objects[key] else {
             if statusOnly { throw KubeStatus.notFound(type, name) }
-            try checkNamespace(namespace, type: type)
+            try checkNamespace(namespace, type: type, name: name)
             var fresh = try admit(body, type: type, name: name)
+            try admitQuota(fresh, type: type, namespace: namespace, name: name)
             if type.hasStatus { fresh["status"] = nil }  // status is written through its subresource only
             if type.namespaced { fresh.set(.string(namespace), at: "metadata.namespace") }
             let stored = stamp(fresh, type: type, previous: nil)
@@ -200,12 +243,30 @@ extension FakeKubernetes {
             applied[key] = [appliedKey: body]
             return (true, stored)
         }
-        let others = (applied[key] ?? [:]).keys.filter { $0 != appliedKey && $0.hasSuffix("/status") == statusOnly }
-        if !force, !others.isEmpty || (applied[key] == nil && !statusOnly) {
-            let owner = others.first ?? "before-first-apply"
+        let others = (applied[key] ?? [:]).filter { $0.key != appliedKey && $0.key.hasSuffix("/status") == statusOnly }
+        if !force, applied[key] == nil, !statusOnly {
+            // Written by create or update: its fields are another manager's.
             throw KubeStatus(
-                code: 409, reason: "Conflict", message: "Apply failed with 1 conflict: conflict with \"\(owner)\": .metadata",
-                name: name, group: type.group, kind: type.plural, causes: [("FieldManagerConflict", "conflict with \"\(owner)\"", ".metadata")])
+                code: 409, reason: "Conflict", message: "Apply failed with 1 conflict: conflict with \"before-first-apply\": .metadata",
+                name: name, group: type.group, kind: type.plural, causes: [("FieldManagerConflict", "conflict with \"before-first-apply\"", ".metadata")])
+        }
+        if !force {
+            // A field another manager applied with a different value is a conflict; the same value is shared.
+            var conflicts: [(manager: String, field: String)] = []
+            for (owner, configuration) in others.sorted(by: { $0.key < $1.key }) {
+                for (path, value) in Self.appliedFields(body) where path != ".apiVersion" && path != ".kind" {
+                    if let theirs = Self.appliedFields(configuration).first(where: { $0.path == path }), theirs.value != value {
+                        conflicts.append((owner.replacingOccurrences(of: "/status", with: ""), path))
+                    }
+                }
+            }
+            if !conflicts.isEmpty {
+                let count = conflicts.count == 1 ? "1 conflict" : "\(conflicts.count) conflicts"
+                let listed = conflicts.map { "conflict with \(GoQuote.quote($0.manager)): \($0.field)" }.joined(separator: "\n")
+                throw KubeStatus(
+                    code: 409, reason: "Conflict", message: "Apply failed with \(count): \(listed)", name: name, group: type.group, kind: type.plural,
+                    causes: conflicts.map { ("FieldManagerConflict", "conflict with \(GoQuote.quote($0.manager))", $0.field) })
+            }
         }
         let previous = applied[key]?[appliedKey] ?? ManifestObject()
         var merged = current
@@ -234,7 +295,12 @@ extension FakeKubernetes {
 
     /// Deletes an object: finalizers delay removal (a `deletionTimestamp` is set), a namespace
     /// becomes `Terminating`, dependents are garbage-collected.
-    func delete(_ type: ResourceType, namespace: String, name: String, preconditionUID: String?) throws(KubeStatus) -> ManifestObject? {
+    /// `DELETE`: an object with finalizers (or a Namespace) is marked and kept until they are
+    /// gone; `foreground` adds `foregroundDeletion`, which the garbage collector removes once the
+    /// object's dependents are gone. Returns what remains, `nil` when the object is gone.
+    func delete(_ type: ResourceType, namespace: String, name: String, preconditionUID: String?, foreground: Bool = false) throws(KubeStatus)
+        -> ManifestObject?
+    {
         let key = Key(group: type.group, plural: type.plural, namespace: namespace, name: name)
         guard var object = objects[key] else { throw KubeStatus.notFound(type, name) }
         if let preconditionUID, preconditionUID != object.value(at: "metadata.uid")?.string {
@@ -244,10 +310,17 @@ extension FakeKubernetes {
                     "Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(object.value(at: "metadata.uid")?.string ?? "")",
                 name: name, group: type.group, kind: type.plural)
         }
-        let finalizers = object.value(at: "metadata.finalizers")?.array ?? []
+        var finalizers = object.value(at: "metadata.finalizers")?.array ?? []
+        if foreground, type.kind != "Namespace", object.value(at: "metadata.deletionTimestamp") == nil, !finalizers.contains("foregroundDeletion") {
+            finalizers.append("foregroundDeletion")
+            object.set(.array(finalizers), at: "metadata.finalizers")
+            object.set(.int(0), at: "metadata.deletionGracePeriodSeconds")
+        }
         if type.kind == "Namespace" || !finalizers.isEmpty {
             if object.value(at: "metadata.deletionTimestamp") == nil {
                 object.set(.string(RFC3339.string(Date())), at: "metadata.deletionTimestamp")
+                // Marking an object deleted is a new generation of it.
+                if case .int(let generation) = object.value(at: "metadata.generation") { object.set(.int(generation + 1), at: "metadata.generation") }
                 if type.kind == "Namespace" { object.set("Terminating", at: "status.phase") }
                 object.set(.string(nextRevision()), at: "metadata.resourceVersion")
                 store(key, object)
@@ -282,6 +355,8 @@ extension FakeKubernetes {
     /// content with finalizers keeps it `Terminating` with the conditions a real server reports.
     func runControllers() {
         let now = Date()
+        runFinalizers()
+        runQuotas()
         runRollouts(now: now)
         runRoutes(now: now)
         runGitOps(now: now)
@@ -315,8 +390,21 @@ extension FakeKubernetes {
                 ]
             }
             var updated = namespace
+            let before = (namespace.value(at: "status.conditions")?.array ?? []).compactMap(\.object)
+            /// A condition that did not change keeps its transition time (and the namespace its resourceVersion).
+            func keepingTimes(_ conditions: [ManifestValue]) -> ManifestValue {
+                .array(
+                    conditions.map { value in
+                        guard var condition = value.object,
+                            let old = before.first(where: { $0["type"] == condition["type"] }),
+                            old["status"] == condition["status"], old["reason"] == condition["reason"], old["message"] == condition["message"]
+                        else { return value }
+                        condition["lastTransitionTime"] = old["lastTransitionTime"]
+                        return .object(condition)
+                    })
+            }
             updated.set(
-                .array([
+                keepingTimes([
                     condition("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
                     condition(
                         "NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
@@ -351,31 +439,56 @@ extension FakeKubernetes {
         if events.count > 12_000 { events.removeFirst(events.count - 10_000) }
     }
 
-    /// A list with `limit`/`continue`: items without `apiVersion`/`kind`, as a real server sends.
-    func list(_ type: ResourceType, namespace: String?, selector: LabelSelector?, limit: Int?, continueToken: String?) throws(KubeStatus)
-        -> ManifestObject
-    {
-        var matching = objects.filter { key, object in
-            key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace)
-                && (selector?.matches(object.stringMap(at: "metadata.labels")) ?? true)
-        }.sorted { $0.key < $1.key }
+    /// A list with `limit`/`continue`: items without `apiVersion`/`kind` (custom resources keep
+    /// theirs), as a real server sends. Like etcd's range reads, a page says `continue` when keys
+    /// follow its last one, whether or not they match the selector; a token from before
+    /// ``compact()`` and an exact resourceVersion from before it answer `410 Expired`.
+    func list(
+        _ type: ResourceType, namespace: String?, selector: LabelSelector?, limit: Int?, continueToken: String?, exactVersion: String? = nil
+    ) throws(KubeStatus) -> ManifestObject {
+        if let exactVersion, let version = Int(exactVersion), version < compactedRevision {
+            throw KubeStatus(code: 410, reason: "Expired", message: "The resourceVersion for the provided list is too old.")
+        }
+        var all = objects.filter { key, _ in key.group == type.group && key.plural == type.plural && (namespace == nil || key.namespace == namespace) }
+            .sorted { $0.key < $1.key }
+        var listVersion = revision
         if let continueToken {
-            guard let data = Data(base64Encoded: continueToken), let start = String(data: data, encoding: .utf8) else {
-                throw KubeStatus(code: 400, reason: "BadRequest", message: "continue key is not valid: illegal base64 data")
+            guard let data = Data(base64Encoded: continueToken), let text = String(data: data, encoding: .utf8),
+                let separator = text.firstIndex(of: "|"), let version = Int(text[..<separator])
+            else {
+                throw KubeStatus(code: 400, reason: "BadRequest", message: "invalid continue token: continue key is not valid: illegal base64 data")
             }
-            matching = matching.filter { "\($0.key.namespace)/\($0.key.name)" > start }
+            if version < compactedRevision {
+                throw KubeStatus(
+                    code: 410, reason: "Expired",
+                    message:
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+                )
+            }
+            let start = String(text[text.index(after: separator)...])
+            all = all.filter { "\($0.key.namespace)/\($0.key.name)" > start }
+            listVersion = version
         }
-        var metadata: ManifestObject = ["resourceVersion": .string(String(revision))]
-        if let limit, limit > 0, matching.count > limit {
-            let last = matching[limit - 1].key
-            metadata["continue"] = .string(Data("\(last.namespace)/\(last.name)".utf8).base64EncodedString())
-            metadata["remainingItemCount"] = .int(matching.count - limit)
-            matching = Array(matching.prefix(limit))
+        var metadata: ManifestObject = ["resourceVersion": .string(String(listVersion))]
+        var page: [(key: Key, value: ManifestObject)] = []
+        var remaining = 0
+        for entry in all where selector?.matches(entry.value.stringMap(at: "metadata.labels")) ?? true {
+            if let limit, limit > 0, page.count == limit {
+                remaining += 1
+            } else {
+                page.append(entry)
+            }
         }
-        let items: [ManifestValue] = matching.map { _, object in
+        if let limit, limit > 0, page.count == limit, let last = page.last?.key, all.last?.key != last {
+            metadata["continue"] = .string(Data("\(listVersion)|\(last.namespace)/\(last.name)".utf8).base64EncodedString())
+            if selector == nil { metadata["remainingItemCount"] = .int(remaining) }
+        }
+        let items: [ManifestValue] = page.map { _, object in
             var item = object
-            item["apiVersion"] = nil
-            item["kind"] = nil
+            if type.schema == nil {
+                item["apiVersion"] = nil
+                item["kind"] = nil
+            }
             return .object(item)
         }
         return ["kind": .string("\(type.kind)List"), "apiVersion": .string(type.apiVersion), "metadata": .object(metadata), "items": .array(items)]
@@ -419,6 +532,21 @@ extension FakeKubernetes {
         return result
     }
 
+    /// The fields an applied configuration sets, as server-side apply names them (`.data.KEY`);
+    /// a list counts as one field; `metadata.name` and `metadata.namespace` identify, they are not owned.
+    static func appliedFields(_ object: ManifestObject, prefix: String = "") -> [(path: String, value: ManifestValue)] {
+        object.pairs.flatMap { pair -> [(path: String, value: ManifestValue)] in
+            let path = "\(prefix).\(pair.key)"
+            if path == ".metadata.name" || path == ".metadata.namespace" { return [] }
+            if let child = pair.value.object, !child.pairs.isEmpty { return appliedFields(child, prefix: path) }
+            return [(path, pair.value)]
+        }
+    }
+
+    /// Whether a `PUT` without `metadata.resourceVersion` overwrites whatever is stored (most
+    /// built-in kinds) or is refused (Leases and custom resources, whose strategies require it).
+    static func allowsUnconditionalUpdate(_ type: ResourceType) -> Bool { type.kind != "Lease" && type.schema == nil }
+
     static func withoutServerFields(_ object: ManifestObject) -> ManifestObject {
         var copy = object
         var metadata = copy["metadata"]?.object ?? ManifestObject()
@@ -461,7 +589,12 @@ struct LabelSelector: Sendable {
             } else if let range = part.range(of: "!=") {
                 requirements.append(.notEquals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
             } else if let range = part.range(of: "==") ?? part.range(of: "=") {
-                requirements.append(.equals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
+                let value = part[range.upperBound...]
+                // A value is one token: a second operator is the parser's error, in its words.
+                if value.contains("=") || value.contains("!") {
+                    throw KubeStatus(code: 400, reason: "BadRequest", message: "found '=', expected: ',' or 'end of string'")
+                }
+                requirements.append(.equals(String(part[..<range.lowerBound]), String(value)))
             } else if part.hasPrefix("!") {
                 requirements.append(.absent(String(part.dropFirst())))
             } else if !part.isEmpty, part.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) {

@@ -53,6 +53,10 @@ extension FakeKubernetes {
             let structural = StructuralSchema(root: schema)
             stored = structural.prune(object)
             causes += structural.validate(stored)
+        } else {
+            let (converted, problems) = admitBuiltin(stored, type: type, name: name)
+            stored = converted
+            causes += problems
         }
         guard causes.isEmpty else {
             let qualified = type.group.isEmpty ? type.kind : "\(type.kind).\(type.group)"

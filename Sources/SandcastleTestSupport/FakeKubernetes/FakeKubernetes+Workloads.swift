@@ -140,7 +140,10 @@ extension FakeKubernetes {
         }
     }
 
-    static let generationKinds: Set<String> = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]
+    static let generationKinds: Set<String> = [
+        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "NetworkPolicy", "Ingress", "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+    ]
 
     func runRollouts(now: Date) {
         guard let simulation else { return }
@@ -161,7 +164,7 @@ extension FakeKubernetes {
                     rolloutPending.remove(key)
                     continue
                 }
-                if due, failing { placeFailedJobPod(job: object, key: key, message: simulation.output(of: key.name) ?? "", at: now) }
+                if due { placeJobPod(job: object, key: key, failed: failing, message: simulation.output(of: key.name) ?? "", at: now) }
                 if object["status"] == .object(status) { continue }
             } else {
                 let failure = simulation.failures[key.name]
@@ -287,9 +290,10 @@ extension FakeKubernetes {
         store(podKey, stamp(pod, type: type, previous: nil))
     }
 
-    /// The pod of a failed Job as the kubelet leaves it: terminated with exit code 1 and the
-    /// termination message, labelled with the Job's name as the job controller labels it.
-    private func placeFailedJobPod(job: ManifestObject, key: Key, message: String, at time: Date) {
+    /// The pod of a finished Job as the kubelet leaves it: terminated with exit code 0, or 1 and
+    /// the termination message, labelled with the Job's name and owned by it as the job controller
+    /// makes it.
+    private func placeJobPod(job: ManifestObject, key: Key, failed: Bool, message: String, at time: Date) {
         let podKey = Key(group: "", plural: "pods", namespace: key.namespace, name: "\(key.name)-x7k2p")
         guard objects[podKey] == nil, let type = types.first(where: { $0.group.isEmpty && $0.plural == "pods" }) else { return }
         let container = job.value(at: "spec.template.spec.containers")?.array?.first?.object
@@ -297,15 +301,23 @@ extension FakeKubernetes {
         labels["batch.kubernetes.io/job-name"] = .string(key.name)
         labels["job-name"] = .string(key.name)
         var terminated: ManifestObject = [
-            "exitCode": 1, "reason": "Error", "startedAt": .string(KubernetesTime.string(time)), "finishedAt": .string(KubernetesTime.string(time)),
+            "exitCode": .int(failed ? 1 : 0), "reason": .string(failed ? "Error" : "Completed"), "startedAt": .string(KubernetesTime.string(time)),
+            "finishedAt": .string(KubernetesTime.string(time)),
         ]
-        if !message.isEmpty { terminated["message"] = .string(message) }
+        if failed, !message.isEmpty { terminated["message"] = .string(message) }
+        let owner: ManifestValue = [
+            "apiVersion": "batch/v1", "kind": "Job", "name": .string(key.name), "uid": job.value(at: "metadata.uid") ?? "", "controller": true,
+            "blockOwnerDeletion": true,
+        ]
         let pod: ManifestObject = [
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": ["name": .string(podKey.name), "namespace": .string(key.namespace), "labels": .object(labels)],
+            "metadata": [
+                "name": .string(podKey.name), "generateName": .string("\(key.name)-"), "namespace": .string(key.namespace), "labels": .object(labels),
+                "ownerReferences": [owner],
+            ],
             "spec": ["restartPolicy": "Never", "containers": [.object(container ?? ["name": "job"])]],
             "status": [
-                "phase": "Failed", "startTime": .string(KubernetesTime.string(time)),
+                "phase": .string(failed ? "Failed" : "Succeeded"), "startTime": .string(KubernetesTime.string(time)),
                 "containerStatuses": [
                     [
                         "name": .string(container?["name"]?.string ?? "job"), "image": .string(container?["image"]?.string ?? ""), "ready": false,

@@ -2,32 +2,36 @@ import Foundation
 import SandcastleCore
 
 /// The state of a fake Kubernetes API server: typed objects with `resourceVersion`, `uid` and
-/// `creationTimestamp`, discovery for the types it knows, server-side apply, label selectors,
-/// `limit`/`continue`, `Status` error bodies, owner-reference garbage collection, a namespace
-/// controller that empties a `Terminating` namespace and waits for finalizers, and Leases; with
-/// faults injected per request (error statuses with `Retry-After`, delays, dropped connections).
+/// `creationTimestamp`, discovery for the types it knows, server-side apply with per-field
+/// conflicts, JSON merge patch, label selectors, `limit`/`continue`, `Status` error bodies,
+/// owner-reference garbage collection (foreground too), a namespace controller that empties a
+/// `Terminating` namespace and waits for finalizers, PVC protection, ResourceQuota admission and
+/// status, and Leases; with faults injected per request (error statuses with `Retry-After`,
+/// delays, dropped connections).
 ///
-/// Like a real server, it refuses a `Time` or `MicroTime` field that Go would not parse (`400`,
-/// the same message), an invalid name, and a custom resource that does not match its CRD's
-/// structural schema (`422 Invalid` with causes, unknown fields pruned); `dryRun=All` validates
-/// and stores nothing; with ``restrictAccess(user:rules:)`` requests are authorized like RBAC and
-/// `SelfSubjectAccessReview`s answered from the same rules.
+/// It is held to a real kube-apiserver 1.32 by `ExchangeReplayTests`, which replays the recorded
+/// corpus in `Fixtures/kubernetes/exchanges` and lists where it still differs and why. Like the
+/// real server, it refuses a `Time` or `MicroTime` field that Go would not parse (`400`, the same
+/// message), an invalid name, a field the schema does not declare in an apply patch (`500`), a
+/// Deployment whose selector misses its template, an Event without its required fields, and a
+/// custom resource that does not match its CRD's structural schema (`422 Invalid` with causes,
+/// unknown fields pruned); `dryRun=All` validates and stores nothing; a group-version it does not
+/// serve answers `404` in plain text; with ``restrictAccess(user:rules:)`` (or per bearer token)
+/// requests are authorized like RBAC and access and rules reviews answered from the same rules.
 ///
 /// Known differences from a real API server:
-/// - RBAC (with ``restrictAccess(user:rules:)``) has no escalation check on RoleBindings (a real
-///   server refuses to bind a role the requester neither holds nor may `bind`);
-/// - built-in kinds are not validated beyond their timestamps and names (a real server also
-///   rejects unknown fields and invalid values with 422);
+/// - RBAC has no escalation check on RoleBindings (a real server refuses to bind a role the
+///   requester neither holds nor may `bind`);
+/// - built-in kinds are validated only as said above (a real server checks every field's value);
 /// - server-side apply tracks the whole applied configuration per field manager instead of
 ///   `managedFields`; lists are replaced atomically (a real server merges lists by key) and
 ///   `managedFields` are not returned;
-/// - no admission (quota, pod security, webhooks); the workload controllers are optional
-///   stand-ins (``simulateWorkloads(_:)``) that write recorded shapes, without ReplicaSets, and
-///   Pods only for failures; no `generateName`, no strategic-merge or JSON patches; watches poll the change log
-///   every 20 ms and send no bookmarks;
-/// - the namespace controller and garbage collector run when a request arrives (after
-///   ``namespaceDeletionDelay``), not in the background;
-/// - continue tokens never expire (a real server answers 410 Gone after compaction).
+/// - no admission besides quota (pod security, webhooks); the workload controllers are optional
+///   stand-ins (``simulateWorkloads(_:)``) that write recorded shapes, without ReplicaSets, Pods
+///   only for failures and finished Jobs, and no Events of routine work; no `generateName`, no
+///   strategic-merge or JSON patches; watches poll the change log every 20 ms;
+/// - the controllers (namespace, garbage collector, quota, PVC protection) run when a request
+///   arrives, at most every 5 ms, not in the background.
 public actor FakeKubernetes {
     /// A resource type the fake serves.
     public struct ResourceType: Sendable, Hashable {
@@ -141,10 +145,14 @@ public actor FakeKubernetes {
     /// Per object and field manager, the configuration it last applied.
     var applied: [Key: [String: ManifestObject]] = [:]
     var revision = 1000
+    /// With ``compact()``: the revision before which continue tokens and exact lists are gone.
+    var compactedRevision = 0
     var faults: [FakeKubernetesFault] = []
     var bearerTokens: Set<String>?
     /// With ``restrictAccess(user:rules:)``: the user requests come from and what it may do.
     var access: (user: String, rules: [FakeRBACRule])?
+    /// With ``restrictAccess(user:rules:token:)``: the user and rules of requests with that bearer token.
+    var tokenAccess: [String: (user: String, rules: [FakeRBACRule])] = [:]
     /// With ``simulateWorkloads(_:)``: what the workload controller stand-ins do.
     var simulation: WorkloadSimulation?
     /// Runs the controllers in the background while a simulation is on.
@@ -215,6 +223,17 @@ public actor FakeKubernetes {
         store(key, stored)
         return stored
     }
+
+    /// Deletes an object as someone else would (its finalizers, if any, hold it).
+    public func deleteObject(_ ref: ResourceRef) {
+        guard let key = key(for: ref), let type = type(apiVersion: ref.apiVersion, kind: ref.kind) else { return }
+        _ = try? delete(type, namespace: key.namespace, name: key.name, preconditionUID: nil)
+    }
+
+    /// Compacts the store as etcd does: continue tokens and exact-resourceVersion lists from before
+    /// now answer `410 Expired`. Watches are served from the change log, as a real server's watch
+    /// cache serves them after a compaction.
+    public func compact() { compactedRevision = revision }
 
     /// Removes every finalizer of an object, as its controller would once done.
     public func removeFinalizers(_ ref: ResourceRef) {
