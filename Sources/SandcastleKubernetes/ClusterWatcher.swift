@@ -182,8 +182,9 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         }
     }
 
-    /// Follows one watch until cancelled: resumes from the last resourceVersion after the server's
-    /// timeout, and starts over from a fresh list after `410 Gone` or an `ERROR` event.
+    /// Follows one watch until cancelled: lists first (each object as an `ADDED` event), watches
+    /// from the list's resourceVersion, resumes from the last one after the server's timeout, and
+    /// starts over from a fresh list after `410 Gone` or an `ERROR` event.
     private func follow(
         apiVersion: String, kind: String, namespace: String? = nil, labelSelector: String?, onEvent: (WatchEvent) async -> Void
     ) async {
@@ -191,6 +192,14 @@ public final class ClusterWatcher: ChangeFeed, Sendable {
         var failures = 0
         while !Task.isCancelled {
             do {
+                if resourceVersion == nil {
+                    // List, then watch from the list's resourceVersion (a watch without one needs a
+                    // storage feature etcd before 3.4.31 and 3.5.13 lacks, and fails there).
+                    let listed = try await client.listWithVersion(apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: labelSelector)
+                    failures = 0
+                    for object in listed.items { await onEvent(WatchEvent(kind: .added, object: object)) }
+                    resourceVersion = listed.resourceVersion
+                }
                 let events = client.watch(
                     apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: labelSelector, resourceVersion: resourceVersion,
                     timeoutSeconds: timeoutSeconds)

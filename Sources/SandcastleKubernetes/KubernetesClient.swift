@@ -101,26 +101,44 @@ public final class KubernetesClient: ClusterClient, Sendable {
     }
 
     public func list(apiVersion: String, kind: String, namespace: String?, labelSelector: String?) async throws -> [ManifestObject] {
+        try await listWithVersion(apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: labelSelector).items
+    }
+
+    /// Every object of a type, page by page, with the list's resourceVersion (where a watch of
+    /// the same objects starts). A continue token that expired (`410`, etcd compacted between two
+    /// pages) starts the listing over, at most twice.
+    public func listWithVersion(
+        apiVersion: String, kind: String, namespace: String?, labelSelector: String?
+    ) async throws -> (items: [ManifestObject], resourceVersion: String?) {
         let info = try await resolve(apiVersion: apiVersion, kind: kind)
         let base = Self.collectionPath(apiVersion: apiVersion, plural: info.plural, namespace: info.namespaced ? namespace : nil)
-        var items: [ManifestObject] = []
-        var continueToken: String?
-        repeat {
-            var query = ["limit": String(options.pageSize)]
-            if let labelSelector { query["labelSelector"] = labelSelector }
-            if let continueToken { query["continue"] = continueToken }
-            let data = try await send(.GET, base, query: query)
-            guard let list = try? ManifestValue.parseJSON(data).object, let page = list["items"]?.array else {
-                throw KubernetesError.malformedResponse(request: "GET \(base)", reason: "not a list")
+        var restarts = 0
+        while true {
+            var items: [ManifestObject] = []
+            var continueToken: String?
+            var version: String?
+            do {
+                repeat {
+                    var query = ["limit": String(options.pageSize)]
+                    if let labelSelector { query["labelSelector"] = labelSelector }
+                    if let continueToken { query["continue"] = continueToken }
+                    let data = try await send(.GET, base, query: query)
+                    guard let list = try? ManifestValue.parseJSON(data).object, let page = list["items"]?.array else {
+                        throw KubernetesError.malformedResponse(request: "GET \(base)", reason: "not a list")
+                    }
+                    for case .object(var item) in page {
+                        item["apiVersion"] = .string(apiVersion)
+                        item["kind"] = .string(kind)
+                        items.append(item)
+                    }
+                    version = list.value(at: "metadata.resourceVersion")?.string ?? version
+                    continueToken = list.value(at: "metadata.continue")?.string.flatMap { $0.isEmpty ? nil : $0 }
+                } while continueToken != nil
+                return (items, version)
+            } catch KubernetesError.status(let status) where status.code == 410 && continueToken != nil && restarts < 2 {
+                restarts += 1
             }
-            for case .object(var item) in page {
-                item["apiVersion"] = .string(apiVersion)
-                item["kind"] = .string(kind)
-                items.append(item)
-            }
-            continueToken = list.value(at: "metadata.continue")?.string.flatMap { $0.isEmpty ? nil : $0 }
-        } while continueToken != nil
-        return items
+        }
     }
 
     public func delete(_ ref: ResourceRef, propagation: PropagationPolicy, uid: String?) async throws -> Bool {
@@ -237,7 +255,7 @@ public final class KubernetesClient: ClusterClient, Sendable {
             }
             if (200..<300).contains(status) { return data }
             let decoded = KubernetesStatus.failure(data, code: status, request: label)
-            if (status == 429 || status >= 500), attempt < options.maxAttempts {
+            if decoded.reason == .tooManyRequests || decoded.reason == .serverError, attempt < options.maxAttempts {
                 let wait = min(retryAfter ?? decoded.retryAfterSeconds.map(TimeInterval.init) ?? backoff(attempt), options.maxBackoff)
                 try await Task.sleep(for: .seconds(wait))
                 continue

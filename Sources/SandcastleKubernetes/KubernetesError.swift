@@ -119,8 +119,12 @@ public struct KubernetesStatus: Sendable, Equatable, CustomStringConvertible {
             var code: Int?
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: body), body.kind == "Status" else { return nil }
+        var reason = Reason(body.reason ?? "", code: body.code ?? code)
+        // An apply patch naming a field the kind does not declare is a 500 without a reason from
+        // a real server (kube-apiserver 1.32): the request is wrong, retrying it cannot help.
+        if reason == .serverError, body.reason == nil, body.message?.contains("field not declared in schema") == true { reason = .invalid }
         return KubernetesStatus(
-            request: request, code: body.code ?? code, reason: Reason(body.reason ?? "", code: body.code ?? code), message: body.message ?? "",
+            request: request, code: body.code ?? code, reason: reason, message: body.message ?? "",
             causes: (body.details?.causes ?? []).map { Cause(reason: $0.reason ?? "", message: $0.message ?? "", field: $0.field ?? "") },
             retryAfterSeconds: body.details?.retryAfterSeconds)
     }
@@ -131,6 +135,8 @@ extension KubernetesError: ClassifiedError {
     public var disposition: ErrorDisposition {
         switch self {
         case .notOwned, .nameConflict: .stalled
+        // New content in a namespace being deleted: it is gone soon, then the apply succeeds.
+        case .status(let status) where status.causes.contains(where: { $0.reason == "NamespaceTerminating" }): .waiting
         case .status(let status) where status.reason == .invalid || status.reason == .forbidden: .stalled
         default: .transient
         }

@@ -9,7 +9,8 @@ extension FakeKubernetes {
     /// Removes the finalizers whose condition holds: `kubernetes.io/pvc-protection` of a deleted
     /// claim no Pod mounts, `foregroundDeletion` of an object whose dependents are gone.
     func runFinalizers() {
-        for (key, object) in objects where object.value(at: "metadata.deletionTimestamp") != nil {
+        for key in finalizing {
+            guard let object = objects[key], object.value(at: "metadata.deletionTimestamp") != nil else { continue }
             let finalizers = (object.value(at: "metadata.finalizers")?.array ?? []).compactMap(\.string)
             guard !finalizers.isEmpty else { continue }
             var kept = finalizers
@@ -47,8 +48,11 @@ extension FakeKubernetes {
     /// Writes each ResourceQuota's `status.hard` and `status.used` (object counts, storage and
     /// the Pods' CPU and memory requests and limits) when they change.
     func runQuotas() {
-        for (key, quota) in objects where key.group.isEmpty && key.plural == "resourcequotas" {
-            guard let hard = quota.value(at: "spec.hard")?.object else { continue }
+        guard !quotaDirty.isEmpty else { return }
+        let dirty = quotaDirty
+        quotaDirty = []
+        for key in quotaKeys where dirty.contains(key.namespace) {
+            guard let quota = objects[key], let hard = quota.value(at: "spec.hard")?.object else { continue }
             var used = ManifestObject()
             for (name, _) in hard.pairs { used[name] = .string(usage(of: name, in: key.namespace).text) }
             let status: ManifestValue = ["hard": .object(hard), "used": .object(used)]

@@ -431,6 +431,16 @@ extension FakeKubernetes {
     func store(_ key: Key, _ object: ManifestObject?) {
         let previous = objects[key]
         objects[key] = object
+        // What the controllers visit, kept here so that they do not walk every object per request.
+        if let object, object.value(at: "metadata.deletionTimestamp") != nil, !(object.value(at: "metadata.finalizers")?.array ?? []).isEmpty {
+            finalizing.insert(key)
+        } else {
+            finalizing.remove(key)
+        }
+        if key.group.isEmpty && key.plural == "resourcequotas" {
+            if object == nil { quotaKeys.remove(key) } else { quotaKeys.insert(key) }
+        }
+        if !key.namespace.isEmpty, !quotaKeys.isEmpty { quotaDirty.insert(key.namespace) }
         var event = object ?? previous ?? ManifestObject()
         let type = object == nil ? "DELETED" : previous == nil ? "ADDED" : "MODIFIED"
         if object == nil { event.set(.string(nextRevision()), at: "metadata.resourceVersion") }

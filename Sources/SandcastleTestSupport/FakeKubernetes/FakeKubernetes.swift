@@ -145,6 +145,11 @@ public actor FakeKubernetes {
     /// Per object and field manager, the configuration it last applied.
     var applied: [Key: [String: ManifestObject]] = [:]
     var revision = 1000
+    /// Objects marked deleted that still have finalizers (what ``runFinalizers()`` visits).
+    var finalizing: Set<Key> = []
+    /// The ResourceQuotas, and the namespaces changed since their status was last written.
+    var quotaKeys: Set<Key> = []
+    var quotaDirty: Set<String> = []
     /// With ``compact()``: the revision before which continue tokens and exact lists are gone.
     var compactedRevision = 0
     var faults: [FakeKubernetesFault] = []
@@ -222,6 +227,20 @@ public actor FakeKubernetes {
         let stored = stamp(object, type: type, previous: objects[key])
         store(key, stored)
         return stored
+    }
+
+    /// Runs the controllers now, as time passing between requests lets them.
+    public func settle() {
+        runControllers()
+        lastControllersRun = Date()
+    }
+
+    /// Finishes every rollout, Job and route the stand-ins are waiting on, as if their time had come.
+    public func finishPendingWork() {
+        let past = Date(timeIntervalSince1970: 0)
+        for key in rolloutPending { specChangedAt[key] = past }
+        for key in routesPending.keys { routesPending[key] = past }
+        settle()
     }
 
     /// Deletes an object as someone else would (its finalizers, if any, hold it).

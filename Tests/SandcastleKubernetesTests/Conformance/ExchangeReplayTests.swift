@@ -55,11 +55,12 @@ struct ExchangeReplayTests {
         defer { Task { await server.stop() } }
         var memory = ReplayMemory()
         var report: [String] = []
-        // The recorded cluster's controllers: Deployments become available, Jobs complete.
-        await fake.simulateWorkloads(WorkloadSimulation(readyAfter: 0.3))
+        // The recorded cluster's controllers: Deployments become available and Jobs complete when
+        // the recording shows they had (``ReplaySetup``), not by the clock.
+        await fake.simulateWorkloads(WorkloadSimulation(readyAfter: 3600))
         for exchange in corpus {
             // Time passes between requests, as it did while recording: the controllers catch up.
-            try await Task.sleep(for: .milliseconds(10))
+            await fake.settle()
             try await ReplaySetup.before(exchange, corpus: corpus, fake: fake)
             let answer = try await Self.send(exchange, to: server.url, memory: memory)
             var found = ExchangeComparison.differences(exchange, answer, memory: &memory)

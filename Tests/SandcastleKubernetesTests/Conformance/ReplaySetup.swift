@@ -57,6 +57,9 @@ enum ReplaySetup {
                 object["status"] = nil
                 try await fake.seed(bare(object))
             }
+        case "086":
+            // By then the Deployment had rolled out and the seed Job had run.
+            await fake.finishPendingWork()
         case "090":
             try await namespace("sandcastle-system")
         case "132":
