@@ -157,10 +157,14 @@ final class ControllerHarness: Sendable {
 
     /// Starts the fakes. `simulation` stands in for the workload controllers (workloads become
     /// available after 200 ms unless told otherwise); `readinessTimeout` is `readiness.timeout`.
+    /// The user the fake authorizes the controller's requests as.
+    static let controllerUser = "system:serviceaccount:sandcastle-system:sandcastle"
+
     static func start(
         maxConcurrent: Int = 5, simulation: WorkloadSimulation = WorkloadSimulation(readyAfter: 0.2), readinessTimeout: String = "10m",
         httpCheck: String? = nil, hooks: String? = nil, allowForks: Bool = false, repositoryExtra: String = "", images: String? = nil,
-        topLevelExtra: String = "", sink: String = "{kind: cluster}", bundle: String = "{path: deploy/preview, kind: manifests}"
+        topLevelExtra: String = "", sink: String = "{kind: cluster}", bundle: String = "{path: deploy/preview, kind: manifests}",
+        rbac: [FakeRBACRule]? = nil
     ) async throws -> ControllerHarness {
         let github = try await FakeGitHubServer.start()
         await github.github.addRepository(
@@ -168,6 +172,8 @@ final class ControllerHarness: Sendable {
         await github.github.addPersonalToken(token, login: "sandcastle-bot")
         let kube = try await FakeKubernetesServer.start()
         await kube.kubernetes.requireBearerToken(["kube-token"])
+        // The controller runs as its ServiceAccount with what the shipped RBAC grants, not as an administrator.
+        await kube.kubernetes.restrictAccess(user: controllerUser, rules: try rbac ?? FakeRBACRule.grantedToTheController(byFiles: ["deploy/rbac.yaml"]))
         await kube.kubernetes.simulateWorkloads(simulation)
         let text = """
             apiVersion: sandcastle.dev/v1alpha1

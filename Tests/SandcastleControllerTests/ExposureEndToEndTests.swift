@@ -25,7 +25,10 @@ struct ExposureEndToEndTests {
     }
 
     @Test func aCopiedSecretAppearsFollowsItsSourceAndGoesAtTeardown() async throws {
-        let h = try await ControllerHarness.start(repositoryExtra: "    secrets: [{from: preview-secrets/ghcr-pull}]")
+        // The source namespace grants the controller read and watch, as deploy/examples says to.
+        let h = try await ControllerHarness.start(
+            repositoryExtra: "    secrets: [{from: preview-secrets/ghcr-pull}]",
+            rbac: try FakeRBACRule.grantedToTheController(byFiles: ["deploy/rbac.yaml", "deploy/examples/preview-secrets-rbac.yaml"]))
         defer { Task { await h.stop() } }
         try await h.fakeKube.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "preview-secrets"]])
         try await Self.seedSource(h, "first-credential")

@@ -144,8 +144,9 @@ extension FakeKubernetes {
     }
 
     /// `nil` when the request is allowed, else the `403` the real server answers.
-    func authorize(_ request: FakeHTTPRequest) -> KubeStatus? {
-        guard let (user, rules) = accessOf(request), let attributes = attributes(of: request) else { return nil }
+    func authorize(_ request: FakeHTTPRequest, verb: String? = nil) -> KubeStatus? {
+        guard let (user, rules) = accessOf(request), var attributes = attributes(of: request) else { return nil }
+        if let verb { attributes.verb = verb }
         if attributes.group == "authorization.k8s.io", ["selfsubjectaccessreviews", "selfsubjectrulesreviews"].contains(attributes.resource) {
             return nil
         }

@@ -211,6 +211,12 @@ extension FakeKubernetes {
                     group: "meta.k8s.io", kind: "PatchOptions",
                     causes: [("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")])
             }
+            // An apply that creates the object is also a create, and authorized as one.
+            if !statusOnly, objects[Key(group: type.group, plural: type.plural, namespace: ns, name: name)] == nil,
+                let denial = authorize(request, verb: "create")
+            {
+                throw denial
+            }
             let result = try apply(
                 type, namespace: ns, name: name, body: try Self.body(request), manager: manager, force: request.query["force"] == "true",
                 statusOnly: statusOnly)
