@@ -100,6 +100,8 @@ public final class Controller: Service, Sendable {
         guard started else { return finishLeading() }
         dependencies.logger.notice("leading: reconciling with \(dependencies.config.controller.workers) workers")
         await observeExisting()
+        // A new term's first resync hands every preview to the reconciler once (ResyncPolicy).
+        resync.beginTerm()
         let tickers = Task { await self.runTickers() }
         state.withLock { $0.tickers = tickers }
         if state.withLock({ $0.stopped }) { tickers.cancel() }

@@ -14,9 +14,10 @@ public struct ResyncReport: Sendable, Equatable {
 /// The periodic resync: lists every configured repository's open PRs (conditional requests, so an
 /// unchanged listing costs a 304) and enqueues what changed or lost its webhook.
 ///
-/// - A PR is enqueued when it is new and wants a preview, changed since the last pass, its
-///   environment is at another commit or no longer wanted, or its environment did not converge
-///   (left half-applied by a crash, or failed). An unchanged, converged PR costs nothing more.
+/// - Which listed PRs are enqueued is ``ResyncPolicy``: on this process's first listing every PR
+///   with an environment (what a crash left unfinished is only known once looked at) and every
+///   PR that wants one; later, what changed, what did not converge (half-applied, failed) and
+///   what GitHub was not told. An unchanged, converged, reported PR costs nothing more.
 /// - An environment whose PR is missing from a *complete* listing is enqueued for a per-PR read,
 ///   which alone may justify a teardown. A failed listing concludes nothing for its repository.
 /// - If more environments would be confirmed away than max(3, 20% of live), the breaker trips:
@@ -40,6 +41,10 @@ public final class Resync: Sendable {
         self.dependencies = dependencies
         self.enqueue = enqueue
     }
+
+    /// Forgets what earlier listings saw, so that the next pass lists every PR as seen for the
+    /// first time: a leader that was not leading does not know what happened in between.
+    public func beginTerm() { seen.withLock { $0 = [:] } }
 
     /// The snapshot of `key` from the latest complete listing (used by the janitor for expiry).
     public func lastListed(_ key: PreviewKey) -> PullRequestSnapshot? { snapshots.withLock { $0[key] } }
@@ -95,15 +100,9 @@ public final class Resync: Sendable {
                 pulls.compactMap { pr in
                     let fingerprint = Fingerprint(sha: pr.headSHA, labels: pr.labels.sorted(), draft: pr.draft, activity: pr.lastActivityAt)
                     let previous = seen.updateValue(fingerprint, forKey: pr.key)
-                    let environment = live[pr.key]
-                    // Half-applied or failed (a crash mid-apply, an API error): hand it back.
-                    if let environment, !environment.converged { return pr.key }
-                    if previous == fingerprint { return nil }
+                    let sight: ResyncPolicy.Seen = previous == nil ? .first : previous == fingerprint ? .unchanged : .changed
                     let wants = Policy.mayWantPreview(listed: pr, settings: repository.settings)
-                    if previous != nil { return pr.key }  // changed since the last pass
-                    if wants, environment == nil { return pr.key }
-                    if let environment, environment.sha != pr.headSHA || !wants { return pr.key }
-                    return nil
+                    return ResyncPolicy.enqueues(sight, wants: wants, environment: live[pr.key]) ? pr.key : nil
                 }
             }
             snapshots.withLock { snapshots in

@@ -47,7 +47,9 @@ public actor DirectorySink: EnvironmentStore, PreviewApplier {
 
     public func environments() async throws -> [ObservedEnvironment] {
         try states().map {
-            ObservedEnvironment(key: $0.key, namespace: $0.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: $0.createdAt)
+            ObservedEnvironment(
+                key: $0.key, namespace: $0.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: $0.createdAt,
+                reportLags: ResyncPolicy.reportLags(phase: $0.status?.phase, sha: $0.sha, reported: $0.reported))
         }
     }
 

@@ -51,10 +51,12 @@ public final class ClusterSink: EnvironmentStore, PreviewApplier, HookRunner, Or
             guard let key = PreviewEnvironment.key(of: object), !PreviewEnvironment.isWaiting(object) else { return nil }
             let created = object.value(at: "metadata.creationTimestamp")?.string.flatMap(RFC3339.date)
             let hash = object.stringMap(at: "metadata.annotations")[PreviewEnvironment.contentHashAnnotation] ?? ""
+            let phase = object.value(at: "status.phase")?.string.flatMap(PreviewPhase.init(rawValue:))
+            let sha = object.value(at: "spec.headSHA")?.string ?? ""
             return ObservedEnvironment(
-                key: key, namespace: object.value(at: "spec.namespace")?.string ?? "", sha: object.value(at: "spec.headSHA")?.string ?? "",
-                contentHash: hash, createdAt: created ?? Date(timeIntervalSince1970: 0),
-                converged: !hash.isEmpty && object.value(at: "status.phase")?.string == "Ready")
+                key: key, namespace: object.value(at: "spec.namespace")?.string ?? "", sha: sha,
+                contentHash: hash, createdAt: created ?? Date(timeIntervalSince1970: 0), converged: !hash.isEmpty && phase == .ready,
+                reportLags: ResyncPolicy.reportLags(phase: phase, sha: sha, reported: PreviewEnvironment.reported(of: object)))
         }.sorted { $0.key < $1.key }
     }
 

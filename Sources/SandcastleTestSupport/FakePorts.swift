@@ -136,7 +136,8 @@ public actor FakeSink: EnvironmentStore, PreviewApplier, HookRunner {
         let applied = previews.values.map {
             ObservedEnvironment(
                 key: $0.key, namespace: $0.names.namespace, sha: $0.sha, contentHash: $0.contentHash, createdAt: createdAt[$0.key] ?? now(),
-                converged: statuses[$0.key]?.phase == .ready || statuses[$0.key] == nil)
+                converged: statuses[$0.key]?.phase == .ready || statuses[$0.key] == nil,
+                reportLags: ResyncPolicy.reportLags(phase: statuses[$0.key]?.phase, sha: $0.sha, reported: reported[$0.key]))
         }
         let claimed = claims.values.map {
             ObservedEnvironment(

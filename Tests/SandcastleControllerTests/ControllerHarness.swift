@@ -205,7 +205,7 @@ final class ControllerHarness: Sendable {
     /// Starts a controller process; `leadership` defaults to a Lease on the fake cluster.
     @discardableResult
     func launch(
-        identity: String = "replica-1", useLease: Bool = false, onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)? = nil
+        identity: String = "replica-1", useLease: Bool = false, watching: Bool = true, onStep: (@Sendable (PreviewKey, PreviewStep) -> Void)? = nil
     ) async throws -> Instance {
         var options = KubernetesClientOptions()
         options.requestTimeout = 5
@@ -228,7 +228,9 @@ final class ControllerHarness: Sendable {
             bundles: try GitCheckouts(root: work.path + "/" + identity, remote: .init(url: { _ in origin.url }, token: { _ in nil })),
             logger: Self.quietLogger("e2e.\(identity)"), metrics: ControllerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             book: book,
-            changes: ClusterWatcher(client: kubeClient, config: config, store: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")),
+            // `watching: false`: no watch at all, as on a cluster whose watches all fail.
+            changes: watching
+                ? ClusterWatcher(client: kubeClient, config: config, store: clusterSink, logger: Self.quietLogger("e2e.watch.\(identity)")) : nil,
             probe: probe, images: RegistryClient(registries: config.registries, environment: Self.registryEnvironment)
         )
         dependencies.onStep = onStep

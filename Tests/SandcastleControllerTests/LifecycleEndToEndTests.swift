@@ -163,6 +163,32 @@ struct LifecycleEndToEndTests {
         try await settle(second)
         #expect(await h.environment(1)?.value(at: "status.reported.summary")?.string?.hasPrefix("ready:") == true)
     }
+
+    /// The crash found on a real server: killed after Ready was recorded and GitHub was told
+    /// `pending`, restarted on a cluster whose watches all fail. The new process's first resync
+    /// hands it every preview (and, later, any whose report lags what is recorded), so GitHub is
+    /// told `success` without a webhook and without a watch.
+    @Test func aControllerKilledBetweenTheReadyRecordAndTheReportFinishesWithoutWatches() async throws {
+        let h = try await ControllerHarness.start(simulation: WorkloadSimulation(readyAfter: 0.5))
+        defer { Task { await h.stop() } }
+        let first = try await h.launch(identity: "replica-1")
+        let sha = try h.commitBundle(version: "1")
+        await h.putPR(1, sha: sha)
+        try await h.deliver("opened", pr: 1, to: first)
+        try await eventually("GitHub is told pending") { await Self.deployStatus(h, sha)?.state == "pending" }
+        // From here GitHub takes no report: Ready is recorded, GitHub still says pending.
+        await h.fakeGitHub.inject(
+            FakeGitHubFault(.status(503, message: "Service Unavailable"), method: "POST", pathContains: "/statuses/", times: 1000))
+        try await eventually("Ready on the cluster") { await h.environment(1)?.value(at: "status.phase")?.string == "Ready" }
+        await first.kill()
+        await h.fakeGitHub.clearFaults()
+        #expect(await Self.deployStatus(h, sha)?.state == "pending")
+
+        _ = try await h.launch(identity: "replica-2", watching: false)
+        try await eventually("success is reported by the new process", timeout: .seconds(15)) {
+            await Self.deployStatus(h, sha)?.state == "success"
+        }
+    }
 }
 
 @Suite("The queue survives a restart", .serialized)

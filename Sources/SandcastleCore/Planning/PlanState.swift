@@ -38,13 +38,19 @@ public struct ObservedEnvironment: Sendable, Hashable {
     /// The last apply completed and the environment is healthy; `false` for one left half-applied
     /// (a crash mid-apply) or marked failed, which resync hands back to the reconciler.
     public var converged: Bool
+    /// What the forge was last told lags what the environment records (a crash between the two
+    /// writes): see ``ResyncPolicy/reportLags(phase:sha:reported:)``.
+    public var reportLags: Bool
 
-    public init(key: PreviewKey, namespace: String, sha: String, contentHash: String, createdAt: Date, converged: Bool = true) {
+    public init(
+        key: PreviewKey, namespace: String, sha: String, contentHash: String, createdAt: Date, converged: Bool = true, reportLags: Bool = false
+    ) {
         self.key = key
         self.namespace = namespace
         self.sha = sha
         self.contentHash = contentHash
         self.createdAt = createdAt
         self.converged = converged
+        self.reportLags = reportLags
     }
 }
