@@ -248,7 +248,8 @@ private func resync(_ fakes: Fakes, repositories: [RepositoryName], perRepositor
             await fakes.github.github.putPullRequest(repository, number: number, sha: sha, labels: ["preview"], labeledBy: "maintainer")
             let preview = try Make.preview(number, repository: repository, configMaps: 0, sha: sha)
             var environment = PreviewEnvironment.object(for: preview, contentHash: preview.contentHash)
-            environment["status"] = ["phase": "Ready"]
+            // Ready and reported so: a converged preview the resync has nothing to do for.
+            environment["status"] = ["phase": "Ready", "reported": ["sha": .string(sha), "summary": .string("ready: https://\(preview.names.host)")]]
             _ = try await fakes.kube.kubernetes.seed(environment)
         }
     }
