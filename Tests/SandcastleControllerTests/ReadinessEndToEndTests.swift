@@ -23,7 +23,9 @@ struct ReadinessEndToEndTests {
     }
 
     @Test func successIsPostedOnlyAfterEveryWorkloadIsAvailableAndWithinASecondOfIt() async throws {
-        let h = try await ControllerHarness.start(simulation: WorkloadSimulation(readyAfter: 2))
+        // The rollout takes 2 s alone, 10 s beside every other suite: long enough to see pending first.
+        let rollout = latencyBound(.seconds(2)).components
+        let h = try await ControllerHarness.start(simulation: WorkloadSimulation(readyAfter: Double(rollout.seconds)))
         defer { Task { await h.stop() } }
         let instance = try await h.launch()
         let sha = try h.commitBundle(version: "1")
@@ -46,7 +48,7 @@ struct ReadinessEndToEndTests {
         // The cluster makes it available; the watch, not the 30 s recheck, brings success.
         var availableAt: ContinuousClock.Instant?
         var successAt: ContinuousClock.Instant?
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(30)
         while successAt == nil, ContinuousClock.now < deadline {
             if availableAt == nil, await Self.available(h) { availableAt = .now }
             if await Self.deployStatus(h, sha)?.state == "success" {
