@@ -94,13 +94,9 @@ struct ClusterLifecycleTests {
         return !workloads.isEmpty && workloads.allSatisfy { $0.readiness == .ready }
     }
 
+    /// The shared `eventually`, throwing when it does not hold, so that a failure cleans up.
     static func eventually(_ what: String, patience: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(patience)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw ClusterLifecycleTimeout(what: what)
+        guard try await SandcastleTestSupport.eventually(patience, condition) else { throw ClusterLifecycleTimeout(what: what) }
     }
 }
 
